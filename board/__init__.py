@@ -1,0 +1,73 @@
+"""Board: a classroom discussion board. create_app() builds the Flask app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from . import config
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .paths import resource_dir
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app; `test_config` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+        static_folder="static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .auth.routes import bp as auth_bp
+    from .cli import register_commands
+    from .courses.routes import bp as courses_bp
+    from .moderation.routes import bp as moderation_bp
+    from .posts.routes import bp as posts_bp
+    from .templating import register_template_helpers
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(moderation_bp)
+    register_template_helpers(app)
+    register_commands(app)
+    _register_error_pages(app)
+    _register_security_headers(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    for code, title in ((403, "Not allowed"), (404, "Not found"), (413, "Too large"), (429, "Too many attempts")):
+        app.register_error_handler(
+            code, lambda error, code=code, title=title: (render_template("error.html", code=code, title=title), code)
+        )
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        # Every asset is served by the app, so the policy can be strict.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

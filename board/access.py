@@ -1,0 +1,186 @@
+"""The one way to fetch a course, post or comment for a user, and the visibility rules behind every list.
+
+A non-member gets 404 for everything in a course, so a course's existence does not leak; the same goes for a
+post or comment the viewer may not see. A member who may see a thing but not act on it gets 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy.orm import aliased
+
+from .extensions import db
+from .models import Comment, Course, Membership, Post, PostKind, PostStatus, User, Visibility
+from .permissions import can
+
+
+@dataclass(frozen=True)
+class CourseContext:
+    """A signed-in member looking at one course: everything the access rules need."""
+
+    course: Course
+    membership: Membership
+    user: User
+
+    @property
+    def is_staff(self) -> bool:
+        return self.membership.is_staff
+
+    def can(self, permission: str) -> bool:
+        """Whether the viewer holds `permission` in this course."""
+        return can(self.membership, permission)
+
+    def require(self, permission: str) -> None:
+        """Abort with 403 unless the viewer holds `permission`."""
+        if not self.can(permission):
+            abort(403)
+
+
+def course_context(user: User, slug: str) -> CourseContext:
+    """The viewer's context in the course `slug`; 404 when there is no such course or the viewer is not a member."""
+    if not user.is_authenticated:
+        abort(404)
+    row = db.session.execute(
+        select(Course, Membership)
+        .join(Membership, Membership.course_id == Course.id)
+        .where(Course.slug == slug)
+        .where(Membership.user_id == user.id)
+    ).first()
+    if row is None:
+        abort(404)
+    return CourseContext(course=row.Course, membership=row.Membership, user=user)
+
+
+def get_membership(ctx: CourseContext, membership_id: int) -> Membership:
+    """A membership of this course (for the roster); 404 if it belongs to another course."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.course_id != ctx.course.id:
+        abort(404)
+    return membership
+
+
+def get_member(ctx: CourseContext, user_id: int) -> tuple[User, Membership]:
+    """A fellow member of this course and their membership; 404 for anyone outside it."""
+    row = db.session.execute(
+        select(User, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.course_id == ctx.course.id)
+        .where(User.id == user_id)
+    ).first()
+    if row is None:
+        abort(404)
+    return row.User, row.Membership
+
+
+def visible_posts_clause(ctx: CourseContext):
+    """SQL condition: the posts of this course the viewer may see (drafts, held, hidden and gated ones filtered)."""
+    own = Post.author_id == ctx.user.id
+    conditions = [Post.course_id == ctx.course.id, Post.deleted_at.is_(None)]
+    conditions.append(or_(Post.status == PostStatus.PUBLISHED, own))
+    if ctx.is_staff:
+        return and_(*conditions)
+    conditions.append(or_(Post.visibility == Visibility.VISIBLE, own))
+    conditions.append(or_(own, responses_unlocked_clause(ctx)))
+    return and_(*conditions)
+
+
+def responses_unlocked_clause(ctx: CourseContext):
+    """SQL condition on Post: not a response behind its reading's "post before you see" rule, or unlocked."""
+    reading = aliased(Post)
+    mine = aliased(Post)
+    gated_reading = (
+        select(reading.id)
+        .where(reading.id == Post.reading_id)
+        .where(reading.responses_hidden_until_posted == true())
+        .correlate(Post)
+    )
+    unlocking_response = (
+        select(mine.id)
+        .join(reading, reading.id == mine.reading_id)
+        .where(mine.reading_id == Post.reading_id)
+        .where(mine.author_id == ctx.user.id)
+        .where(mine.status == PostStatus.PUBLISHED)
+        .where(mine.deleted_at.is_(None))
+        .where(mine.word_count >= reading.unlock_min_words)
+        .correlate(Post)
+    )
+    return or_(
+        Post.kind == PostKind.READING,
+        Post.reading_id.is_(None),
+        ~exists(gated_reading),
+        exists(unlocking_response),
+    )
+
+
+def has_unlocked(ctx: CourseContext, reading: Post) -> bool:
+    """Whether the viewer may see classmates' responses to `reading`."""
+    if ctx.is_staff or not reading.responses_hidden_until_posted:
+        return True
+    return bool(
+        db.session.scalar(
+            select(
+                exists()
+                .where(Post.reading_id == reading.id)
+                .where(Post.author_id == ctx.user.id)
+                .where(Post.status == PostStatus.PUBLISHED)
+                .where(Post.deleted_at.is_(None))
+                .where(Post.word_count >= reading.unlock_min_words)
+            )
+        )
+    )
+
+
+def visible_comments_clause(ctx: CourseContext):
+    """SQL condition on Comment: comments the viewer may read (held and hidden ones only for author and staff)."""
+    if ctx.is_staff:
+        return true()
+    return or_(Comment.visibility == Visibility.VISIBLE, Comment.author_id == ctx.user.id)
+
+
+def can_read_comment(ctx: CourseContext, comment: Comment) -> bool:
+    """The Python twin of visible_comments_clause, for comments already loaded."""
+    return ctx.is_staff or comment.visibility == Visibility.VISIBLE or comment.author_id == ctx.user.id
+
+
+def get_post(ctx: CourseContext, post_id: int, *, check_author: bool = False) -> Post:
+    """A post the viewer may see; 404 if it is not in the course or not visible to them.
+
+    With check_author, 403 unless the viewer wrote it.
+    """
+    post = db.session.scalar(select(Post).where(Post.id == post_id).where(visible_posts_clause(ctx)))
+    if post is None:
+        abort(404)
+    if check_author and post.author_id != ctx.user.id:
+        abort(403)
+    return post
+
+
+def get_comment(ctx: CourseContext, comment_id: int, *, check_author: bool = False) -> Comment:
+    """A comment on a post the viewer may see; 404 otherwise. With check_author, 403 unless the viewer wrote it."""
+    visible_post_ids = select(Post.id).where(visible_posts_clause(ctx))
+    comment = db.session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .where(Comment.course_id == ctx.course.id)
+        .where(Comment.post_id.in_(visible_post_ids))
+        .where(Comment.deleted_at.is_(None))
+        .where(visible_comments_clause(ctx))
+    )
+    if comment is None:
+        abort(404)
+    if check_author and comment.author_id != ctx.user.id:
+        abort(403)
+    return comment
+
+
+def shows_author(ctx: CourseContext, item: Post | Comment) -> bool:
+    """Whether the viewer is told who wrote `item` (anonymous items name their author to staff and the author only)."""
+    if not item.anonymous:
+        return True
+    return ctx.is_staff or item.author_id == ctx.user.id
+
+
+

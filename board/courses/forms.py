@@ -1,0 +1,45 @@
+"""Course forms: create, join, settings, roster."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..models import LikePolicy, ModerationPolicy, Role
+
+
+class CourseForm(FlaskForm):
+    title = StringField("Course title", validators=[DataRequired(), Length(max=200)])
+    code = StringField("Course code", description="For example HIST 3644", validators=[Optional(), Length(max=40)])
+    term = StringField("Term", description="For example Spring 2027", validators=[Optional(), Length(max=60)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Join code", validators=[DataRequired(), Length(max=32)])
+
+
+class SettingsForm(CourseForm):
+    allow_free_posts = BooleanField("Students may also write free posts not tied to a reading (a course blog)")
+    moderation_policy = RadioField(
+        "Students' comments and responses",
+        choices=[
+            (ModerationPolicy.OPEN, "Publish at once"),
+            (ModerationPolicy.FIRST, "Hold each student's first contribution for approval"),
+            (ModerationPolicy.ALL, "Hold every contribution for approval"),
+        ],
+    )
+    like_policy = RadioField(
+        "Who may like posts and comments",
+        choices=[(LikePolicy.EVERYONE, "Everyone in the course"), (LikePolicy.STAFF, "Instructors and assistants only")],
+    )
+    allow_anonymous = BooleanField(
+        "Students may post anonymously to classmates (instructors and assistants still see the name)"
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token: for buttons that change state."""

@@ -1,0 +1,344 @@
+"""The database models: users, courses and memberships, posts (readings and responses), comments, likes,
+awards, reports, revisions and the audit log. Rules about who may do what live in permissions.py and access.py."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite drops the zone, so it is put back on load)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Role(enum.StrEnum):
+    INSTRUCTOR = "instructor"
+    ASSISTANT = "assistant"
+    STUDENT = "student"
+
+
+class PostKind(enum.StrEnum):
+    READING = "reading"
+    RESPONSE = "response"
+
+
+class PostStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Visibility(enum.StrEnum):
+    """Moderation state of a post or comment."""
+
+    VISIBLE = "visible"
+    HELD = "held"
+    HIDDEN = "hidden"
+
+
+class ModerationPolicy(enum.StrEnum):
+    """When students' comments and responses wait for approval."""
+
+    OPEN = "open"
+    FIRST = "first"
+    ALL = "all"
+
+
+class LikePolicy(enum.StrEnum):
+    EVERYONE = "everyone"
+    STAFF = "staff"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    # None means the account must set its password through a reset (e.g. created by a course import).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(40), default="")
+    term: Mapped[str] = mapped_column(String(60), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    student_join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    assistant_join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    # Settings.
+    allow_free_posts: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderation_policy: Mapped[str] = mapped_column(String(16), default=ModerationPolicy.OPEN)
+    like_policy: Mapped[str] = mapped_column(String(16), default=LikePolicy.EVERYONE)
+    allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: WriteOnlyMapped[Membership] = relationship(back_populates="course", passive_deletes=True)
+    posts: WriteOnlyMapped[Post] = relationship(back_populates="course", passive_deletes=True)
+    award_types: WriteOnlyMapped[AwardType] = relationship(back_populates="course", passive_deletes=True)
+
+    SETTINGS = ("allow_free_posts", "moderation_policy", "like_policy", "allow_anonymous")
+
+    def settings(self) -> dict:
+        """The course's settings as a plain dict (used by export and the settings form)."""
+        return {name: getattr(self, name) for name in self.SETTINGS}
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+    @property
+    def is_staff(self) -> bool:
+        """Instructors and assistants: they moderate, award and see names behind anonymity."""
+        return self.role in (Role.INSTRUCTOR, Role.ASSISTANT)
+
+
+class Post(db.Model):
+    """A reading (by staff) or a response (by a student; with no reading it is a free course-blog post)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_course_kind_created", "course_id", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reading_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Reading-only fields.
+    source: Mapped[str] = mapped_column(Text, default="")
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    prompt_html: Mapped[str] = mapped_column(Text, default="")
+    week: Mapped[str] = mapped_column(String(60), default="")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    responses_hidden_until_posted: Mapped[bool] = mapped_column(Boolean, default=False)
+    unlock_min_words: Mapped[int] = mapped_column(Integer, default=0)
+    # State.
+    status: Mapped[str] = mapped_column(String(16), default=PostStatus.DRAFT)
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.VISIBLE)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    comments_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Responses are soft-deleted so an unlocking response's deletion stays visible to instructors.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course: Mapped[Course] = relationship(back_populates="posts")
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    reading: Mapped[Post | None] = relationship(remote_side=[id])
+    comments: WriteOnlyMapped[Comment] = relationship(back_populates="post", passive_deletes=True)
+    awards: Mapped[list[Award]] = relationship(
+        back_populates="post", order_by="Award.created_at", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_reading(self) -> bool:
+        return self.kind == PostKind.READING
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+    def is_late(self) -> bool:
+        """True for a response published after its reading's due date."""
+        due = self.reading.due_at if self.reading is not None else None
+        return bool(due and self.published_at and self.published_at > due)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=1)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.VISIBLE)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A deleted comment with replies stays as a "comment deleted" placeholder so the thread stays whole.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+
+
+class PostLike(db.Model):
+    __tablename__ = "post_likes"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class CommentLike(db.Model):
+    __tablename__ = "comment_likes"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+BADGES = ("star", "trophy", "medal", "ribbon", "lightbulb", "heart")
+
+
+class AwardType(db.Model):
+    __tablename__ = "award_types"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    badge: Mapped[str] = mapped_column(String(16), default="star")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="award_types")
+
+
+class Award(db.Model):
+    __tablename__ = "awards"
+    __table_args__ = (UniqueConstraint("post_id", "award_type_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    award_type_id: Mapped[int] = mapped_column(ForeignKey("award_types.id", ondelete="CASCADE"), index=True)
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="awards")
+    award_type: Mapped[AwardType] = relationship(lazy="joined", innerjoin=True)
+    given_by: Mapped[User] = relationship()
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "post_id"),
+        UniqueConstraint("reporter_id", "comment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str] = mapped_column(String(16), default="")
+
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    post: Mapped[Post | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()
+
+
+class PostRevision(db.Model):
+    """The previous version of a post, kept at each edit."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    body_md: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """One moderation action or award: who did what to which object, when and why."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_course_created", "course_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+

@@ -1,0 +1,177 @@
+"""The queries behind each page. Each returns finished rows in a fixed number of queries, however much content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from ..access import CourseContext, can_read_comment, visible_comments_clause, visible_posts_clause
+from ..extensions import db
+from ..models import Award, Comment, CommentLike, Post, PostKind, PostLike, PostStatus, User, Visibility
+from .threads import ThreadItem, build_thread
+
+
+def _comment_count(ctx: CourseContext):
+    """Correlated count of the comments on Post that the viewer can read."""
+    return (
+        select(func.count(Comment.id))
+        .where(Comment.post_id == Post.id)
+        .where(Comment.deleted_at.is_(None))
+        .where(visible_comments_clause(ctx))
+        .correlate(Post)
+        .scalar_subquery()
+    )
+
+
+def _response_count(ctx: CourseContext):
+    """Correlated count of a reading's published responses (counted even when the viewer may not read them yet)."""
+    response = db.aliased(Post)
+    query = (
+        select(func.count(response.id))
+        .where(response.reading_id == Post.id)
+        .where(response.status == PostStatus.PUBLISHED)
+        .where(response.deleted_at.is_(None))
+    )
+    if not ctx.is_staff:
+        query = query.where((response.visibility == Visibility.VISIBLE) | (response.author_id == ctx.user.id))
+    return query.correlate(Post).scalar_subquery()
+
+
+@dataclass
+class PostRow:
+    post: Post
+    comment_count: int = 0
+    response_count: int = 0
+
+
+def course_readings(ctx: CourseContext) -> list[PostRow]:
+    """The course's readings: pinned first, then by due date (undated last), then oldest first."""
+    rows = db.session.execute(
+        select(Post, _response_count(ctx), _comment_count(ctx))
+        .where(Post.kind == PostKind.READING)
+        .where(visible_posts_clause(ctx))
+        .order_by(Post.pinned.desc(), Post.due_at.is_(None), Post.due_at, Post.week, Post.created_at, Post.id)
+    ).all()
+    return [PostRow(post, comment_count=comments, response_count=responses) for post, responses, comments in rows]
+
+
+def latest_responses(ctx: CourseContext, *, limit: int = 10, reading: Post | None = None,
+                     author_id: int | None = None) -> list[PostRow]:
+    """Published responses the viewer may read, newest first, with comment counts and awards loaded."""
+    query = (
+        select(Post, _comment_count(ctx))
+        .where(Post.kind == PostKind.RESPONSE)
+        .where(Post.status == PostStatus.PUBLISHED)
+        .where(visible_posts_clause(ctx))
+        .options(selectinload(Post.awards), selectinload(Post.reading))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+    if reading is not None:
+        query = query.where(Post.reading_id == reading.id)
+    if author_id is not None:
+        query = query.where(Post.author_id == author_id)
+        if author_id != ctx.user.id and not ctx.is_staff:
+            query = query.where(Post.anonymous.is_(False))
+    if limit:
+        query = query.limit(limit)
+    return [PostRow(post, comment_count=count) for post, count in db.session.execute(query).all()]
+
+
+def own_drafts(ctx: CourseContext) -> list[Post]:
+    """The viewer's unpublished posts in the course."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.course_id == ctx.course.id)
+            .where(Post.author_id == ctx.user.id)
+            .where(Post.status == PostStatus.DRAFT)
+            .where(Post.deleted_at.is_(None))
+            .order_by(Post.updated_at.desc())
+        )
+    )
+
+
+def recent_comments(ctx: CourseContext, *, limit: int = 10, author_id: int | None = None) -> list[Comment]:
+    """Comments the viewer may read across the course, newest first, with their posts loaded."""
+    query = (
+        select(Comment)
+        .join(Post, Post.id == Comment.post_id)
+        .where(visible_posts_clause(ctx))
+        .where(Comment.deleted_at.is_(None))
+        .where(visible_comments_clause(ctx))
+        .options(selectinload(Comment.post))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
+    if author_id is not None:
+        query = query.where(Comment.author_id == author_id)
+        if author_id != ctx.user.id and not ctx.is_staff:
+            query = query.where(Comment.anonymous.is_(False))
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class PostPage:
+    post: Post
+    thread: list[ThreadItem]
+    comment_count: int
+    likes: int
+    liked: bool
+    likers: list[User] = field(default_factory=list)
+
+
+def post_page(ctx: CourseContext, post: Post) -> PostPage:
+    """Everything the post page shows: the thread with likes, and the post's likes, in four queries."""
+    comments = db.session.scalars(
+        select(Comment).where(Comment.post_id == post.id).order_by(Comment.created_at, Comment.id)
+    ).all()
+    thread = build_thread(comments, readable=lambda c: can_read_comment(ctx, c))
+    counts = _comment_like_counts(ctx, post)
+    for item in thread:
+        item.likes, item.liked = counts.get(item.comment.id, (0, False))
+    likes, liked = _post_like_counts(ctx, [post.id]).get(post.id, (0, False))
+    readable = sum(1 for item in thread if item.placeholder is None)
+    return PostPage(post=post, thread=thread, comment_count=readable, likes=likes, liked=liked)
+
+
+def _comment_like_counts(ctx: CourseContext, post: Post) -> dict[int, tuple[int, bool]]:
+    rows = db.session.execute(
+        select(
+            CommentLike.comment_id,
+            func.count(),
+            func.max(case((CommentLike.user_id == ctx.user.id, 1), else_=0)),
+        )
+        .join(Comment, Comment.id == CommentLike.comment_id)
+        .where(Comment.post_id == post.id)
+        .group_by(CommentLike.comment_id)
+    ).all()
+    return {comment_id: (count, bool(mine)) for comment_id, count, mine in rows}
+
+
+def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    rows = db.session.execute(
+        select(PostLike.post_id, func.count(), func.max(case((PostLike.user_id == ctx.user.id, 1), else_=0)))
+        .where(PostLike.post_id.in_(post_ids))
+        .group_by(PostLike.post_id)
+    ).all()
+    return {post_id: (count, bool(mine)) for post_id, count, mine in rows}
+
+
+def awarded_posts(ctx: CourseContext, award_type_id: int | None = None) -> list[Award]:
+    """Awards on posts the viewer may read, newest first (the course's hall of fame)."""
+    query = (
+        select(Award)
+        .join(Post, Post.id == Award.post_id)
+        .where(visible_posts_clause(ctx))
+        .where(Post.status == PostStatus.PUBLISHED)
+        .options(selectinload(Award.post))
+        .order_by(Award.created_at.desc(), Award.id.desc())
+    )
+    if award_type_id is not None:
+        query = query.where(Award.award_type_id == award_type_id)
+    return list(db.session.scalars(query))
+
+

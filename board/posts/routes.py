@@ -1,0 +1,196 @@
+"""Readings, responses and comments: thin views over access, queries and services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from .. import access
+from ..courses.forms import EmptyForm
+from ..models import Post
+from . import queries, services
+from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm
+
+bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Everything in a course is for signed-in members."""
+
+
+def _context(slug: str) -> access.CourseContext:
+    return access.course_context(current_user, slug)
+
+
+def _aware(local: datetime | None, timezone: str | None) -> datetime | None:
+    """A datetime-local value from the form, read in the browser's time zone (UTC without JavaScript)."""
+    if local is None:
+        return None
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _reading_fields(form: ReadingForm) -> dict:
+    return {
+        "source": form.source.data,
+        "prompt": form.prompt.data,
+        "week": form.week.data,
+        "due_at": _aware(form.due_at.data, form.timezone.data),
+        "pinned": form.pinned.data,
+        "responses_hidden_until_posted": form.responses_hidden_until_posted.data,
+        "unlock_min_words": form.unlock_min_words.data or 0,
+    }
+
+
+@bp.route("/readings/new", methods=["GET", "POST"])
+def new_reading(slug):
+    ctx = _context(slug)
+    ctx.require("reading:write")
+    form = ReadingForm()
+    if form.validate_on_submit():
+        post = services.create_reading(
+            ctx, title=form.title.data, body=form.body.data, publish=form.publish.data, **_reading_fields(form)
+        )
+        flash("Reading published." if post.is_published else "Draft saved. Only you can see it.", "success")
+        return redirect(url_for("posts.show", slug=slug, post_id=post.id))
+    return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None)
+
+
+@bp.route("/readings/<int:reading_id>/respond", methods=["GET", "POST"])
+@bp.route("/posts/new", methods=["GET", "POST"], defaults={"reading_id": None})
+def new_response(slug, reading_id):
+    ctx = _context(slug)
+    reading = access.get_post(ctx, reading_id) if reading_id is not None else None
+    if reading is not None and not reading.is_reading:
+        abort(404)
+    if reading is None and not (ctx.course.allow_free_posts or ctx.is_staff):
+        abort(404)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        try:
+            post = services.create_response(
+                ctx, reading, title=form.title.data, body=form.body.data, publish=form.publish.data,
+                anonymous=form.anonymous.data,
+            )
+        except services.PostError as error:
+            flash(str(error), "error")
+        else:
+            flash(_saved_message(post), "success")
+            return redirect(url_for("posts.show", slug=slug, post_id=post.id))
+    return render_template("posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None)
+
+
+def _saved_message(post: Post) -> str:
+    if not post.is_published:
+        return "Draft saved. Only you can see it."
+    if post.visibility == "held":
+        return "Published. It is awaiting approval by an instructor before classmates see it."
+    return "Published."
+
+
+@bp.get("/posts/<int:post_id>")
+def show(slug, post_id):
+    ctx = _context(slug)
+    post = access.get_post(ctx, post_id)
+    return _render_post(ctx, post, CommentForm())
+
+
+def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentForm, status: int = 200):
+    page = queries.post_page(ctx, post)
+    responses, unlocked = [], True
+    if post.is_reading:
+        unlocked = access.has_unlocked(ctx, post)
+        responses = queries.latest_responses(ctx, limit=0, reading=post) if unlocked else []
+    return render_template(
+        "posts/show.html", ctx=ctx, post=post, page=page, comment_form=comment_form, responses=responses,
+        unlocked=unlocked, button=EmptyForm(),
+    ), status
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+def edit(slug, post_id):
+    ctx = _context(slug)
+    post = access.get_post(ctx, post_id)
+    if post.is_reading:
+        ctx.require("reading:write")
+        form = ReadingForm(obj=post, body=post.body_md)
+        extra = _reading_fields(form) if form.is_submitted() else {}
+        template = "posts/edit_reading.html"
+    else:
+        if post.author_id != ctx.user.id:
+            abort(403)
+        form = ResponseForm(obj=post, body=post.body_md)
+        extra = {"anonymous": form.anonymous.data}
+        template = "posts/edit_response.html"
+    if form.validate_on_submit():
+        try:
+            services.update_post(ctx, post, title=form.title.data, body=form.body.data,
+                                 publish=form.publish.data, **extra)
+        except services.PostError as error:
+            flash(str(error), "error")
+        else:
+            flash(_saved_message(post), "success")
+            return redirect(url_for("posts.show", slug=slug, post_id=post.id))
+    return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading)
+
+
+@bp.post("/posts/<int:post_id>/delete")
+def delete(slug, post_id):
+    ctx = _context(slug)
+    post = access.get_post(ctx, post_id)
+    try:
+        services.delete_post(ctx, post)
+    except services.PostError:
+        abort(403)
+    flash("Post deleted.", "success")
+    return redirect(url_for("courses.home", slug=slug))
+
+
+@bp.post("/posts/<int:post_id>/comments")
+def comment(slug, post_id):
+    ctx = _context(slug)
+    post = access.get_post(ctx, post_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_post(ctx, post, form, status=422)
+    parent = access.get_comment(ctx, int(form.parent_id.data)) if form.parent_id.data else None
+    try:
+        new = services.add_comment(ctx, post, form.body.data, parent=parent, anonymous=form.anonymous.data)
+    except services.PostError as error:
+        form.body.errors.append(str(error))
+        return _render_post(ctx, post, form, status=422)
+    if new.visibility == "held":
+        flash("Your comment is awaiting approval by an instructor before classmates see it.", "info")
+    return redirect(url_for("posts.show", slug=slug, post_id=post.id, _anchor=f"comment-{new.id}"))
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit_comment(slug, comment_id):
+    ctx = _context(slug)
+    comment = access.get_comment(ctx, comment_id, check_author=True)
+    form = CommentEditForm(body=comment.body_md)
+    if form.validate_on_submit():
+        services.edit_comment(ctx, comment, form.body.data)
+        flash("Comment saved.", "success")
+        return redirect(url_for("posts.show", slug=slug, post_id=comment.post_id, _anchor=f"comment-{comment.id}"))
+    return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment)
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+def delete_comment(slug, comment_id):
+    ctx = _context(slug)
+    comment = access.get_comment(ctx, comment_id, check_author=True)
+    services.delete_comment(ctx, comment)
+    flash("Comment deleted.", "success")
+    return redirect(url_for("posts.show", slug=slug, post_id=comment.post_id, _anchor="comments"))
+
+
+

@@ -1,0 +1,183 @@
+"""Writing readings, responses and comments: every change to them is made here, and committed once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+
+from ..access import CourseContext
+from ..extensions import db
+from ..markdown import render_markdown, word_count
+from ..models import (
+    Comment,
+    ModerationPolicy,
+    Post,
+    PostKind,
+    PostRevision,
+    PostStatus,
+    Visibility,
+    utcnow,
+)
+
+
+class PostError(ValueError):
+    """A change to a post or comment that the rules refuse; the message is for the person."""
+
+
+def initial_visibility(ctx: CourseContext) -> str:
+    """Whether a new contribution by the viewer is published at once or held, by the course's moderation policy."""
+    policy = ctx.course.moderation_policy
+    if ctx.is_staff or policy == ModerationPolicy.OPEN:
+        return Visibility.VISIBLE
+    if policy == ModerationPolicy.ALL:
+        return Visibility.HELD
+    return Visibility.VISIBLE if _has_approved_contribution(ctx) else Visibility.HELD
+
+
+def _has_approved_contribution(ctx: CourseContext) -> bool:
+    uid, cid = ctx.user.id, ctx.course.id
+    approved_post = (
+        exists().where(Post.course_id == cid, Post.author_id == uid, Post.status == PostStatus.PUBLISHED,
+                       Post.visibility == Visibility.VISIBLE, Post.deleted_at.is_(None))
+    )
+    approved_comment = exists().where(Comment.course_id == cid, Comment.author_id == uid,
+                                      Comment.visibility == Visibility.VISIBLE, Comment.deleted_at.is_(None))
+    return bool(db.session.scalar(select(approved_post | approved_comment)))
+
+
+def _set_body(post: Post, body: str) -> None:
+    post.body_md = body
+    post.body_html = render_markdown(body)
+    post.word_count = word_count(body)
+
+
+def _publish(ctx: CourseContext, post: Post) -> None:
+    if post.status != PostStatus.PUBLISHED:
+        post.status = PostStatus.PUBLISHED
+        post.published_at = utcnow()
+        post.visibility = initial_visibility(ctx) if not post.is_reading else Visibility.VISIBLE
+
+
+def create_reading(ctx: CourseContext, *, title: str, body: str, publish: bool, source: str = "", prompt: str = "",
+                   week: str = "", due_at: datetime | None = None, pinned: bool = False,
+                   responses_hidden_until_posted: bool = False, unlock_min_words: int = 0) -> Post:
+    """A new reading by an instructor or assistant."""
+    ctx.require("reading:write")
+    post = Post(course_id=ctx.course.id, author_id=ctx.user.id, kind=PostKind.READING, title=title.strip())
+    _apply_reading_fields(post, source=source, prompt=prompt, week=week, due_at=due_at, pinned=pinned,
+                          responses_hidden_until_posted=responses_hidden_until_posted,
+                          unlock_min_words=unlock_min_words)
+    _set_body(post, body)
+    db.session.add(post)
+    if publish:
+        _publish(ctx, post)
+    db.session.commit()
+    return post
+
+
+def _apply_reading_fields(post: Post, *, source, prompt, week, due_at, pinned, responses_hidden_until_posted,
+                          unlock_min_words) -> None:
+    post.source = (source or "").strip()
+    post.prompt = (prompt or "").strip()
+    post.prompt_html = render_markdown(post.prompt)
+    post.week = (week or "").strip()
+    post.due_at = due_at
+    post.pinned = bool(pinned)
+    post.responses_hidden_until_posted = bool(responses_hidden_until_posted)
+    post.unlock_min_words = unlock_min_words or 0
+
+
+def create_response(ctx: CourseContext, reading: Post | None, *, title: str, body: str, publish: bool,
+                    anonymous: bool = False) -> Post:
+    """A response to `reading`, or a free course-blog post when reading is None (if the course allows them)."""
+    ctx.require("response:create")
+    if reading is None and not (ctx.course.allow_free_posts or ctx.is_staff):
+        raise PostError("This course does not take posts that are not responses to a reading.")
+    if reading is not None and not (reading.is_reading and reading.is_published):
+        raise PostError("Responses are written to published readings.")
+    post = Post(
+        course_id=ctx.course.id,
+        author_id=ctx.user.id,
+        kind=PostKind.RESPONSE,
+        reading_id=reading.id if reading is not None else None,
+        title=title.strip(),
+        anonymous=bool(anonymous and ctx.course.allow_anonymous),
+    )
+    _set_body(post, body)
+    db.session.add(post)
+    if publish:
+        _publish(ctx, post)
+    db.session.commit()
+    return post
+
+
+def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publish: bool, **reading_fields) -> None:
+    """Edit a post; a published post keeps its previous version as a revision and is marked edited."""
+    if post.author_id != ctx.user.id and not (post.is_reading and ctx.can("reading:write")):
+        raise PostError("Only the author can edit this post.")
+    if post.is_published:
+        db.session.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, title=post.title, body_md=post.body_md))
+        post.edited_at = utcnow()
+    post.title = title.strip()
+    _set_body(post, body)
+    if post.is_reading and reading_fields:
+        _apply_reading_fields(post, **reading_fields)
+    elif "anonymous" in reading_fields:
+        post.anonymous = bool(reading_fields["anonymous"] and ctx.course.allow_anonymous)
+    post.updated_at = utcnow()
+    if publish:
+        _publish(ctx, post)
+    db.session.commit()
+
+
+def delete_post(ctx: CourseContext, post: Post) -> None:
+    """The author deletes their post. It is kept, marked deleted, so instructors still see it and its revisions."""
+    if post.author_id != ctx.user.id and not (post.is_reading and ctx.can("reading:write")):
+        raise PostError("Only the author can delete this post.")
+    post.deleted_at = utcnow()
+    db.session.commit()
+
+
+def add_comment(ctx: CourseContext, post: Post, body: str, *, parent: Comment | None = None,
+                anonymous: bool = False) -> Comment:
+    """A comment on `post`, or a reply to `parent`; held for approval when the course's policy says so."""
+    ctx.require("comment:create")
+    if not post.is_published:
+        raise PostError("Comments open when the post is published.")
+    if post.comments_locked:
+        raise PostError("Comments on this post are closed.")
+    if parent is not None and parent.post_id != post.id:
+        raise PostError("That comment belongs to another post.")
+    comment = Comment(
+        course_id=ctx.course.id,
+        post_id=post.id,
+        author_id=ctx.user.id,
+        parent_id=parent.id if parent is not None else None,
+        depth=parent.depth + 1 if parent is not None else 1,
+        body_md=body,
+        body_html=render_markdown(body),
+        visibility=initial_visibility(ctx),
+        anonymous=bool(anonymous and ctx.course.allow_anonymous),
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
+    """The author edits their comment; it is marked edited."""
+    if comment.author_id != ctx.user.id:
+        raise PostError("Only the author can edit this comment.")
+    comment.body_md = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = utcnow()
+    db.session.commit()
+
+
+def delete_comment(ctx: CourseContext, comment: Comment) -> None:
+    """The author deletes their comment; if it has replies, a "comment deleted" placeholder keeps the thread whole."""
+    if comment.author_id != ctx.user.id:
+        raise PostError("Only the author can delete this comment.")
+    comment.deleted_at = utcnow()
+    db.session.commit()

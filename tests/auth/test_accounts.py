@@ -1,0 +1,122 @@
+"""Accounts: register, log in and out, profile and password, through the real forms with CSRF on."""
+
+from board.auth.services import find_user
+from tests import factories
+
+
+def test_register_logs_in_and_hashes_password(visitor):
+    response = visitor.post("/register", {"display_name": "Ada", "email": "Ada@Example.edu",
+                                          "password": "long enough pw", "confirm": "long enough pw"})
+    assert response.status_code == 302
+    user = find_user("ada@example.edu")
+    assert user.email == "ada@example.edu"
+    assert user.password_hash.startswith("scrypt:")
+    assert "long enough pw" not in user.password_hash
+    page = visitor.get("/courses").get_data(as_text=True)
+    assert "Log out" in page and "Ada" in page
+
+
+def test_register_refuses_short_password_and_keeps_input(visitor):
+    response = visitor.post("/register", {"display_name": "Ada", "email": "ada@example.edu",
+                                          "password": "short", "confirm": "short"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Use at least 10 characters." in page
+    assert 'value="ada@example.edu"' in page and 'value="Ada"' in page
+    assert find_user("ada@example.edu") is None
+
+
+def test_emails_are_unique_whatever_their_case(visitor):
+    factories.user(email="ada@example.edu")
+    response = visitor.post("/register", {"display_name": "Ada 2", "email": "ADA@example.EDU",
+                                          "password": "long enough pw", "confirm": "long enough pw"})
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_login_with_any_email_case_and_logout(visitor):
+    factories.user(email="ada@example.edu")
+    assert visitor.login("ADA@example.edu").status_code == 302
+    assert visitor.get("/courses").status_code == 200
+    visitor.logout()
+    assert visitor.get("/courses").status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message(visitor):
+    factories.user(email="ada@example.edu")
+    response = visitor.login("ada@example.edu", "wrong password!")
+    assert response.status_code == 200
+    assert "do not match" in response.get_data(as_text=True)
+    assert visitor.get("/courses").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client):
+    factories.user(email="ada@example.edu")
+    response = client.post("/login", data={"email": "ada@example.edu", "password": factories.PASSWORD})
+    assert response.status_code == 400
+
+
+def test_login_next_stays_on_site(visitor):
+    factories.user(email="ada@example.edu")
+    assert visitor.login("ada@example.edu", next="/account").headers["Location"] == "/account"
+    visitor.logout()
+    assert visitor.login("ada@example.edu", next="https://evil.example/").headers["Location"] == "/courses"
+    visitor.logout()
+    assert visitor.login("ada@example.edu", next="//evil.example/").headers["Location"] == "/courses"
+
+
+def test_remember_me_sets_a_remember_cookie(visitor):
+    factories.user(email="ada@example.edu")
+    response = visitor.login("ada@example.edu", remember="y")
+    assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_change_display_name_and_password(visitor):
+    user = factories.user(email="ada@example.edu")
+    visitor.login(user.email)
+    visitor.post("/account", {"which": "profile", "profile-display_name": "Ada L."})
+    assert factories.reload(user).display_name == "Ada L."
+    response = visitor.post("/account", {"which": "password", "password-current_password": "not it at all",
+                                         "password-new_password": "a new password", "password-confirm": "a new password"})
+    assert "not right" in response.get_data(as_text=True)
+    visitor.post("/account", {"which": "password", "password-current_password": factories.PASSWORD,
+                              "password-new_password": "a new password", "password-confirm": "a new password"})
+    visitor.logout()
+    assert visitor.login(user.email, factories.PASSWORD).status_code == 200
+    assert visitor.login(user.email, "a new password").status_code == 302
+
+
+def test_login_is_rate_limited(app):
+    from board.extensions import limiter
+
+    app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
+    limiter.reset()
+    try:
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        codes = [
+            client.post("/login", data={"email": "x@example.edu", "password": "wrong", "csrf_token": token}).status_code
+            for _ in range(11)
+        ]
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
+    assert codes[:10] == [200] * 10
+    assert codes[10] == 429
+
+
+def test_every_logged_in_page_has_log_out(visitor):
+    factories.user(email="ada@example.edu")
+    visitor.login("ada@example.edu")
+    for url in ("/courses", "/account", "/courses/new"):
+        assert "Log out" in visitor.get(url).get_data(as_text=True), url
+
+
+def test_session_cookie_is_secure_httponly_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECURE_COOKIES", raising=False)
+    from board import config
+
+    settings = config.from_environment(tmp_path)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["SESSION_COOKIE_HTTPONLY"] is True
+    assert settings["REMEMBER_COOKIE_SECURE"] is True

@@ -1,0 +1,163 @@
+"""Fixtures: one app per test session whose schema comes from the migrations, emptied after every test.
+
+The database is SQLite in a temporary folder unless TEST_DATABASE_URL names another (CI runs the suite on
+PostgreSQL that way). CSRF protection stays on: tests post real forms with the token a page gave them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from board import create_app
+from board.extensions import db
+
+from . import factories
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _drop_everything() -> None:
+    """Start from an empty database, so the migrations build the whole schema."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            # Limits stay on, set high; the rate-limit test lowers the login limit for itself.
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+            "SERVER_NAME": None,
+        }
+    )
+    app.instance_path = str(instance)
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Each test runs inside an app context and leaves every table empty behind it."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Visitor:
+    """A person using the site through the test client: logs in through the real form and posts with CSRF tokens."""
+
+    def __init__(self, client):
+        self.client = client
+        self._token: str | None = None
+
+    def csrf_token(self, url: str = "/login") -> str:
+        if self._token is None:
+            page = self.client.get(url).get_data(as_text=True)
+            match = _TOKEN.search(page)
+            assert match, f"no CSRF token on {url}"
+            self._token = match.group(1)
+        return self._token
+
+    def login(self, email: str, password: str = factories.PASSWORD, **extra):
+        self._token = None
+        response = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": self.csrf_token(), **extra}
+        )
+        self._token = None
+        return response
+
+    def logout(self):
+        response = self.client.post("/logout", data={"csrf_token": self.csrf_token("/courses")})
+        self._token = None
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """Post a form with this visitor's CSRF token, as the browser would."""
+        token_page = "/courses" if self._logged_in() else "/login"
+        return self.client.post(url, data={"csrf_token": self.csrf_token(token_page), **(data or {})}, **kwargs)
+
+    def _logged_in(self) -> bool:
+        with self.client.session_transaction() as session:
+            return "_user_id" in session
+
+
+@pytest.fixture
+def visitor(client) -> Visitor:
+    return Visitor(client)
+
+
+@pytest.fixture
+def make_visitor(app):
+    """A factory of independent visitors, each with its own cookies."""
+
+    def make(user=None) -> Visitor:
+        person = Visitor(app.test_client())
+        if user is not None:
+            response = person.login(user.email)
+            assert response.status_code == 302, "login failed"
+        return person
+
+    return make
+
+
+@contextmanager
+def count_queries():
+    """Collect the SQL statements run inside the block; the list is printed when a count assertion fails."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -1,14 +1,20 @@
-"""Command-line tools: flask --app board create-user | set-password | demo (and the seeding commands)."""
+"""Command-line tools: flask --app board create-user | set-password | demo | seed | courses | import-posts |
+export-course | import-course."""
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from sqlalchemy import select
 
 from .auth import services as accounts
+from .extensions import db
+from .models import Course, Membership, Post, Role, User
 
 
 def register_commands(app: Flask) -> None:
@@ -16,6 +22,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(set_password)
     app.cli.add_command(demo)
+    app.cli.add_command(seed)
+    app.cli.add_command(list_courses)
+    app.cli.add_command(import_posts)
+    app.cli.add_command(export_course)
+    app.cli.add_command(import_course)
 
 
 @click.command("create-user")
@@ -66,4 +77,101 @@ def demo(host: str, port: int) -> None:
     for email, role in summary.logins:
         click.echo(f"  {email:<28} {role}")
     click.echo("")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True)
+
+
+@click.command("seed")
+@click.option("--reset", is_flag=True, help="Delete the demo course and build it again.")
+def seed(reset: bool) -> None:
+    """Create the demo accounts and the demo course from seed/ (running it again changes nothing)."""
+    from .seeding import seed_demo
+
+    seed_demo(reset=reset, echo=click.echo)
+
+
+@click.command("courses")
+def list_courses() -> None:
+    """List the courses, one per line, slug first."""
+    for course in db.session.scalars(select(Course).order_by(Course.slug)):
+        click.echo(f"{course.slug}\t{course.code}\t{course.title}\t{course.term}")
+
+
+@click.command("import-posts")
+@click.argument("slug")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["response", "reading"]), default="response", show_default=True)
+@click.option("--author", "author_email", help="Author's email (a course member); default: the instructor.")
+def import_posts(slug: str, files: tuple[Path, ...], kind: str, author_email: str | None) -> None:
+    """Import blog-export documents into a course; each file is one transaction."""
+    from .importing import ParseError, parse_document
+    from .importing.store import add_document
+    from .models import utcnow
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course has the slug {slug}. See: flask --app board courses")
+    author = _import_author(course, author_email)
+    failures = 0
+    for path in files:
+        try:
+            parsed = parse_document(path.read_bytes())
+            result = add_document(course, parsed, kind=kind, author=author, created_at=utcnow())
+            db.session.commit()
+        except ParseError as error:
+            db.session.rollback()
+            failures += 1
+            click.echo(f"{path}: not imported: {error}", err=True)
+            continue
+        click.echo(f"{path}: imported “{result.post.title}” ({result.comments} comments, {result.likes} likes"
+                   f"{', awards: ' + ', '.join(result.awards) if result.awards else ''})")
+        for note in result.notes:
+            click.echo(f"  note: {note}")
+    if failures:
+        raise SystemExit(1)
+
+
+def _import_author(course: Course, email: str | None) -> User:
+    query = select(User).join(Membership).where(Membership.course_id == course.id)
+    if email:
+        author = db.session.scalar(query.where(User.email == accounts.normalize_email(email)))
+        if author is None:
+            raise click.ClickException(f"{email} is not a member of {course.slug}.")
+        return author
+    return db.session.scalar(query.where(Membership.role == Role.INSTRUCTOR).order_by(Membership.id))
+
+
+@click.command("export-course")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+def export_course(slug: str, output: Path | None) -> None:
+    """Write a whole course as JSON (format board-course/1)."""
+    from .importing.course_json import CourseTransferError, export_course as export
+
+    try:
+        text = json.dumps(export(slug), ensure_ascii=False, indent=2) + "\n"
+    except CourseTransferError as error:
+        raise click.ClickException(str(error)) from error
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+
+
+@click.command("import-course")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_course(file: Path) -> None:
+    """Recreate an exported course in this database (refused when its slug exists)."""
+    from .importing.course_json import CourseTransferError, import_course as load
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        course = load(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{file} is not a JSON file: {error}") from error
+    except CourseTransferError as error:
+        raise click.ClickException(str(error)) from error
+    posts = db.session.scalar(select(db.func.count()).select_from(Post).where(Post.course_id == course.id))
+    click.echo(f"Imported {course.slug} with {posts} posts.")

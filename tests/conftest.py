@@ -11,6 +11,7 @@ import re
 from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -39,6 +40,18 @@ def _drop_everything() -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets a fresh app context, as in production.
+
+    Tests run inside an app context (for factories); without this, Flask would reuse it for requests and share
+    `g` (Flask-Login's cached user) and the database session between the test and its requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -55,6 +68,7 @@ def app(tmp_path_factory):
         }
     )
     app.instance_path = str(instance)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _drop_everything()
         upgrade()

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import LikePolicy, ModerationPolicy, Role
@@ -23,14 +24,17 @@ class SettingsForm(CourseForm):
     moderation_policy = RadioField(
         "Students' comments and responses",
         choices=[
-            (ModerationPolicy.OPEN, "Publish at once"),
-            (ModerationPolicy.FIRST, "Hold each student's first contribution for approval"),
-            (ModerationPolicy.ALL, "Hold every contribution for approval"),
+            SelectChoice(ModerationPolicy.OPEN.value, "Publish at once"),
+            SelectChoice(ModerationPolicy.FIRST.value, "Hold each student's first contribution for approval"),
+            SelectChoice(ModerationPolicy.ALL.value, "Hold every contribution for approval"),
         ],
     )
     like_policy = RadioField(
         "Who may like posts and comments",
-        choices=[(LikePolicy.EVERYONE, "Everyone in the course"), (LikePolicy.STAFF, "Instructors and assistants only")],
+        choices=[
+            SelectChoice(LikePolicy.EVERYONE.value, "Everyone in the course"),
+            SelectChoice(LikePolicy.STAFF.value, "Instructors and assistants only"),
+        ],
     )
     allow_anonymous = BooleanField(
         "Students may post anonymously to classmates (instructors and assistants still see the name)"
@@ -38,7 +42,7 @@ class SettingsForm(CourseForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
 
 
 class EmptyForm(FlaskForm):

@@ -1,0 +1,84 @@
+"""The demo course, built from the documents in seed/ as its manifest (seed/course.toml) describes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from .auth import services as accounts
+from .courses import services as courses
+from .extensions import db
+from .importing import load_manifest, parse_document
+from .importing.store import add_document
+from .models import AwardType, Course, Membership, Post, Role
+from .paths import resource_dir
+
+DEMO_PASSWORD = "demo-password"
+
+
+@dataclass
+class SeedSummary:
+    slug: str
+    created: bool
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def manifest_path() -> Path:
+    return resource_dir("seed") / "course.toml"
+
+
+def seed_demo(*, reset: bool = False, echo: Callable[[str], None] = print,
+              manifest_file: Path | None = None) -> SeedSummary:
+    """Create the demo accounts and course; a second run changes nothing, reset=True rebuilds the course."""
+    manifest = load_manifest(manifest_file or manifest_path())
+    spec = manifest.course
+    logins = [(a.email, a.role) for a in manifest.accounts]
+    existing = db.session.scalar(select(Course).where(Course.slug == spec.slug))
+    if existing is not None and not reset:
+        echo(f"The demo course {spec.slug} is already seeded; nothing to do (use --reset to rebuild it).")
+        return SeedSummary(spec.slug, created=False, logins=logins)
+    if existing is not None:
+        echo(f"Removing the demo course {spec.slug} to rebuild it…")
+        db.session.delete(existing)
+        db.session.commit()
+
+    users = {}
+    for account in manifest.accounts:
+        user = accounts.find_user(account.email)
+        if user is None:
+            user = accounts.create_user(account.email, account.name, DEMO_PASSWORD)
+            echo(f"  account {account.email} ({account.role})")
+        users[account.email] = user
+    course = courses.create_course(
+        users[spec.instructor], title=spec.title, code=spec.code, term=spec.term, description=spec.description,
+        slug=spec.slug, commit=False,
+    )
+    for account in manifest.accounts:
+        if account.email != spec.instructor:
+            db.session.add(Membership(course_id=course.id, user_id=users[account.email].id, role=Role(account.role)))
+    for award in manifest.award_types:
+        db.session.add(AwardType(course_id=course.id, name=award.name, description=award.description,
+                                 badge=award.badge))
+    db.session.flush()
+    echo(f"Course {spec.code} “{spec.title}” ({spec.slug}), {len(manifest.accounts)} members")
+
+    posts_by_file: dict[str, Post] = {}
+    for document in manifest.documents:
+        parsed = parse_document(manifest.path_of(document).read_bytes(), title_lines=document.title_lines)
+        result = add_document(
+            course, parsed, kind=document.kind, author=users[document.author], created_at=document.date,
+            title=document.title, reading=posts_by_file.get(document.reading) if document.reading else None,
+            week=document.week or "",
+            comment_authors=[users[e] for e in document.comment_authors] if document.comment_authors else None,
+        )
+        posts_by_file[document.file] = result.post
+        awards = f", award: {', '.join(result.awards)}" if result.awards else ""
+        echo(f"  {document.kind:<8} “{result.post.title}”: {result.comments} comments, {result.likes} likes{awards}")
+        for note in result.notes:
+            echo(f"    note: {note}")
+    db.session.commit()
+    echo("Demo course seeded.")
+    return SeedSummary(spec.slug, created=True, logins=logins)

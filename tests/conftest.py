@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from board import create_app
 from board.extensions import db
@@ -160,18 +159,3 @@ def make_visitor(app):
         return person
 
     return make
-
-
-@contextmanager
-def count_queries():
-    """Collect the SQL statements run inside the block; the list is printed when a count assertion fails."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)

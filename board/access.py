@@ -13,8 +13,11 @@ from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
 from .extensions import db
-from .models import Comment, Course, Membership, Post, PostKind, PostStatus, User, Visibility
+from .models import Award, AwardType, Comment, Course, Membership, Post, PostKind, PostStatus, Report, User, Visibility
 from .permissions import can
+
+# No row has a larger id: databases store 64-bit integers, and SQLite raises on a larger one instead of matching none.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,16 @@ def get_member(ctx: CourseContext, user_id: int) -> tuple[User, Membership]:
     return row.User, row.Membership
 
 
-def visible_posts_clause(ctx: CourseContext):
-    """SQL condition: the posts of this course the viewer may see (drafts, held, hidden and gated ones filtered)."""
+def visible_posts_clause(ctx: CourseContext, *, include_deleted: bool = False):
+    """SQL condition: the posts of this course the viewer may see (drafts, held, hidden and gated ones filtered).
+
+    With include_deleted, staff also see posts their authors deleted (a deleted response that unlocked a
+    reading stays visible to instructors, with its revisions).
+    """
     own = Post.author_id == ctx.user.id
-    conditions = [Post.course_id == ctx.course.id, Post.deleted_at.is_(None)]
+    conditions = [Post.course_id == ctx.course.id]
+    if not (include_deleted and ctx.is_staff):
+        conditions.append(Post.deleted_at.is_(None))
     conditions.append(or_(Post.status == PostStatus.PUBLISHED, own))
     if ctx.is_staff:
         return and_(*conditions)
@@ -150,7 +159,11 @@ def get_post(ctx: CourseContext, post_id: int, *, check_author: bool = False) ->
 
     With check_author, 403 unless the viewer wrote it.
     """
-    post = db.session.scalar(select(Post).where(Post.id == post_id).where(visible_posts_clause(ctx)))
+    if post_id > MAX_ID:
+        abort(404)
+    post = db.session.scalar(
+        select(Post).where(Post.id == post_id).where(visible_posts_clause(ctx, include_deleted=True))
+    )
     if post is None:
         abort(404)
     if check_author and post.author_id != ctx.user.id:
@@ -160,6 +173,8 @@ def get_post(ctx: CourseContext, post_id: int, *, check_author: bool = False) ->
 
 def get_comment(ctx: CourseContext, comment_id: int, *, check_author: bool = False) -> Comment:
     """A comment on a post the viewer may see; 404 otherwise. With check_author, 403 unless the viewer wrote it."""
+    if comment_id > MAX_ID:
+        abort(404)
     visible_post_ids = select(Post.id).where(visible_posts_clause(ctx))
     comment = db.session.scalar(
         select(Comment)
@@ -174,6 +189,40 @@ def get_comment(ctx: CourseContext, comment_id: int, *, check_author: bool = Fal
     if check_author and comment.author_id != ctx.user.id:
         abort(403)
     return comment
+
+
+def get_target(ctx: CourseContext, kind: str, item_id: int) -> Post | Comment:
+    """A post ("posts") or comment ("comments") the viewer may see, for actions that take either."""
+    if kind == "posts":
+        return get_post(ctx, item_id)
+    if kind == "comments":
+        return get_comment(ctx, item_id)
+    abort(404)
+
+
+def get_award_type(ctx: CourseContext, type_id: int) -> AwardType:
+    """One of this course's award types; 404 otherwise."""
+    award_type = db.session.get(AwardType, type_id)
+    if award_type is None or award_type.course_id != ctx.course.id:
+        abort(404)
+    return award_type
+
+
+def get_award(ctx: CourseContext, award_id: int) -> Award:
+    """An award on a post of this course that the viewer may see; 404 otherwise."""
+    award = db.session.get(Award, award_id)
+    if award is None:
+        abort(404)
+    get_post(ctx, award.post_id)
+    return award
+
+
+def get_report(ctx: CourseContext, report_id: int) -> Report:
+    """A report in this course; 404 otherwise."""
+    item = db.session.get(Report, report_id)
+    if item is None or item.course_id != ctx.course.id:
+        abort(404)
+    return item
 
 
 def shows_author(ctx: CourseContext, item: Post | Comment) -> bool:

@@ -1,12 +1,11 @@
 """Register, log in and out, and the account page."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter, login_manager
 from ..models import User
+from ..urls import safe_next
 from . import services
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 
@@ -18,16 +17,6 @@ def load_user(user_id: str) -> User | None:
     from ..extensions import db
 
     return db.session.get(User, int(user_id))
-
-
-def safe_next(target: str | None) -> str | None:
-    """`target` if it stays on this site (a path, not another host), else None."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 @bp.route("/register", methods=["GET", "POST"])

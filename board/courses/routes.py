@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import access
 from ..extensions import db
+from ..moderation import queries as moderation_queries
 from ..posts import queries
 from . import services
 from .forms import CourseForm, EmptyForm, JoinForm, RoleForm, SettingsForm
@@ -72,6 +73,7 @@ def home(slug):
         responses=queries.latest_responses(ctx, limit=10),
         comments=queries.recent_comments(ctx, limit=10),
         drafts=queries.own_drafts(ctx),
+        queue_size=moderation_queries.queue_size(ctx) if ctx.can("queue:view") else 0,
     )
 
 

@@ -58,13 +58,16 @@ def course_readings(ctx: CourseContext) -> list[PostRow]:
 
 
 def latest_responses(ctx: CourseContext, *, limit: int = 10, reading: Post | None = None,
-                     author_id: int | None = None) -> list[PostRow]:
-    """Published responses the viewer may read, newest first, with comment counts and awards loaded."""
+                     author_id: int | None = None, include_deleted: bool = False) -> list[PostRow]:
+    """Published responses the viewer may read, newest first, with comment counts and awards loaded.
+
+    include_deleted lets staff see responses their authors deleted (on a reading's page).
+    """
     query = (
         select(Post, _comment_count(ctx))
         .where(Post.kind == PostKind.RESPONSE)
         .where(Post.status == PostStatus.PUBLISHED)
-        .where(visible_posts_clause(ctx))
+        .where(visible_posts_clause(ctx, include_deleted=include_deleted))
         .options(selectinload(Post.awards), selectinload(Post.reading))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import access
-from ..courses.forms import EmptyForm
+from ..moderation import queries as moderation_queries
 from ..models import Post
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm
@@ -108,10 +108,11 @@ def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentFor
     responses, unlocked = [], True
     if post.is_reading:
         unlocked = access.has_unlocked(ctx, post)
-        responses = queries.latest_responses(ctx, limit=0, reading=post) if unlocked else []
+        responses = queries.latest_responses(ctx, limit=0, reading=post, include_deleted=True) if unlocked else []
+    award_types = moderation_queries.award_types(ctx) if ctx.can("post:award") else []
     return render_template(
         "posts/show.html", ctx=ctx, post=post, page=page, comment_form=comment_form, responses=responses,
-        unlocked=unlocked, button=EmptyForm(),
+        unlocked=unlocked, award_types=award_types,
     ), status
 
 
@@ -161,7 +162,7 @@ def comment(slug, post_id):
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_post(ctx, post, form, status=422)
-    parent = access.get_comment(ctx, int(form.parent_id.data)) if form.parent_id.data else None
+    parent = _parent_comment(ctx, form.parent_id.data)
     try:
         new = services.add_comment(ctx, post, form.body.data, parent=parent, anonymous=form.anonymous.data)
     except services.PostError as error:
@@ -170,6 +171,17 @@ def comment(slug, post_id):
     if new.visibility == "held":
         flash("Your comment is awaiting approval by an instructor before classmates see it.", "info")
     return redirect(url_for("posts.show", slug=slug, post_id=post.id, _anchor=f"comment-{new.id}"))
+
+
+def _parent_comment(ctx: access.CourseContext, parent_id: str | None):
+    """The comment a reply answers; a parent_id that is not a number is as unknown as a missing comment (404)."""
+    if not parent_id:
+        return None
+    try:
+        comment_id = int(parent_id)
+    except ValueError:
+        abort(404)
+    return access.get_comment(ctx, comment_id)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

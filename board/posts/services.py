@@ -10,6 +10,7 @@ from ..access import CourseContext
 from ..extensions import db
 from ..markdown import render_markdown, word_count
 from ..models import (
+    AuditEntry,
     Comment,
     ModerationPolicy,
     Post,
@@ -108,8 +109,19 @@ def create_response(ctx: CourseContext, reading: Post | None, *, title: str, bod
     db.session.add(post)
     if publish:
         _publish(ctx, post)
+    if post.anonymous:
+        db.session.flush()
+        _record_anonymity(ctx, post)
     db.session.commit()
     return post
+
+
+def _record_anonymity(ctx: CourseContext, item: Post | Comment) -> None:
+    # Classmates never learn who wrote an anonymous post; the audit log keeps the name for the instructors.
+    kind = "post" if isinstance(item, Post) else "comment"
+    db.session.add(AuditEntry(course_id=ctx.course.id, actor_id=ctx.user.id, action=f"anonymous:{kind}",
+                              subject_type=kind, subject_id=item.id,
+                              detail=f"{ctx.user.display_name} wrote this {kind} anonymously to classmates"))
 
 
 def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publish: bool, **reading_fields) -> None:
@@ -145,6 +157,8 @@ def add_comment(ctx: CourseContext, post: Post, body: str, *, parent: Comment | 
     ctx.require("comment:create")
     if not post.is_published:
         raise PostError("Comments open when the post is published.")
+    if post.deleted_at is not None:
+        raise PostError("This post was deleted.")
     if post.comments_locked:
         raise PostError("Comments on this post are closed.")
     if parent is not None and parent.post_id != post.id:
@@ -161,6 +175,9 @@ def add_comment(ctx: CourseContext, post: Post, body: str, *, parent: Comment | 
         anonymous=bool(anonymous and ctx.course.allow_anonymous),
     )
     db.session.add(comment)
+    if comment.anonymous:
+        db.session.flush()
+        _record_anonymity(ctx, comment)
     db.session.commit()
     return comment
 

@@ -39,3 +39,30 @@
     });
   });
 })();
+
+// Likes update in place; without JavaScript the form posts and the page returns to the same place.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.classList || !form.classList.contains("like-form") || !window.fetch) { return; }
+  event.preventDefault();
+  var button = form.querySelector("button");
+  button.disabled = true;
+  fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { "Accept": "application/json" },
+    credentials: "same-origin"
+  }).then(function (response) {
+    if (!response.ok) { throw new Error("like failed"); }
+    return response.json();
+  }).then(function (data) {
+    form.querySelector("input[name=liked]").value = data.liked ? "0" : "1";
+    button.setAttribute("aria-pressed", data.liked ? "true" : "false");
+    button.textContent = data.liked ? "★ Liked" : "☆ Like";
+    var count = form.parentNode.querySelector(".like-count");
+    count.textContent = data.count ? data.label : "";
+    count.classList.toggle("is-empty", !data.count);
+  }).catch(function () {
+    form.submit();
+  }).finally(function () { button.disabled = false; });
+});

@@ -123,7 +123,7 @@ def upgrade():
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_posts_author_id_users')),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_posts_course_id_courses'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['reading_id'], ['posts.id'], name=op.f('fk_posts_reading_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reading_id'], ['posts.id'], name=op.f('fk_posts_reading_id_posts'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posts'))
     )
     with op.batch_alter_table('posts', schema=None) as batch_op:

@@ -1,0 +1,91 @@
+"""What the moderation queue, the awards page and the audit log show, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..access import CourseContext
+from ..extensions import db
+from ..models import AuditEntry, AwardType, Comment, Post, PostStatus, Report, Visibility
+
+
+def held_posts(ctx: CourseContext) -> list[Post]:
+    """Published posts awaiting approval, oldest first."""
+    return list(db.session.scalars(
+        select(Post)
+        .where(Post.course_id == ctx.course.id, Post.visibility == Visibility.HELD)
+        .where(Post.status == PostStatus.PUBLISHED, Post.deleted_at.is_(None))
+        .options(selectinload(Post.reading))
+        .order_by(Post.published_at, Post.id)
+    ))
+
+
+def held_comments(ctx: CourseContext) -> list[Comment]:
+    """Comments awaiting approval, oldest first, with their posts."""
+    return list(db.session.scalars(
+        select(Comment)
+        .where(Comment.course_id == ctx.course.id, Comment.visibility == Visibility.HELD)
+        .where(Comment.deleted_at.is_(None))
+        .options(selectinload(Comment.post))
+        .order_by(Comment.created_at, Comment.id)
+    ))
+
+
+def open_reports(ctx: CourseContext) -> list[Report]:
+    """Unresolved reports, oldest first, with what they report and who reported it."""
+    return list(db.session.scalars(
+        select(Report)
+        .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
+        .options(selectinload(Report.reporter), selectinload(Report.post),
+                 selectinload(Report.comment).selectinload(Comment.post))
+        .order_by(Report.created_at, Report.id)
+    ))
+
+
+def queue_size(ctx: CourseContext) -> int:
+    """Held posts, held comments and open reports: the number on the Moderation link."""
+    held_post_count = (
+        select(func.count()).select_from(Post)
+        .where(Post.course_id == ctx.course.id, Post.visibility == Visibility.HELD)
+        .where(Post.status == PostStatus.PUBLISHED, Post.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    held_comment_count = (
+        select(func.count()).select_from(Comment)
+        .where(Comment.course_id == ctx.course.id, Comment.visibility == Visibility.HELD)
+        .where(Comment.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    report_count = (
+        select(func.count()).select_from(Report)
+        .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
+        .scalar_subquery()
+    )
+    return db.session.scalar(select(held_post_count + held_comment_count + report_count))
+
+
+def award_types(ctx: CourseContext) -> list[AwardType]:
+    """The course's award types, oldest first."""
+    return list(db.session.scalars(
+        select(AwardType).where(AwardType.course_id == ctx.course.id).order_by(AwardType.id)
+    ))
+
+
+AUDIT_ACTIONS = (
+    "approve", "hide", "unhide", "delete", "lock", "unlock", "pin", "unpin", "report:dismiss", "award:give",
+    "award:revoke", "award_type:save", "award_type:delete", "anonymous:post", "anonymous:comment",
+)
+
+
+def audit_log(ctx: CourseContext, *, action: str | None = None, actor_id: int | None = None, limit: int = 200):
+    """The course's audit entries, newest first, optionally for one action or one person."""
+    query = (
+        select(AuditEntry).where(AuditEntry.course_id == ctx.course.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
+    )
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor_id:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    return list(db.session.scalars(query))

@@ -51,10 +51,10 @@ def like(slug, kind, item_id):
     try:
         liked, count = services.set_like(ctx, target, wanted)
     except services.ModerationError as error:
+        # The page offers no like button where liking is refused, so only a crafted request gets here.
         if request.accept_mimetypes.best == "application/json":
-            return jsonify(error=str(error)), 422
-        flash(str(error), "error")
-        return _back(slug, target)
+            return jsonify(error=str(error)), 403
+        abort(403)
     if request.accept_mimetypes.best == "application/json":
         from ..templating import liked_by
 

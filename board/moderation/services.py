@@ -222,6 +222,8 @@ def set_pinned(ctx: CourseContext, post: Post, pinned: bool) -> None:
 def report(ctx: CourseContext, target: Target, reason: str) -> Report:
     """A member flags a post or comment for the moderators; once per person and thing."""
     ctx.require("report:create")
+    if target.author_id == ctx.user.id:
+        raise ModerationError("You cannot report your own writing; edit or delete it instead.")
     if not reason.strip():
         raise ModerationError("Say what is wrong, so a moderator can judge it.")
     column = Report.post_id if isinstance(target, Post) else Report.comment_id

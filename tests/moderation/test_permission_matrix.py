@@ -1,0 +1,264 @@
+"""Every instructor tool and classroom action against every role, through real requests with CSRF on.
+
+The matrix is data in one place (ACTIONS). test_every_state_changing_route_is_in_the_matrix fails when a route
+that changes state, or an instructor page, is added without its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from board.extensions import db
+from board.models import (
+    AuditEntry,
+    Award,
+    AwardType,
+    Comment,
+    Course,
+    Post,
+    PostLike,
+    Report,
+    Role,
+    Visibility,
+)
+from tests import factories
+from tests.conftest import Visitor
+
+ROLES = ("instructor", "assistant", "student", "author", "non_member", "anonymous")
+STAFF = {"instructor", "assistant"}
+MEMBERS_BUT_AUTHOR = {"instructor", "assistant", "student"}
+
+
+@dataclass
+class World:
+    """One course with a person in every role, a reading, the author's response and the things actions act on."""
+
+    course: Course
+    people: dict[str, object]
+    reading: Post
+    response: Post
+    comment: Comment  # by a classmate, on the response
+    held_comment: Comment
+    award_type: AwardType
+    report: Report
+
+    @property
+    def url(self) -> str:
+        return f"/c/{self.course.slug}"
+
+    def user(self, role: str):
+        return self.people.get(role)
+
+
+def build_world() -> World:
+    course = factories.course(factories.user("Iris Instructor"))
+    people = {
+        "instructor": factories.instructor_of(course),
+        "assistant": factories.member(course, Role.ASSISTANT, "Asa Assistant"),
+        "student": factories.member(course, Role.STUDENT, "Stu Student"),
+        "author": factories.member(course, Role.STUDENT, "Ava Author"),
+        "non_member": factories.user("Nora Outsider"),
+    }
+    classmate = factories.member(course, Role.STUDENT, "Cal Classmate")
+    reading = factories.reading(course, title="The reading")
+    response = factories.response(course, people["author"], reading, title="Ava's response")
+    comment = factories.comment(response, classmate, "A classmate's comment")
+    held = factories.comment(response, classmate, "A held comment", visibility=Visibility.HELD)
+    award_type = AwardType(course_id=course.id, name="Comrade’s Corner", badge="star")
+    report = Report(course_id=course.id, reporter_id=classmate.id, comment_id=comment.id, reason="Rude")
+    db.session.add_all([award_type, report])
+    db.session.commit()
+    return World(course, people, reading, response, comment, held, award_type, report)
+
+
+def _fresh(model, id_):
+    db.session.expire_all()
+    return db.session.get(model, id_)
+
+
+def _liked_by(world: World, role: str) -> bool:
+    user = world.user(role)
+    if user is None:
+        return False
+    db.session.expire_all()
+    return db.session.get(PostLike, (world.response.id, user.id)) is not None
+
+
+def _pre_like(world: World, role: str) -> None:
+    user = world.user(role)
+    if user is not None:
+        db.session.add(PostLike(post_id=world.response.id, user_id=user.id))
+        db.session.commit()
+
+
+def _pre_award(world: World, role: str) -> None:
+    db.session.add(Award(post_id=world.response.id, award_type_id=world.award_type.id,
+                         given_by_id=world.people["instructor"].id))
+    db.session.commit()
+
+
+def _awarded(world: World) -> bool:
+    db.session.expire_all()
+    return db.session.scalar(select(Award.id).where(Award.post_id == world.response.id)) is not None
+
+
+def _hide_response(world: World, role: str) -> None:
+    world.response.visibility = Visibility.HIDDEN
+    world.response.hidden_reason = "Off topic"
+    db.session.commit()
+
+
+def _reported_by(world: World, role: str) -> bool:
+    user = world.user(role)
+    db.session.expire_all()
+    return user is not None and db.session.scalar(
+        select(Report.id).where(Report.post_id == world.response.id, Report.reporter_id == user.id)
+    ) is not None
+
+
+@dataclass
+class Action:
+    endpoint: str
+    allowed: set[str]
+    request: Callable[[World, Visitor], object]
+    succeeded: Callable[[World, str], bool]
+    prepare: Callable[[World, str], None] = lambda world, role: None
+
+
+ACTIONS: dict[str, Action] = {
+    "like": Action(
+        "moderation.like", MEMBERS_BUT_AUTHOR,
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/like", {"liked": "1"}),
+        lambda w, role: _liked_by(w, role),
+    ),
+    "unlike": Action(
+        "moderation.like", MEMBERS_BUT_AUTHOR,
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/like", {"liked": "0"}),
+        lambda w, role: w.user(role) is not None and not _liked_by(w, role),
+        prepare=_pre_like,
+    ),
+    "award": Action(
+        "moderation.give_award", STAFF,
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/awards", {"award_type_id": w.award_type.id,
+                                                                     "note": "Great sources"}),
+        lambda w, role: _awarded(w),
+    ),
+    "revoke": Action(
+        "moderation.revoke_award", STAFF,
+        lambda w, v: v.post(f"{w.url}/awards/{db.session.scalar(select(Award.id))}/revoke"),
+        lambda w, role: not _awarded(w),
+        prepare=_pre_award,
+    ),
+    "hide": Action(
+        "moderation.hide", STAFF,
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/hide", {"reason": "Off topic"}),
+        lambda w, role: _fresh(Post, w.response.id).visibility == Visibility.HIDDEN,
+    ),
+    "unhide": Action(
+        "moderation.unhide", STAFF,
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/unhide"),
+        lambda w, role: _fresh(Post, w.response.id).visibility == Visibility.VISIBLE,
+        prepare=_hide_response,
+    ),
+    "delete": Action(
+        "moderation.remove", STAFF,
+        lambda w, v: v.post(f"{w.url}/comments/{w.comment.id}/remove"),
+        lambda w, role: _fresh(Comment, w.comment.id) is None,
+    ),
+    "lock": Action(
+        "moderation.lock", STAFF,
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/lock", {"locked": "1"}),
+        lambda w, role: _fresh(Post, w.response.id).comments_locked,
+    ),
+    "pin": Action(
+        "moderation.pin", STAFF,
+        lambda w, v: v.post(f"{w.url}/posts/{w.reading.id}/pin", {"pinned": "1"}),
+        lambda w, role: _fresh(Post, w.reading.id).pinned,
+    ),
+    "approve": Action(
+        "moderation.approve", STAFF,
+        lambda w, v: v.post(f"{w.url}/comments/{w.held_comment.id}/approve"),
+        lambda w, role: _fresh(Comment, w.held_comment.id).visibility == Visibility.VISIBLE,
+    ),
+    "report": Action(
+        "moderation.report", MEMBERS_BUT_AUTHOR,
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/report", {"reason": "Plagiarised"}),
+        _reported_by,
+    ),
+    "resolve": Action(
+        "moderation.dismiss_report", STAFF,
+        lambda w, v: v.post(f"{w.url}/reports/{w.report.id}/dismiss"),
+        lambda w, role: _fresh(Report, w.report.id).resolved_at is not None,
+    ),
+    "change settings": Action(
+        "courses.settings", {"instructor"},
+        lambda w, v: v.post(f"{w.url}/settings", {"title": "Renamed", "code": "", "term": "", "description": "",
+                                                  "moderation_policy": "all", "like_policy": "everyone"}),
+        lambda w, role: _fresh(Course, w.course.id).title == "Renamed",
+    ),
+    "manage award types": Action(
+        "moderation.award_type", {"instructor"},
+        lambda w, v: v.post(f"{w.url}/awards/types", {"name": "Sharp Question", "description": "", "badge": "star"}),
+        lambda w, role: db.session.scalar(select(AwardType.id).where(AwardType.name == "Sharp Question")) is not None,
+    ),
+    "delete award type": Action(
+        "moderation.delete_award_type", {"instructor"},
+        lambda w, v: v.post(f"{w.url}/awards/types/{w.award_type.id}/delete"),
+        lambda w, role: _fresh(AwardType, w.award_type.id) is None,
+    ),
+    "read the audit log": Action(
+        "moderation.audit", {"instructor"},
+        lambda w, v: v.get(f"{w.url}/audit"),
+        lambda w, role: True,  # a read: success is judged by the status code alone
+    ),
+}
+
+
+def _visitor(app, world: World, role: str) -> Visitor:
+    visitor = Visitor(app.test_client())
+    if role != "anonymous":
+        assert visitor.login(world.user(role).email).status_code == 302
+    return visitor
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_permission_matrix(app, name, role):
+    action = ACTIONS[name]
+    world = build_world()
+    action.prepare(world, role)
+    before_audit = db.session.scalar(select(db.func.count()).select_from(AuditEntry))
+    response = action.request(world, _visitor(app, world, role))
+
+    if role in action.allowed:
+        assert response.status_code in (200, 302), f"{role} should be able to {name}"
+        assert action.succeeded(world, role), f"{role} could not {name}"
+        if response.status_code == 302:
+            assert "/login" not in response.headers["Location"]
+    else:
+        if role == "anonymous":
+            assert response.status_code == 302 and "/login" in response.headers["Location"]
+        elif role == "non_member":
+            assert response.status_code == 404, f"a non-member must not learn the course exists ({name})"
+        else:
+            # 403 where they may see the thing but not act; 404 where they may not even see it (a hidden post).
+            assert response.status_code in (403, 404, 422), f"{role} got {response.status_code} for {name}"
+        if name != "read the audit log":
+            assert not action.succeeded(world, role), f"{role} managed to {name}"
+            db.session.expire_all()
+            assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)) == before_audit
+
+
+def test_every_state_changing_route_is_in_the_matrix(app):
+    covered = {action.endpoint for action in ACTIONS.values()}
+    instructor_tools = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("moderation.") and ("POST" in rule.methods or rule.endpoint == "moderation.audit")
+    } | {"courses.settings"}
+    missing = instructor_tools - covered
+    assert not missing, f"add rows to ACTIONS for: {sorted(missing)}"

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from ..auth import services as accounts
@@ -23,8 +24,10 @@ from ..models import (
     Course,
     Membership,
     Post,
+    PostKind,
     PostLike,
     PostRevision,
+    PostStatus,
     Role,
     User,
     Visibility,
@@ -149,17 +152,18 @@ def import_course(data: dict[str, Any]) -> Course:
     """Recreate an exported course; refuses when its slug exists. One transaction: all or nothing."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CourseTransferError(f"Not a {FORMAT} export (the \"format\" field is missing or different).")
-    spec = data["course"]
-    if db.session.scalar(select(Course.id).where(Course.slug == spec["slug"])) is not None:
-        raise CourseTransferError(f"A course with the slug {spec['slug']} already exists; nothing was imported.")
     try:
+        slug = data["course"]["slug"]
+        if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
+            raise CourseTransferError(f"A course with the slug {slug} already exists; nothing was imported.")
         course = _import(data)
         db.session.commit()
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, SQLAlchemyError) as error:
         db.session.rollback()
         if isinstance(error, CourseTransferError):
             raise
-        raise CourseTransferError(f"The export is malformed: {error!r}") from error
+        reason = f"missing {error.args[0]!r}" if isinstance(error, KeyError) else getattr(error, "orig", error)
+        raise CourseTransferError(f"The export is malformed ({reason}); nothing was imported.") from error
     return course
 
 
@@ -197,13 +201,15 @@ def _import(data: dict[str, Any]) -> Course:
     posts: dict[str, Post] = {}
     for item in data["posts"]:
         post = Post(
-            course_id=course.id, author_id=person(item["author"]).id, kind=item["kind"], title=item["title"],
+            course_id=course.id, author_id=person(item["author"]).id, kind=PostKind(item["kind"]),
+            title=item["title"],
             body_md=item["body"], body_html=render_markdown(item["body"]), word_count=word_count(item["body"]),
-            status=item["status"], created_at=_parse_time(item["created_at"]),
+            status=PostStatus(item["status"]), created_at=_parse_time(item["created_at"]),
             updated_at=_parse_time(item["updated_at"]),
             reading_id=posts[item["reading"]].id if item.get("reading") else None,
             published_at=_parse_time(item.get("published_at")), edited_at=_parse_time(item.get("edited_at")),
-            deleted_at=_parse_time(item.get("deleted_at")), visibility=item.get("visibility", Visibility.VISIBLE),
+            deleted_at=_parse_time(item.get("deleted_at")),
+            visibility=Visibility(item.get("visibility", Visibility.VISIBLE)),
             hidden_reason=item.get("hidden_reason", ""), anonymous=item.get("anonymous", False),
             comments_locked=item.get("comments_locked", False), pinned=item.get("pinned", False),
             source=item.get("source", ""), prompt=item.get("prompt", ""),

@@ -23,7 +23,10 @@ from ..models import (
     User,
     Visibility,
 )
-from .blog_export import ParsedDocument
+from .blog_export import ParsedDocument, ParseError
+
+# Longer titles fit SQLite but make PostgreSQL refuse the row, so both refuse them here.
+TITLE_MAX = Post.__table__.c.title.type.length
 
 
 @dataclass
@@ -52,13 +55,19 @@ def members_by_role(course: Course) -> dict[str, list[User]]:
 def add_document(course: Course, parsed: ParsedDocument, *, kind: str, author: User, created_at: datetime,
                  title: str | None = None, reading: Post | None = None, week: str = "",
                  comment_authors: list[User] | None = None) -> ImportResult:
-    """Add one parsed document as a published post with its comments, likes and awards. Does not commit."""
+    """Add one parsed document as a published post with its comments, likes and awards. Does not commit.
+
+    Raises ParseError, before writing anything, when the title is too long for a post.
+    """
+    title = title or parsed.title
+    if len(title) > TITLE_MAX:
+        raise ParseError(f"the title is {len(title)} characters long; a post title holds at most {TITLE_MAX}")
     members = members_by_role(course)
     students = members[Role.STUDENT]
     instructor = (members[Role.INSTRUCTOR] or [author])[0]
     body = parsed.body
     post = Post(
-        course_id=course.id, author_id=author.id, kind=PostKind(kind), title=title or parsed.title,
+        course_id=course.id, author_id=author.id, kind=PostKind(kind), title=title,
         reading_id=reading.id if reading is not None else None, body_md=body, body_html=render_markdown(body),
         word_count=word_count(body), week=week or "", status=PostStatus.PUBLISHED, visibility=Visibility.VISIBLE,
         created_at=created_at, updated_at=created_at, published_at=created_at,
@@ -88,7 +97,9 @@ def add_document(course: Course, parsed: ParsedDocument, *, kind: str, author: U
             db.session.add(CommentLike(comment_id=comment.id, user_id=liker.id, created_at=comment.created_at))
             result.likes += 1
 
-    for name in parsed.awards:
+    for name in dict.fromkeys(parsed.awards):  # a post holds each award once
+        if (times := parsed.awards.count(name)) > 1:
+            result.notes.append(f"the award “{name}” is listed {times} times; it was given once")
         award_type = award_type_named(course, name, notes=result.notes)
         db.session.add(Award(post_id=post.id, award_type_id=award_type.id, given_by_id=instructor.id,
                              created_at=created_at + timedelta(days=2)))

@@ -30,30 +30,27 @@ def build_thread(comments: Iterable[Comment], *, readable: Callable[[Comment], b
         children[comment.parent_id].append(comment)
         by_id[comment.id] = comment
 
-    shown: dict[int, bool] = {}
+    # An explicit stack, not recursion: a chain of replies can be deeper than Python's recursion limit.
+    order: list[tuple[Comment, int]] = []
+    stack = [(comment, 1) for comment in reversed(children[None])]
+    while stack:
+        comment, depth = stack.pop()
+        order.append((comment, depth))
+        stack.extend((child, depth + 1) for child in reversed(children[comment.id]))
 
-    def has_readable_descendant(comment: Comment) -> bool:
-        if comment.id not in shown:
-            shown[comment.id] = any(
-                _readable(child, readable) or has_readable_descendant(child) for child in children[comment.id]
-            )
-        return shown[comment.id]
+    # Replies come after their parent in `order`, so walking it backwards settles every reply before its parent.
+    own = {comment.id: _readable(comment, readable) for comment, _ in order}
+    shown: dict[int, bool] = {}
+    for comment, _ in reversed(order):
+        shown[comment.id] = own[comment.id] or any(shown[child.id] for child in children[comment.id])
 
     items: list[ThreadItem] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for comment in children[parent_id]:
-            if _readable(comment, readable):
-                placeholder = None
-            elif has_readable_descendant(comment):
-                placeholder = _placeholder(comment)
-            else:
-                continue
-            in_reply_to = by_id.get(comment.parent_id) if depth > MAX_DEPTH else None
-            items.append(ThreadItem(comment, min(depth, MAX_DEPTH), in_reply_to, placeholder))
-            walk(comment.id, depth + 1)
-
-    walk(None, 1)
+    for comment, depth in order:
+        if not shown[comment.id]:
+            continue
+        placeholder = None if own[comment.id] else _placeholder(comment)
+        in_reply_to = by_id.get(comment.parent_id) if depth > MAX_DEPTH else None
+        items.append(ThreadItem(comment, min(depth, MAX_DEPTH), in_reply_to, placeholder))
     return items
 
 

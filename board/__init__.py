@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, render_template
+from werkzeug.routing import IntegerConverter
 
 from . import config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .models import MAX_ID
 from .paths import resource_dir
 
 
@@ -19,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(resource_dir("templates")),
         static_folder="static",
     )
+    app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config.from_environment(Path(app.instance_path)))
     if test_config:
@@ -49,6 +52,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_error_pages(app)
     _register_security_headers(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """<int:…> in URLs, capped at the largest database id, so a huge number is a 404 rather than an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_error_pages(app: Flask) -> None:

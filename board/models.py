@@ -23,6 +23,9 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from .extensions import db
 
 
+MAX_ID = 2**63 - 1  # the largest id any supported database stores; larger numbers in requests are simply unknown
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)

@@ -10,7 +10,18 @@ from board.auth import services as accounts
 from board.courses import services as courses
 from board.extensions import db
 from board.markdown import render_markdown
-from board.models import Comment, Course, Membership, Post, PostKind, PostStatus, Role, User, Visibility, utcnow
+from board.models import (
+    Comment,
+    Course,
+    Membership,
+    Post,
+    PostKind,
+    PostStatus,
+    Role,
+    User,
+    Visibility,
+    utcnow,
+)
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

@@ -7,7 +7,15 @@ from sqlalchemy.orm import selectinload
 
 from ..access import CourseContext
 from ..extensions import db
-from ..models import AuditEntry, AwardType, Comment, Post, PostStatus, Report, Visibility
+from ..models import (
+    AuditEntry,
+    AwardType,
+    Comment,
+    Post,
+    PostStatus,
+    Report,
+    Visibility,
+)
 
 
 def held_posts(ctx: CourseContext) -> list[Post]:

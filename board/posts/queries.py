@@ -7,9 +7,24 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from ..access import CourseContext, can_read_comment, visible_comments_clause, visible_posts_clause
+from ..access import (
+    CourseContext,
+    can_read_comment,
+    visible_comments_clause,
+    visible_posts_clause,
+)
 from ..extensions import db
-from ..models import Award, Comment, CommentLike, Post, PostKind, PostLike, PostStatus, User, Visibility
+from ..models import (
+    Award,
+    Comment,
+    CommentLike,
+    Post,
+    PostKind,
+    PostLike,
+    PostStatus,
+    User,
+    Visibility,
+)
 from .threads import ThreadItem, build_thread
 
 

@@ -95,7 +95,7 @@ def create_response(ctx: CourseContext, reading: Post | None, *, title: str, bod
     ctx.require("response:create")
     if reading is None and not (ctx.course.allow_free_posts or ctx.is_staff):
         raise PostError("This course does not take posts that are not responses to a reading.")
-    if reading is not None and not (reading.is_reading and reading.is_published):
+    if reading is not None and not (reading.is_reading and reading.is_published and reading.deleted_at is None):
         raise PostError("Responses are written to published readings.")
     post = Post(
         course_id=ctx.course.id,

@@ -15,7 +15,9 @@ MAX_DEPTH = 5
 class ThreadItem:
     comment: Comment
     depth: int  # shown depth, 1..MAX_DEPTH
-    in_reply_to: Comment | None  # set when the reply is deeper than MAX_DEPTH and is shown at MAX_DEPTH
+    # The parent of a reply deeper than MAX_DEPTH (shown at MAX_DEPTH), unless the parent is a placeholder, whose
+    # author the reader must not learn.
+    in_reply_to: Comment | None
     placeholder: str | None  # "deleted", "hidden" or "held": shown in place of a comment that has visible replies
     likes: int = 0
     liked: bool = False
@@ -49,7 +51,7 @@ def build_thread(comments: Iterable[Comment], *, readable: Callable[[Comment], b
         if not shown[comment.id]:
             continue
         placeholder = None if own[comment.id] else _placeholder(comment)
-        in_reply_to = by_id.get(comment.parent_id) if depth > MAX_DEPTH else None
+        in_reply_to = by_id[comment.parent_id] if depth > MAX_DEPTH and own[comment.parent_id] else None
         items.append(ThreadItem(comment, min(depth, MAX_DEPTH), in_reply_to, placeholder))
     return items
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from board.extensions import db
-from board.models import AuditEntry, Award, AwardType, Comment, CommentLike, PostLike, Report, Role, Visibility
+from board.models import (
+    AuditEntry,
+    Award,
+    AwardType,
+    Comment,
+    CommentLike,
+    PostLike,
+    Report,
+    Role,
+    Visibility,
+)
 from tests import factories
 from tests.sql import count_queries
 

@@ -1,0 +1,207 @@
+"""A page's SQL query count does not grow with its content: a post with 200 comments costs what one with 10 does.
+
+Each test builds a small and a large version of the same kind of content in bulk, warms the page up once, and
+compares the queries one request runs; a failure prints both lists of SQL.
+"""
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from board.extensions import db
+from board.models import (
+    Award,
+    AwardType,
+    Comment,
+    CommentLike,
+    Membership,
+    Post,
+    PostKind,
+    PostLike,
+    PostStatus,
+    Role,
+    User,
+    Visibility,
+    utcnow,
+)
+from tests import factories
+from tests.sql import count_queries
+
+_seq = itertools.count(1)
+VIEWER_ROLES = [Role.STUDENT, Role.ASSISTANT, Role.INSTRUCTOR]
+
+
+def _classmates(courses, count: int) -> list[User]:
+    """People who only appear in the data (they never log in), members of each course."""
+    people = [User(email=f"bulk{next(_seq)}@example.edu", display_name=f"Classmate {n}", password_hash=None)
+              for n in range(count)]
+    db.session.add_all(people)
+    db.session.flush()
+    db.session.add_all(Membership(course_id=course.id, user_id=person.id, role=Role.STUDENT)
+                       for course in courses for person in people)
+    return people
+
+
+def _award_type(course) -> AwardType:
+    award_type = AwardType(course_id=course.id, name=f"Insight {next(_seq)}", badge="lightbulb")
+    db.session.add(award_type)
+    return award_type
+
+
+def _post(course, author, kind, *, reading=None, minutes=0, **fields) -> Post:
+    fields.setdefault("status", PostStatus.PUBLISHED)
+    if fields["status"] == PostStatus.PUBLISHED:
+        fields.setdefault("published_at", utcnow() - timedelta(minutes=minutes))
+    n = next(_seq)
+    return Post(course_id=course.id, author_id=author.id, kind=kind, reading=reading, title=f"{kind.title()} {n}",
+                body_md=f"Text {n}", body_html=f"<p>Text {n}</p>", word_count=2, **fields)
+
+
+def _discuss(post, people, count: int, viewer) -> list[Comment]:
+    """`count` comments on `post`: top-level ones with reply chains deeper than the depth cap, second replies,
+    held, hidden, anonymous and deleted ones (one with replies, so a placeholder shows), some liked."""
+    start = utcnow() - timedelta(days=1)
+    comments: list[Comment] = []
+    for n in range(count):
+        parent = None if n % 8 == 0 else comments[n - 1] if n % 8 < 7 else comments[n - 7]
+        comments.append(Comment(
+            course_id=post.course_id, post_id=post.id, parent=parent, depth=parent.depth + 1 if parent else 1,
+            author_id=(viewer if n % 9 == 4 else people[n % len(people)]).id,
+            body_md=f"Comment {n}", body_html=f"<p>Comment {n}</p>",
+            visibility=Visibility.HELD if n % 10 == 5 else Visibility.HIDDEN if n % 10 == 6 else Visibility.VISIBLE,
+            anonymous=n % 7 == 3, created_at=start + timedelta(seconds=n),
+            deleted_at=start if n % 8 == 2 else None,
+        ))
+    db.session.add_all(comments)
+    db.session.flush()
+    db.session.add_all(CommentLike(comment_id=comment.id, user_id=person.id)
+                       for n, comment in enumerate(comments) if n % 3 == 0 for person in people[: 1 + n % 4])
+    db.session.add_all(CommentLike(comment_id=comment.id, user_id=viewer.id)
+                       for n, comment in enumerate(comments) if n % 6 == 0)
+    return comments
+
+
+def _queries(visitor, url: str, *, expect: str):
+    """The SQL one request for `url` runs, after a warm-up request."""
+    warm_up = visitor.get(url)
+    assert warm_up.status_code == 200
+    with count_queries() as log:
+        response = visitor.get(url)
+    assert response.status_code == 200
+    assert expect in response.get_data(as_text=True), f"{url} does not show {expect!r}"
+    return log, response.get_data(as_text=True)
+
+
+def _same_count(small, large, what: str) -> None:
+    assert len(large) == len(small), (
+        f"{what}: {len(small)} queries for the small page, {len(large)} for the large one\n"
+        f"--- small:\n{small}\n--- large:\n{large}"
+    )
+
+
+def _viewer(courses, role) -> User:
+    viewer = factories.user("Viewer")
+    db.session.add_all(Membership(course_id=course.id, user_id=viewer.id, role=role) for course in courses)
+    db.session.commit()
+    return viewer
+
+
+@pytest.mark.parametrize("role", VIEWER_ROLES)
+def test_response_page_costs_the_same_for_10_and_200_comments(make_visitor, role):
+    course = factories.course()
+    viewer = _viewer([course], role)
+    people = _classmates([course], 12)
+    reading = _post(course, factories.instructor_of(course), PostKind.READING, due_at=utcnow())
+    small, large = (_post(course, people[0], PostKind.RESPONSE, reading=reading) for _ in range(2))
+    award_type = _award_type(course)
+    db.session.add_all([reading, small, large])
+    db.session.flush()
+    for post in (small, large):
+        db.session.add(Award(post_id=post.id, award_type=award_type, given_by_id=reading.author_id))
+        db.session.add_all(PostLike(post_id=post.id, user_id=person.id) for person in people[:3])
+    _discuss(small, people, 10, viewer)
+    _discuss(large, people, 200, viewer)
+    db.session.commit()
+
+    visitor = make_visitor(viewer)
+    small_log, _ = _queries(visitor, f"/c/{course.slug}/posts/{small.id}", expect="Comment 9")
+    large_log, page = _queries(visitor, f"/c/{course.slug}/posts/{large.id}", expect="Comment 199")
+    assert page.count('<li class="comment depth-') > 150
+    assert "Comment deleted." in page and 'class="comment depth-5' in page
+    _same_count(small_log, large_log, "response page, 10 vs 200 comments")
+
+
+@pytest.mark.parametrize("role", VIEWER_ROLES)
+def test_reading_page_costs_the_same_for_5_and_50_responses(make_visitor, role):
+    course = factories.course()
+    instructor = factories.instructor_of(course)
+    viewer = _viewer([course], role)
+    people = _classmates([course], 20)
+    award_type = _award_type(course)
+    small, large = (_post(course, instructor, PostKind.READING, due_at=utcnow() - timedelta(days=1))
+                    for _ in range(2))
+    responses = []
+    for reading, count in ((small, 5), (large, 50)):
+        for n in range(count):
+            responses.append(_post(
+                course, people[n % len(people)], PostKind.RESPONSE, reading=reading, minutes=n,
+                visibility=Visibility.HELD if n % 10 == 3 else Visibility.VISIBLE, anonymous=n % 7 == 2,
+                deleted_at=utcnow() if n % 10 == 4 else None,
+            ))
+    db.session.add_all([small, large, *responses])
+    db.session.flush()
+    for n, response in enumerate(responses):
+        if n % 3 == 0:
+            db.session.add(Award(post_id=response.id, award_type=award_type, given_by_id=instructor.id))
+        _discuss(response, people, 2, viewer)
+    db.session.commit()
+
+    visitor = make_visitor(viewer)
+    small_log, _ = _queries(visitor, f"/c/{course.slug}/posts/{small.id}", expect=responses[0].title)
+    large_log, page = _queries(visitor, f"/c/{course.slug}/posts/{large.id}", expect=responses[-1].title)
+    assert page.count("mini-award") >= 12
+    _same_count(small_log, large_log, "reading page, 5 vs 50 responses")
+
+
+def _fill_course(course, people, viewer, count: int) -> None:
+    """`count` posts in `course`: readings (pinned, by week, with due dates, one gated), responses (some free,
+    held, anonymous or awarded), the viewer's drafts, and a comment or two on each post."""
+    instructor = factories.instructor_of(course)
+    readings = [
+        _post(course, instructor, PostKind.READING, minutes=n, week=f"Week {n % 4}", pinned=n == 0,
+              due_at=utcnow() + timedelta(days=n) if n % 2 else None, responses_hidden_until_posted=n == 1)
+        for n in range(max(2, count // 5))
+    ]
+    responses = [
+        _post(course, people[n % len(people)], PostKind.RESPONSE, minutes=n,
+              reading=None if n % 7 == 3 else readings[n % len(readings)],
+              visibility=Visibility.HELD if n % 10 == 4 else Visibility.VISIBLE, anonymous=n % 6 == 5)
+        for n in range(count - len(readings))
+    ]
+    drafts = [_post(course, viewer, PostKind.RESPONSE, reading=readings[0], status=PostStatus.DRAFT)
+              for _ in range(1 + count // 20)]
+    db.session.add_all([*readings, *responses, *drafts])
+    db.session.flush()
+    award_type = _award_type(course)
+    db.session.add_all(Award(post_id=response.id, award_type=award_type, given_by_id=instructor.id)
+                       for response in responses[::4])
+    for post in [*readings, *responses]:
+        _discuss(post, people, 2, viewer)
+
+
+@pytest.mark.parametrize("role", VIEWER_ROLES)
+def test_course_home_costs_the_same_for_5_and_100_posts(make_visitor, role):
+    small, large = factories.course(title="Small course"), factories.course(title="Large course")
+    viewer = _viewer([small, large], role)
+    people = _classmates([small, large], 15)
+    _fill_course(small, people, viewer, 5)
+    _fill_course(large, people, viewer, 100)
+    db.session.commit()
+
+    visitor = make_visitor(viewer)
+    small_log, _ = _queries(visitor, f"/c/{small.slug}/", expect="Small course")
+    large_log, page = _queries(visitor, f"/c/{large.slug}/", expect="Large course")
+    assert page.count('class="reading-item') == 20
+    assert "mini-award" in page and "Your drafts" in page
+    _same_count(small_log, large_log, "course home, 5 vs 100 posts")

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from board.models import Course, Membership, Role
 from board.extensions import db
+from board.models import Course, Membership, Role
 from tests import factories
 
 

@@ -124,8 +124,10 @@ def import_posts(slug: str, files: tuple[Path, ...], kind: str, author_email: st
             failures += 1
             click.echo(f"{path}: not imported: {error}", err=True)
             continue
-        click.echo(f"{path}: imported “{result.post.title}” ({result.comments} comments, {result.likes} likes"
-                   f"{', awards: ' + ', '.join(result.awards) if result.awards else ''})")
+        click.echo(
+            f"{path}: imported “{result.post.title}” ({result.comments} comments, {result.likes} likes"
+            f"{', awards: ' + ', '.join(result.awards) if result.awards else ''})"
+        )
         for note in result.notes:
             click.echo(f"  note: {note}")
     if failures:
@@ -139,15 +141,21 @@ def _import_author(course: Course, email: str | None) -> User:
         if author is None:
             raise click.ClickException(f"{email} is not a member of {course.slug}.")
         return author
-    return db.session.scalar(query.where(Membership.role == Role.INSTRUCTOR).order_by(Membership.id))
+    instructor = db.session.scalar(query.where(Membership.role == Role.INSTRUCTOR).order_by(Membership.id))
+    if instructor is None:
+        raise click.ClickException(f"{course.slug} has no instructor to be the author; name one with --author.")
+    return instructor
 
 
 @click.command("export-course")
 @click.argument("slug")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
+)
 def export_course(slug: str, output: Path | None) -> None:
     """Write a whole course as JSON (format board-course/1)."""
-    from .importing.course_json import CourseTransferError, export_course as export
+    from .importing.course_json import CourseTransferError
+    from .importing.course_json import export_course as export
 
     try:
         text = json.dumps(export(slug), ensure_ascii=False, indent=2) + "\n"
@@ -164,7 +172,8 @@ def export_course(slug: str, output: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_course(file: Path) -> None:
     """Recreate an exported course in this database (refused when its slug exists)."""
-    from .importing.course_json import CourseTransferError, import_course as load
+    from .importing.course_json import CourseTransferError
+    from .importing.course_json import import_course as load
 
     try:
         data = json.loads(file.read_text(encoding="utf-8"))

@@ -1,6 +1,11 @@
 """Turn exported blog documents and the seed manifest into plain data; no database or Flask here."""
 
-from board.importing.blog_export import ParsedComment, ParsedDocument, ParseError, parse_document
+from board.importing.blog_export import (
+    ParsedComment,
+    ParsedDocument,
+    ParseError,
+    parse_document,
+)
 from board.importing.manifest import (
     AccountSpec,
     AwardTypeSpec,

@@ -92,9 +92,7 @@ _CHROME = re.compile(
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
-_THOUGHTS = re.compile(
-    r"(\d+|one) (?:thoughts?|comments?|responses?|repl(?:y|ies)) (?:on|to) [“\"«].*", re.IGNORECASE
-)
+_THOUGHTS = re.compile(r"(\d+|one) (?:thoughts?|comments?|responses?|repl(?:y|ies)) (?:on|to) [“\"«].*", re.IGNORECASE)
 _ITEM = re.compile(r"(\d{1,4})\.(?: (.*))?")
 _LIKES = re.compile(r"Liked by (\d+|one) (?:person|people)", re.IGNORECASE)
 _AWARD = re.compile(r"This post received the (.+?) award\.?", re.IGNORECASE)
@@ -105,9 +103,30 @@ _REFERENCE_DATE = re.compile(r"\((?:\d{4}[a-z]?|n\.d\.)(?:, [^)]*)?\)")
 _REFERENCES_HEADING = re.compile(r"(?:references|works cited|bibliography|sources|citations):?", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or the to with".split())
-_OPENING_QUOTES = "“\"«„"
-_CLOSING_QUOTES = "”\"»"
+_MINOR_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "nor",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
+_OPENING_QUOTES = '“"«„'
+_CLOSING_QUOTES = '”"»'
 # Characters Markdown (with the tables and strikethrough extensions) would read as markup anywhere
 # in a line; "&" only before an entity.
 _INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<~|]|&(?=#?[0-9A-Za-z]+;)")
@@ -245,10 +264,7 @@ def _parse_comments(lines: list[_Line], warnings: list[str]) -> list[ParsedComme
                 warnings.append(f"line {line.number}: unnumbered text after the comments header kept as a comment")
                 drafts.append(_CommentDraft())
             drafts[-1].paragraphs.append(line.text)
-    return [
-        ParsedComment("\n\n".join(_markdown_text(p) for p in draft.paragraphs), draft.likes)
-        for draft in drafts
-    ]
+    return [ParsedComment("\n\n".join(_markdown_text(p) for p in draft.paragraphs), draft.likes) for draft in drafts]
 
 
 def _render_body(lines: list[_Line], awards: list[str], warnings: list[str]) -> str:

@@ -60,14 +60,18 @@ def export_course(slug: str) -> dict[str, Any]:
         raise CourseTransferError(f"No course has the slug {slug}.")
     emails = _emails(course)
     members = db.session.execute(
-        select(Membership, User).join(User, User.id == Membership.user_id)
-        .where(Membership.course_id == course.id).order_by(Membership.id)
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.course_id == course.id)
+        .order_by(Membership.id)
     ).all()
     award_types = db.session.scalars(
         select(AwardType).where(AwardType.course_id == course.id).order_by(AwardType.id)
     ).all()
     posts = db.session.scalars(
-        select(Post).where(Post.course_id == course.id).order_by(Post.created_at, Post.id)
+        select(Post)
+        .where(Post.course_id == course.id)
+        .order_by(Post.created_at, Post.id)
         .options(selectinload(Post.awards))
     ).all()
     refs = {post.id: f"p{index}" for index, post in enumerate(posts, start=1)}
@@ -84,14 +88,16 @@ def export_course(slug: str) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "course": {
-            "slug": course.slug, "title": course.title, "code": course.code, "term": course.term,
-            "description": course.description, "settings": course.settings(),
+            "slug": course.slug,
+            "title": course.title,
+            "code": course.code,
+            "term": course.term,
+            "description": course.description,
+            "settings": course.settings(),
         },
         "members": [{"email": user.email, "name": user.display_name, "role": m.role} for m, user in members],
         "award_types": [{"name": t.name, "description": t.description, "badge": t.badge} for t in award_types],
-        "posts": [
-            _export_post(post, refs, emails, post_likes, comments, comment_likes, revisions) for post in posts
-        ],
+        "posts": [_export_post(post, refs, emails, post_likes, comments, comment_likes, revisions) for post in posts],
     }
 
 
@@ -115,19 +121,28 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
 
     def export_comment(comment: Comment) -> dict[str, Any]:
         return {
-            "author": emails[comment.author_id], "body": comment.body_md,
+            "author": emails[comment.author_id],
+            "body": comment.body_md,
             "status": "deleted" if comment.deleted_at else comment.visibility,
-            "created_at": _time(comment.created_at), "edited_at": _time(comment.edited_at),
-            "deleted_at": _time(comment.deleted_at), "hidden_reason": comment.hidden_reason,
+            "created_at": _time(comment.created_at),
+            "edited_at": _time(comment.edited_at),
+            "deleted_at": _time(comment.deleted_at),
+            "hidden_reason": comment.hidden_reason,
             "anonymous": comment.anonymous,
             "likes": sorted(emails[u] for u in comment_likes.get(comment.id, [])),
             "replies": [export_comment(reply) for reply in children.get(comment.id, [])],
         }
 
     return {
-        "ref": refs[post.id], "kind": post.kind, "title": post.title, "author": emails[post.author_id],
-        "body": post.body_md, "status": post.status, "created_at": _time(post.created_at),
-        "updated_at": _time(post.updated_at), "reading": refs.get(post.reading_id),
+        "ref": refs[post.id],
+        "kind": post.kind,
+        "title": post.title,
+        "author": emails[post.author_id],
+        "body": post.body_md,
+        "status": post.status,
+        "created_at": _time(post.created_at),
+        "updated_at": _time(post.updated_at),
+        "reading": refs.get(post.reading_id),
         "likes": sorted(emails[u] for u in post_likes.get(post.id, [])),
         "awards": [
             {"name": a.award_type.name, "by": emails[a.given_by_id], "at": _time(a.created_at), "note": a.note}
@@ -135,15 +150,24 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
         ],
         "comments": [export_comment(comment) for comment in children.get(None, [])],
         # Beyond the core format: what a lossless round trip also needs.
-        "published_at": _time(post.published_at), "edited_at": _time(post.edited_at),
-        "deleted_at": _time(post.deleted_at), "visibility": post.visibility, "hidden_reason": post.hidden_reason,
-        "anonymous": post.anonymous, "comments_locked": post.comments_locked, "pinned": post.pinned,
-        "source": post.source, "prompt": post.prompt, "week": post.week, "due_at": _time(post.due_at),
+        "published_at": _time(post.published_at),
+        "edited_at": _time(post.edited_at),
+        "deleted_at": _time(post.deleted_at),
+        "visibility": post.visibility,
+        "hidden_reason": post.hidden_reason,
+        "anonymous": post.anonymous,
+        "comments_locked": post.comments_locked,
+        "pinned": post.pinned,
+        "source": post.source,
+        "prompt": post.prompt,
+        "week": post.week,
+        "due_at": _time(post.due_at),
         "responses_hidden_until_posted": post.responses_hidden_until_posted,
         "unlock_min_words": post.unlock_min_words,
         "revisions": [
             {"title": r.title, "body": r.body_md, "by": emails[r.editor_id], "at": _time(r.created_at)}
-            for r in revisions if r.post_id == post.id
+            for r in revisions
+            if r.post_id == post.id
         ],
     }
 
@@ -151,7 +175,7 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
 def import_course(data: dict[str, Any]) -> Course:
     """Recreate an exported course; refuses when its slug exists. One transaction: all or nothing."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CourseTransferError(f"Not a {FORMAT} export (the \"format\" field is missing or different).")
+        raise CourseTransferError(f'Not a {FORMAT} export (the "format" field is missing or different).')
     try:
         slug = data["course"]["slug"]
         if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
@@ -174,9 +198,15 @@ def _import(data: dict[str, Any]) -> Course:
     users: dict[str, User] = {}
     for member in data["members"]:
         users[member["email"]] = _user(member["email"], member["name"])
-    course = Course(slug=spec["slug"], title=spec["title"], code=spec["code"], term=spec["term"],
-                    description=spec["description"], student_join_code=new_join_code(),
-                    assistant_join_code=new_join_code())
+    course = Course(
+        slug=spec["slug"],
+        title=spec["title"],
+        code=spec["code"],
+        term=spec["term"],
+        description=spec["description"],
+        student_join_code=new_join_code(),
+        assistant_join_code=new_join_code(),
+    )
     for name, value in spec.get("settings", {}).items():
         if name not in Course.SETTINGS:
             raise CourseTransferError(f"Unknown course setting {name}.")
@@ -187,9 +217,12 @@ def _import(data: dict[str, Any]) -> Course:
         db.session.add(Membership(course_id=course.id, user_id=users[member["email"]].id, role=Role(member["role"])))
     types = {}
     for award_type in data["award_types"]:
-        types[award_type["name"]] = AwardType(course_id=course.id, name=award_type["name"],
-                                              description=award_type.get("description", ""),
-                                              badge=award_type.get("badge", "star"))
+        types[award_type["name"]] = AwardType(
+            course_id=course.id,
+            name=award_type["name"],
+            description=award_type.get("description", ""),
+            badge=award_type.get("badge", "star"),
+        )
         db.session.add(types[award_type["name"]])
     db.session.flush()
 
@@ -200,20 +233,32 @@ def _import(data: dict[str, Any]) -> Course:
 
     posts: dict[str, Post] = {}
     for item in data["posts"]:
+        if item.get("reading") and item["reading"] not in posts:
+            raise CourseTransferError(f"Post {item['ref']} answers {item['reading']}, which is not an earlier post.")
         post = Post(
-            course_id=course.id, author_id=person(item["author"]).id, kind=PostKind(item["kind"]),
+            course_id=course.id,
+            author_id=person(item["author"]).id,
+            kind=PostKind(item["kind"]),
             title=item["title"],
-            body_md=item["body"], body_html=render_markdown(item["body"]), word_count=word_count(item["body"]),
-            status=PostStatus(item["status"]), created_at=_parse_time(item["created_at"]),
+            body_md=item["body"],
+            body_html=render_markdown(item["body"]),
+            word_count=word_count(item["body"]),
+            status=PostStatus(item["status"]),
+            created_at=_parse_time(item["created_at"]),
             updated_at=_parse_time(item["updated_at"]),
             reading_id=posts[item["reading"]].id if item.get("reading") else None,
-            published_at=_parse_time(item.get("published_at")), edited_at=_parse_time(item.get("edited_at")),
+            published_at=_parse_time(item.get("published_at")),
+            edited_at=_parse_time(item.get("edited_at")),
             deleted_at=_parse_time(item.get("deleted_at")),
             visibility=Visibility(item.get("visibility", Visibility.VISIBLE)),
-            hidden_reason=item.get("hidden_reason", ""), anonymous=item.get("anonymous", False),
-            comments_locked=item.get("comments_locked", False), pinned=item.get("pinned", False),
-            source=item.get("source", ""), prompt=item.get("prompt", ""),
-            prompt_html=render_markdown(item.get("prompt", "")), week=item.get("week", ""),
+            hidden_reason=item.get("hidden_reason", ""),
+            anonymous=item.get("anonymous", False),
+            comments_locked=item.get("comments_locked", False),
+            pinned=item.get("pinned", False),
+            source=item.get("source", ""),
+            prompt=item.get("prompt", ""),
+            prompt_html=render_markdown(item.get("prompt", "")),
+            week=item.get("week", ""),
             due_at=_parse_time(item.get("due_at")),
             responses_hidden_until_posted=item.get("responses_hidden_until_posted", False),
             unlock_min_words=item.get("unlock_min_words", 0),
@@ -226,13 +271,25 @@ def _import(data: dict[str, Any]) -> Course:
         for award in item.get("awards", []):
             if award["name"] not in types:
                 raise CourseTransferError(f"Award {award['name']!r} is not one of the course's award types.")
-            db.session.add(Award(post_id=post.id, award_type_id=types[award["name"]].id,
-                                 given_by_id=person(award["by"]).id, note=award.get("note", ""),
-                                 created_at=_parse_time(award["at"])))
+            db.session.add(
+                Award(
+                    post_id=post.id,
+                    award_type_id=types[award["name"]].id,
+                    given_by_id=person(award["by"]).id,
+                    note=award.get("note", ""),
+                    created_at=_parse_time(award["at"]),
+                )
+            )
         for revision in item.get("revisions", []):
-            db.session.add(PostRevision(post_id=post.id, editor_id=person(revision["by"]).id,
-                                        title=revision["title"], body_md=revision["body"],
-                                        created_at=_parse_time(revision["at"])))
+            db.session.add(
+                PostRevision(
+                    post_id=post.id,
+                    editor_id=person(revision["by"]).id,
+                    title=revision["title"],
+                    body_md=revision["body"],
+                    created_at=_parse_time(revision["at"]),
+                )
+            )
         for comment in item.get("comments", []):
             _import_comment(course, post, comment, None, person)
     db.session.flush()
@@ -242,12 +299,19 @@ def _import(data: dict[str, Any]) -> Course:
 def _import_comment(course: Course, post: Post, item: dict[str, Any], parent: Comment | None, person) -> None:
     status = item.get("status", Visibility.VISIBLE)
     comment = Comment(
-        course_id=course.id, post_id=post.id, author_id=person(item["author"]).id,
-        parent_id=parent.id if parent else None, depth=parent.depth + 1 if parent else 1, body_md=item["body"],
-        body_html=render_markdown(item["body"]), created_at=_parse_time(item["created_at"]),
-        edited_at=_parse_time(item.get("edited_at")), deleted_at=_parse_time(item.get("deleted_at")),
+        course_id=course.id,
+        post_id=post.id,
+        author_id=person(item["author"]).id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 1,
+        body_md=item["body"],
+        body_html=render_markdown(item["body"]),
+        created_at=_parse_time(item["created_at"]),
+        edited_at=_parse_time(item.get("edited_at")),
+        deleted_at=_parse_time(item.get("deleted_at")),
         visibility=Visibility.VISIBLE if status == "deleted" else Visibility(status),
-        hidden_reason=item.get("hidden_reason", ""), anonymous=item.get("anonymous", False),
+        hidden_reason=item.get("hidden_reason", ""),
+        anonymous=item.get("anonymous", False),
     )
     db.session.add(comment)
     db.session.flush()

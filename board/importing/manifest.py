@@ -250,7 +250,7 @@ def _check_documents(documents: tuple[DocumentSpec, ...], emails: set[str], docu
     for document in documents:
         where = f"document {document.file}"
         if document.kind == "response" and document.reading is None:
-            raise ManifestError(f"{where}: a response needs reading = \"<file of the reading>\"")
+            raise ManifestError(f'{where}: a response needs reading = "<file of the reading>"')
         if document.kind == "reading" and document.reading is not None:
             raise ManifestError(f"{where}: only responses answer a reading")
         if document.reading is not None and kinds.get(document.reading) != "reading":

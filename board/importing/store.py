@@ -52,9 +52,18 @@ def members_by_role(course: Course) -> dict[str, list[User]]:
     return grouped
 
 
-def add_document(course: Course, parsed: ParsedDocument, *, kind: str, author: User, created_at: datetime,
-                 title: str | None = None, reading: Post | None = None, week: str = "",
-                 comment_authors: list[User] | None = None) -> ImportResult:
+def add_document(
+    course: Course,
+    parsed: ParsedDocument,
+    *,
+    kind: str,
+    author: User,
+    created_at: datetime,
+    title: str | None = None,
+    reading: Post | None = None,
+    week: str = "",
+    comment_authors: list[User] | None = None,
+) -> ImportResult:
     """Add one parsed document as a published post with its comments, likes and awards. Does not commit.
 
     Raises ParseError, before writing anything, when the title is too long for a post.
@@ -67,10 +76,20 @@ def add_document(course: Course, parsed: ParsedDocument, *, kind: str, author: U
     instructor = (members[Role.INSTRUCTOR] or [author])[0]
     body = parsed.body
     post = Post(
-        course_id=course.id, author_id=author.id, kind=PostKind(kind), title=title,
-        reading_id=reading.id if reading is not None else None, body_md=body, body_html=render_markdown(body),
-        word_count=word_count(body), week=week or "", status=PostStatus.PUBLISHED, visibility=Visibility.VISIBLE,
-        created_at=created_at, updated_at=created_at, published_at=created_at,
+        course_id=course.id,
+        author_id=author.id,
+        kind=PostKind(kind),
+        title=title,
+        reading_id=reading.id if reading is not None else None,
+        body_md=body,
+        body_html=render_markdown(body),
+        word_count=word_count(body),
+        week=week or "",
+        status=PostStatus.PUBLISHED,
+        visibility=Visibility.VISIBLE,
+        created_at=created_at,
+        updated_at=created_at,
+        published_at=created_at,
     )
     db.session.add(post)
     db.session.flush()
@@ -80,8 +99,13 @@ def add_document(course: Course, parsed: ParsedDocument, *, kind: str, author: U
     for index, parsed_comment in enumerate(parsed.comments):
         commenter = commenters[index % len(commenters)]
         comment = Comment(
-            course_id=course.id, post_id=post.id, author_id=commenter.id, depth=1, body_md=parsed_comment.body,
-            body_html=render_markdown(parsed_comment.body), visibility=Visibility.VISIBLE,
+            course_id=course.id,
+            post_id=post.id,
+            author_id=commenter.id,
+            depth=1,
+            body_md=parsed_comment.body,
+            body_html=render_markdown(parsed_comment.body),
+            visibility=Visibility.VISIBLE,
             created_at=created_at + timedelta(hours=3 * (index + 1)),
         )
         db.session.add(comment)
@@ -101,8 +125,14 @@ def add_document(course: Course, parsed: ParsedDocument, *, kind: str, author: U
         if (times := parsed.awards.count(name)) > 1:
             result.notes.append(f"the award “{name}” is listed {times} times; it was given once")
         award_type = award_type_named(course, name, notes=result.notes)
-        db.session.add(Award(post_id=post.id, award_type_id=award_type.id, given_by_id=instructor.id,
-                             created_at=created_at + timedelta(days=2)))
+        db.session.add(
+            Award(
+                post_id=post.id,
+                award_type_id=award_type.id,
+                given_by_id=instructor.id,
+                created_at=created_at + timedelta(days=2),
+            )
+        )
         result.awards.append(name)
     db.session.flush()
     return result

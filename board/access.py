@@ -235,6 +235,3 @@ def shows_author(ctx: CourseContext, item: Post | Comment) -> bool:
     if not item.anonymous:
         return True
     return ctx.is_staff or item.author_id == ctx.user.id
-
-
-

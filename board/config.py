@@ -23,7 +23,7 @@ def _database_url(instance_path: Path) -> str:
         return f"sqlite:///{instance_path / 'board.sqlite3'}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

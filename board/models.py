@@ -22,7 +22,6 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from .extensions import db
 
-
 MAX_ID = 2**63 - 1  # the largest id any supported database stores; larger numbers in requests are simply unknown
 
 
@@ -345,4 +344,3 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-

@@ -30,8 +30,9 @@ def manifest_path() -> Path:
     return resource_dir("seed") / "course.toml"
 
 
-def seed_demo(*, reset: bool = False, echo: Callable[[str], None] = print,
-              manifest_file: Path | None = None) -> SeedSummary:
+def seed_demo(
+    *, reset: bool = False, echo: Callable[[str], None] = print, manifest_file: Path | None = None
+) -> SeedSummary:
     """Create the demo accounts and course; a second run changes nothing, reset=True rebuilds the course."""
     manifest = load_manifest(manifest_file or manifest_path())
     spec = manifest.course
@@ -53,15 +54,21 @@ def seed_demo(*, reset: bool = False, echo: Callable[[str], None] = print,
             echo(f"  account {account.email} ({account.role})")
         users[account.email] = user
     course = courses.create_course(
-        users[spec.instructor], title=spec.title, code=spec.code, term=spec.term, description=spec.description,
-        slug=spec.slug, commit=False,
+        users[spec.instructor],
+        title=spec.title,
+        code=spec.code,
+        term=spec.term,
+        description=spec.description,
+        slug=spec.slug,
+        commit=False,
     )
     for account in manifest.accounts:
         if account.email != spec.instructor:
             db.session.add(Membership(course_id=course.id, user_id=users[account.email].id, role=Role(account.role)))
     for award in manifest.award_types:
-        db.session.add(AwardType(course_id=course.id, name=award.name, description=award.description,
-                                 badge=award.badge))
+        db.session.add(
+            AwardType(course_id=course.id, name=award.name, description=award.description, badge=award.badge)
+        )
     db.session.flush()
     echo(f"Course {spec.code} “{spec.title}” ({spec.slug}), {len(manifest.accounts)} members")
 
@@ -69,8 +76,13 @@ def seed_demo(*, reset: bool = False, echo: Callable[[str], None] = print,
     for document in manifest.documents:
         parsed = parse_document(manifest.path_of(document).read_bytes(), title_lines=document.title_lines)
         result = add_document(
-            course, parsed, kind=document.kind, author=users[document.author], created_at=document.date,
-            title=document.title, reading=posts_by_file.get(document.reading) if document.reading else None,
+            course,
+            parsed,
+            kind=document.kind,
+            author=users[document.author],
+            created_at=document.date,
+            title=document.title,
+            reading=posts_by_file.get(document.reading) if document.reading else None,
             week=document.week or "",
             comment_authors=[users[e] for e in document.comment_authors] if document.comment_authors else None,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .access import CourseContext, shows_author
 from .models import BADGES, Comment, Post
@@ -41,9 +41,7 @@ def timestamp(value: datetime | None) -> Markup:
     """A <time> element in UTC, which the page's script turns into the viewer's local time."""
     if value is None:
         return Markup("")
-    iso = value.isoformat()
-    shown = value.strftime("%b %-d, %Y, %H:%M UTC")
-    return Markup(f'<time datetime="{escape(iso)}">{escape(shown)}</time>')
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), value.strftime("%b %-d, %Y, %H:%M UTC"))
 
 
 _BADGE_PATHS = {
@@ -54,20 +52,21 @@ _BADGE_PATHS = {
     "lightbulb": "M12 2a7 7 0 0 1 4 12.7V17H8v-2.3A7 7 0 0 1 12 2zM9 19h6v1a2 2 0 0 1-2 2h-2a2 2 0 0 1-2-2z",
     "heart": "M12 21s-8-5.3-8-11a4.5 4.5 0 0 1 8-2.8A4.5 4.5 0 0 1 20 10c0 5.7-8 11-8 11z",
 }
-assert set(_BADGE_PATHS) == set(BADGES)
+if set(_BADGE_PATHS) != set(BADGES):
+    raise RuntimeError("every badge in models.BADGES needs an icon here")
 
 
 def badge(name: str) -> Markup:
     """An award badge as inline SVG (no external assets)."""
     path = _BADGE_PATHS.get(name, _BADGE_PATHS["star"])
     return Markup(
-        f'<svg class="badge badge-{escape(name)}" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">'
-        f'<path d="{path}"/></svg>'
-    )
+        '<svg class="badge badge-{}" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="{}"/></svg>'
+    ).format(name, path)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Make the helpers available in every template."""
-    app.jinja_env.globals.update(author_name=author_name, plural=plural, liked_by=liked_by,
-                                 thoughts_on=thoughts_on, badge=badge, BADGES=BADGES)
+    app.jinja_env.globals.update(
+        author_name=author_name, plural=plural, liked_by=liked_by, thoughts_on=thoughts_on, badge=badge, BADGES=BADGES
+    )
     app.jinja_env.filters["timestamp"] = timestamp

@@ -26,8 +26,11 @@ def login(page, email):
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         for size, (w, h) in SIZES.items():
             for who, pages in PAGES.items():
                 page = browser.new_page(viewport={"width": w, "height": h})
@@ -37,8 +40,11 @@ def main():
                 for name, path in pages:
                     if path is None:
                         page.goto(f"{BASE}/c/hist-3644/")
-                        link = {"response": "text=Out With the Old", "reading": "text=Between Hitler",
-                                "person": ".activity a.author"}[name]
+                        link = {
+                            "response": "text=Out With the Old",
+                            "reading": "text=Between Hitler",
+                            "person": ".activity a.author",
+                        }[name]
                         page.locator(link).first.click()
                     else:
                         page.goto(BASE + path)

@@ -71,7 +71,9 @@ def app(tmp_path_factory):
     with app.app_context():
         _drop_everything()
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -69,22 +69,49 @@ def context(course: Course, person: User) -> CourseContext:
     return CourseContext(course=course, membership=membership, user=person)
 
 
-def reading(course: Course, author: User | None = None, *, title: str = "A reading", body: str = "Read this.",
-            published: bool = True, **fields) -> Post:
+def reading(
+    course: Course,
+    author: User | None = None,
+    *,
+    title: str = "A reading",
+    body: str = "Read this.",
+    published: bool = True,
+    **fields,
+) -> Post:
     post = Post(
-        course_id=course.id, author_id=(author or instructor_of(course)).id, kind=PostKind.READING, title=title,
-        body_md=body, body_html=render_markdown(body), word_count=len(body.split()), **fields,
+        course_id=course.id,
+        author_id=(author or instructor_of(course)).id,
+        kind=PostKind.READING,
+        title=title,
+        body_md=body,
+        body_html=render_markdown(body),
+        word_count=len(body.split()),
+        **fields,
     )
     _publish(post, published)
     return post
 
 
-def response(course: Course, author: User, reading_post: Post | None = None, *, title: str = "My response",
-             body: str = "I think the reading shows solidarity.", published: bool = True, **fields) -> Post:
+def response(
+    course: Course,
+    author: User,
+    reading_post: Post | None = None,
+    *,
+    title: str = "My response",
+    body: str = "I think the reading shows solidarity.",
+    published: bool = True,
+    **fields,
+) -> Post:
     post = Post(
-        course_id=course.id, author_id=author.id, kind=PostKind.RESPONSE,
-        reading_id=reading_post.id if reading_post else None, title=title, body_md=body,
-        body_html=render_markdown(body), word_count=len(body.split()), **fields,
+        course_id=course.id,
+        author_id=author.id,
+        kind=PostKind.RESPONSE,
+        reading_id=reading_post.id if reading_post else None,
+        title=title,
+        body_md=body,
+        body_html=render_markdown(body),
+        word_count=len(body.split()),
+        **fields,
     )
     _publish(post, published)
     return post
@@ -98,13 +125,28 @@ def _publish(post: Post, published: bool) -> None:
     db.session.commit()
 
 
-def comment(post: Post, author: User, body: str = "Good point.", *, parent: Comment | None = None,
-            visibility: str = Visibility.VISIBLE, minutes: int | None = None, **fields) -> Comment:
+def comment(
+    post: Post,
+    author: User,
+    body: str = "Good point.",
+    *,
+    parent: Comment | None = None,
+    visibility: str = Visibility.VISIBLE,
+    minutes: int | None = None,
+    **fields,
+) -> Comment:
     created = utcnow() + timedelta(minutes=minutes if minutes is not None else next(_seq))
     item = Comment(
-        course_id=post.course_id, post_id=post.id, author_id=author.id, parent_id=parent.id if parent else None,
-        depth=parent.depth + 1 if parent else 1, body_md=body, body_html=render_markdown(body),
-        visibility=visibility, created_at=created, **fields,
+        course_id=post.course_id,
+        post_id=post.id,
+        author_id=author.id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 1,
+        body_md=body,
+        body_html=render_markdown(body),
+        visibility=visibility,
+        created_at=created,
+        **fields,
     )
     db.session.add(item)
     db.session.commit()

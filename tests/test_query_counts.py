@@ -34,12 +34,15 @@ VIEWER_ROLES = [Role.STUDENT, Role.ASSISTANT, Role.INSTRUCTOR]
 
 def _classmates(courses, count: int) -> list[User]:
     """People who only appear in the data (they never log in), members of each course."""
-    people = [User(email=f"bulk{next(_seq)}@example.edu", display_name=f"Classmate {n}", password_hash=None)
-              for n in range(count)]
+    people = [
+        User(email=f"bulk{next(_seq)}@example.edu", display_name=f"Classmate {n}", password_hash=None)
+        for n in range(count)
+    ]
     db.session.add_all(people)
     db.session.flush()
-    db.session.add_all(Membership(course_id=course.id, user_id=person.id, role=Role.STUDENT)
-                       for course in courses for person in people)
+    db.session.add_all(
+        Membership(course_id=course.id, user_id=person.id, role=Role.STUDENT) for course in courses for person in people
+    )
     return people
 
 
@@ -54,8 +57,17 @@ def _post(course, author, kind, *, reading=None, minutes=0, **fields) -> Post:
     if fields["status"] == PostStatus.PUBLISHED:
         fields.setdefault("published_at", utcnow() - timedelta(minutes=minutes))
     n = next(_seq)
-    return Post(course_id=course.id, author_id=author.id, kind=kind, reading=reading, title=f"{kind.title()} {n}",
-                body_md=f"Text {n}", body_html=f"<p>Text {n}</p>", word_count=2, **fields)
+    return Post(
+        course_id=course.id,
+        author_id=author.id,
+        kind=kind,
+        reading=reading,
+        title=f"{kind.title()} {n}",
+        body_md=f"Text {n}",
+        body_html=f"<p>Text {n}</p>",
+        word_count=2,
+        **fields,
+    )
 
 
 def _discuss(post, people, count: int, viewer) -> list[Comment]:
@@ -65,20 +77,32 @@ def _discuss(post, people, count: int, viewer) -> list[Comment]:
     comments: list[Comment] = []
     for n in range(count):
         parent = None if n % 8 == 0 else comments[n - 1] if n % 8 < 7 else comments[n - 7]
-        comments.append(Comment(
-            course_id=post.course_id, post_id=post.id, parent=parent, depth=parent.depth + 1 if parent else 1,
-            author_id=(viewer if n % 9 == 4 else people[n % len(people)]).id,
-            body_md=f"Comment {n}", body_html=f"<p>Comment {n}</p>",
-            visibility=Visibility.HELD if n % 10 == 5 else Visibility.HIDDEN if n % 10 == 6 else Visibility.VISIBLE,
-            anonymous=n % 7 == 3, created_at=start + timedelta(seconds=n),
-            deleted_at=start if n % 8 == 2 else None,
-        ))
+        comments.append(
+            Comment(
+                course_id=post.course_id,
+                post_id=post.id,
+                parent=parent,
+                depth=parent.depth + 1 if parent else 1,
+                author_id=(viewer if n % 9 == 4 else people[n % len(people)]).id,
+                body_md=f"Comment {n}",
+                body_html=f"<p>Comment {n}</p>",
+                visibility=Visibility.HELD if n % 10 == 5 else Visibility.HIDDEN if n % 10 == 6 else Visibility.VISIBLE,
+                anonymous=n % 7 == 3,
+                created_at=start + timedelta(seconds=n),
+                deleted_at=start if n % 8 == 2 else None,
+            )
+        )
     db.session.add_all(comments)
     db.session.flush()
-    db.session.add_all(CommentLike(comment_id=comment.id, user_id=person.id)
-                       for n, comment in enumerate(comments) if n % 3 == 0 for person in people[: 1 + n % 4])
-    db.session.add_all(CommentLike(comment_id=comment.id, user_id=viewer.id)
-                       for n, comment in enumerate(comments) if n % 6 == 0)
+    db.session.add_all(
+        CommentLike(comment_id=comment.id, user_id=person.id)
+        for n, comment in enumerate(comments)
+        if n % 3 == 0
+        for person in people[: 1 + n % 4]
+    )
+    db.session.add_all(
+        CommentLike(comment_id=comment.id, user_id=viewer.id) for n, comment in enumerate(comments) if n % 6 == 0
+    )
     return comments
 
 
@@ -139,16 +163,22 @@ def test_reading_page_costs_the_same_for_5_and_50_responses(make_visitor, role):
     viewer = _viewer([course], role)
     people = _classmates([course], 20)
     award_type = _award_type(course)
-    small, large = (_post(course, instructor, PostKind.READING, due_at=utcnow() - timedelta(days=1))
-                    for _ in range(2))
+    small, large = (_post(course, instructor, PostKind.READING, due_at=utcnow() - timedelta(days=1)) for _ in range(2))
     responses = []
     for reading, count in ((small, 5), (large, 50)):
         for n in range(count):
-            responses.append(_post(
-                course, people[n % len(people)], PostKind.RESPONSE, reading=reading, minutes=n,
-                visibility=Visibility.HELD if n % 10 == 3 else Visibility.VISIBLE, anonymous=n % 7 == 2,
-                deleted_at=utcnow() if n % 10 == 4 else None,
-            ))
+            responses.append(
+                _post(
+                    course,
+                    people[n % len(people)],
+                    PostKind.RESPONSE,
+                    reading=reading,
+                    minutes=n,
+                    visibility=Visibility.HELD if n % 10 == 3 else Visibility.VISIBLE,
+                    anonymous=n % 7 == 2,
+                    deleted_at=utcnow() if n % 10 == 4 else None,
+                )
+            )
     db.session.add_all([small, large, *responses])
     db.session.flush()
     for n, response in enumerate(responses):
@@ -169,23 +199,40 @@ def _fill_course(course, people, viewer, count: int) -> None:
     held, anonymous or awarded), the viewer's drafts, and a comment or two on each post."""
     instructor = factories.instructor_of(course)
     readings = [
-        _post(course, instructor, PostKind.READING, minutes=n, week=f"Week {n % 4}", pinned=n == 0,
-              due_at=utcnow() + timedelta(days=n) if n % 2 else None, responses_hidden_until_posted=n == 1)
+        _post(
+            course,
+            instructor,
+            PostKind.READING,
+            minutes=n,
+            week=f"Week {n % 4}",
+            pinned=n == 0,
+            due_at=utcnow() + timedelta(days=n) if n % 2 else None,
+            responses_hidden_until_posted=n == 1,
+        )
         for n in range(max(2, count // 5))
     ]
     responses = [
-        _post(course, people[n % len(people)], PostKind.RESPONSE, minutes=n,
-              reading=None if n % 7 == 3 else readings[n % len(readings)],
-              visibility=Visibility.HELD if n % 10 == 4 else Visibility.VISIBLE, anonymous=n % 6 == 5)
+        _post(
+            course,
+            people[n % len(people)],
+            PostKind.RESPONSE,
+            minutes=n,
+            reading=None if n % 7 == 3 else readings[n % len(readings)],
+            visibility=Visibility.HELD if n % 10 == 4 else Visibility.VISIBLE,
+            anonymous=n % 6 == 5,
+        )
         for n in range(count - len(readings))
     ]
-    drafts = [_post(course, viewer, PostKind.RESPONSE, reading=readings[0], status=PostStatus.DRAFT)
-              for _ in range(1 + count // 20)]
+    drafts = [
+        _post(course, viewer, PostKind.RESPONSE, reading=readings[0], status=PostStatus.DRAFT)
+        for _ in range(1 + count // 20)
+    ]
     db.session.add_all([*readings, *responses, *drafts])
     db.session.flush()
     award_type = _award_type(course)
-    db.session.add_all(Award(post_id=response.id, award_type=award_type, given_by_id=instructor.id)
-                       for response in responses[::4])
+    db.session.add_all(
+        Award(post_id=response.id, award_type=award_type, given_by_id=instructor.id) for response in responses[::4]
+    )
     for post in [*readings, *responses]:
         _discuss(post, people, 2, viewer)
 

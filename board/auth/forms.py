@@ -21,7 +21,9 @@ class RegisterForm(FlaskForm):
         "Password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters.")],
     )
-    confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    confirm = PasswordField(
+        "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
 
 
 class ProfileForm(FlaskForm):

@@ -35,7 +35,10 @@ def new_course():
     form = CourseForm()
     if form.validate_on_submit():
         course = services.create_course(
-            current_user, title=form.title.data, code=form.code.data or "", term=form.term.data or "",
+            current_user,
+            title=form.title.data,
+            code=form.code.data or "",
+            term=form.term.data or "",
             description=form.description.data or "",
         )
         flash("Course created. Share the student join code so your class can join.", "success")
@@ -162,5 +165,3 @@ def settings(slug):
         flash("Course settings saved.", "success")
         return redirect(url_for("courses.settings", slug=slug))
     return render_template("courses/settings.html", ctx=ctx, form=form)
-
-

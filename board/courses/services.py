@@ -37,8 +37,16 @@ def unique_slug(*parts: str) -> str:
     return slug
 
 
-def create_course(owner: User, *, title: str, code: str = "", term: str = "", description: str = "",
-                  slug: str | None = None, commit: bool = True) -> Course:
+def create_course(
+    owner: User,
+    *,
+    title: str,
+    code: str = "",
+    term: str = "",
+    description: str = "",
+    slug: str | None = None,
+    commit: bool = True,
+) -> Course:
     """Create a course with `owner` as its instructor."""
     course = Course(
         slug=slug or unique_slug(code or title, term),
@@ -102,7 +110,8 @@ def regenerate_join_code(course: Course, which: str) -> None:
 
 def _instructor_count(course: Course) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Membership)
+        select(func.count())
+        .select_from(Membership)
         .where(Membership.course_id == course.id)
         .where(Membership.role == Role.INSTRUCTOR)
     )

@@ -13,9 +13,10 @@ class ReasonForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    reason = TextAreaField("What is wrong with it?",
-                           validators=[DataRequired(message="Say what is wrong, so a moderator can judge it."),
-                                       Length(max=2000)])
+    reason = TextAreaField(
+        "What is wrong with it?",
+        validators=[DataRequired(message="Say what is wrong, so a moderator can judge it."), Length(max=2000)],
+    )
 
 
 class AwardForm(FlaskForm):
@@ -26,5 +27,6 @@ class AwardForm(FlaskForm):
 class AwardTypeForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("Short description", validators=[Optional(), Length(max=500)])
-    badge = RadioField("Badge", choices=[SelectChoice(b, b.title()) for b in BADGES], default="star",
-                       validators=[DataRequired()])
+    badge = RadioField(
+        "Badge", choices=[SelectChoice(b, b.title()) for b in BADGES], default="star", validators=[DataRequired()]
+    )

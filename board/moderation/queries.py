@@ -20,53 +20,65 @@ from ..models import (
 
 def held_posts(ctx: CourseContext) -> list[Post]:
     """Published posts awaiting approval, oldest first."""
-    return list(db.session.scalars(
-        select(Post)
-        .where(Post.course_id == ctx.course.id, Post.visibility == Visibility.HELD)
-        .where(Post.status == PostStatus.PUBLISHED, Post.deleted_at.is_(None))
-        .options(selectinload(Post.reading))
-        .order_by(Post.published_at, Post.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.course_id == ctx.course.id, Post.visibility == Visibility.HELD)
+            .where(Post.status == PostStatus.PUBLISHED, Post.deleted_at.is_(None))
+            .options(selectinload(Post.reading))
+            .order_by(Post.published_at, Post.id)
+        )
+    )
 
 
 def held_comments(ctx: CourseContext) -> list[Comment]:
     """Comments awaiting approval, oldest first, with their posts."""
-    return list(db.session.scalars(
-        select(Comment)
-        .where(Comment.course_id == ctx.course.id, Comment.visibility == Visibility.HELD)
-        .where(Comment.deleted_at.is_(None))
-        .options(selectinload(Comment.post))
-        .order_by(Comment.created_at, Comment.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.course_id == ctx.course.id, Comment.visibility == Visibility.HELD)
+            .where(Comment.deleted_at.is_(None))
+            .options(selectinload(Comment.post))
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
 
 
 def open_reports(ctx: CourseContext) -> list[Report]:
     """Unresolved reports, oldest first, with what they report and who reported it."""
-    return list(db.session.scalars(
-        select(Report)
-        .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
-        .options(selectinload(Report.reporter), selectinload(Report.post),
-                 selectinload(Report.comment).selectinload(Comment.post))
-        .order_by(Report.created_at, Report.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Report)
+            .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
+            .options(
+                selectinload(Report.reporter),
+                selectinload(Report.post),
+                selectinload(Report.comment).selectinload(Comment.post),
+            )
+            .order_by(Report.created_at, Report.id)
+        )
+    )
 
 
 def queue_size(ctx: CourseContext) -> int:
     """Held posts, held comments and open reports: the number on the Moderation link."""
     held_post_count = (
-        select(func.count()).select_from(Post)
+        select(func.count())
+        .select_from(Post)
         .where(Post.course_id == ctx.course.id, Post.visibility == Visibility.HELD)
         .where(Post.status == PostStatus.PUBLISHED, Post.deleted_at.is_(None))
         .scalar_subquery()
     )
     held_comment_count = (
-        select(func.count()).select_from(Comment)
+        select(func.count())
+        .select_from(Comment)
         .where(Comment.course_id == ctx.course.id, Comment.visibility == Visibility.HELD)
         .where(Comment.deleted_at.is_(None))
         .scalar_subquery()
     )
     report_count = (
-        select(func.count()).select_from(Report)
+        select(func.count())
+        .select_from(Report)
         .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
         .scalar_subquery()
     )
@@ -75,22 +87,37 @@ def queue_size(ctx: CourseContext) -> int:
 
 def award_types(ctx: CourseContext) -> list[AwardType]:
     """The course's award types, oldest first."""
-    return list(db.session.scalars(
-        select(AwardType).where(AwardType.course_id == ctx.course.id).order_by(AwardType.id)
-    ))
+    return list(
+        db.session.scalars(select(AwardType).where(AwardType.course_id == ctx.course.id).order_by(AwardType.id))
+    )
 
 
 AUDIT_ACTIONS = (
-    "approve", "hide", "unhide", "delete", "lock", "unlock", "pin", "unpin", "report:dismiss", "award:give",
-    "award:revoke", "award_type:save", "award_type:delete", "anonymous:post", "anonymous:comment",
+    "approve",
+    "hide",
+    "unhide",
+    "delete",
+    "lock",
+    "unlock",
+    "pin",
+    "unpin",
+    "report:dismiss",
+    "award:give",
+    "award:revoke",
+    "award_type:save",
+    "award_type:delete",
+    "anonymous:post",
+    "anonymous:comment",
 )
 
 
 def audit_log(ctx: CourseContext, *, action: str | None = None, actor_id: int | None = None, limit: int = 200):
     """The course's audit entries, newest first, optionally for one action or one person."""
     query = (
-        select(AuditEntry).where(AuditEntry.course_id == ctx.course.id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
+        select(AuditEntry)
+        .where(AuditEntry.course_id == ctx.course.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
     )
     if action:
         query = query.where(AuditEntry.action == action)

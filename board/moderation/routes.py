@@ -76,8 +76,7 @@ def likes(slug, kind, item_id):
     ctx = _context(slug)
     target = access.get_target(ctx, kind, item_id)
     people = db.session.scalars(services.likers(target)).all()
-    return render_template("moderation/likes.html", ctx=ctx, target=target, people=people,
-                           back=_page_of(slug, target))
+    return render_template("moderation/likes.html", ctx=ctx, target=target, people=people, back=_page_of(slug, target))
 
 
 # Awards --------------------------------------------------------------------------------------------------------
@@ -92,8 +91,9 @@ def awards(slug):
     selected = request.args.get("type", type=int)
     if selected is not None and selected not in {t.id for t in types}:
         abort(404)
-    return render_template("moderation/awards.html", ctx=ctx, types=types, selected=selected,
-                           awarded=awarded_posts(ctx, selected))
+    return render_template(
+        "moderation/awards.html", ctx=ctx, types=types, selected=selected, awarded=awarded_posts(ctx, selected)
+    )
 
 
 @bp.route("/awards/types", methods=["GET", "POST"])
@@ -105,15 +105,22 @@ def award_type(slug, type_id=None):
     form = AwardTypeForm(obj=existing)
     if form.validate_on_submit():
         try:
-            services.save_award_type(ctx, existing, name=form.name.data, description=form.description.data or "",
-                                     badge=form.badge.data)
+            services.save_award_type(
+                ctx, existing, name=form.name.data, description=form.description.data or "", badge=form.badge.data
+            )
         except services.ModerationError as error:
             form.name.errors.append(str(error))
         else:
             flash(f"Award “{form.name.data.strip()}” saved.", "success")
             return redirect(url_for("moderation.award_type", slug=slug))
-    return render_template("moderation/award_types.html", ctx=ctx, form=form, editing=existing,
-                           types=queries.award_types(ctx), button=EmptyForm())
+    return render_template(
+        "moderation/award_types.html",
+        ctx=ctx,
+        form=form,
+        editing=existing,
+        types=queries.award_types(ctx),
+        button=EmptyForm(),
+    )
 
 
 @bp.post("/awards/types/<int:type_id>/delete")
@@ -162,9 +169,14 @@ def revoke_award(slug, award_id):
 def queue(slug):
     ctx = _context(slug)
     ctx.require("queue:view")
-    return render_template("moderation/queue.html", ctx=ctx, posts=queries.held_posts(ctx),
-                           comments=queries.held_comments(ctx), reports=queries.open_reports(ctx),
-                           reason_form=ReasonForm())
+    return render_template(
+        "moderation/queue.html",
+        ctx=ctx,
+        posts=queries.held_posts(ctx),
+        comments=queries.held_comments(ctx),
+        reports=queries.open_reports(ctx),
+        reason_form=ReasonForm(),
+    )
 
 
 @bp.post(TARGET + "/approve")
@@ -181,12 +193,16 @@ def hide(slug, kind, item_id):
     target = access.get_target(ctx, kind, item_id)
     ctx.require("post:moderate" if kind == "posts" else "comment:moderate")
     form = ReasonForm()
-    if form.validate_on_submit():
-        if _act(lambda: services.hide(ctx, target, form.reason.data), "Hidden from the class. The author sees why."):
-            return _back(slug, target)
-    return render_template("moderation/hide.html", ctx=ctx, target=target, form=form,
-                           next=safe_next(request.values.get("next")) or _page_of(slug, target)), (
-        422 if form.is_submitted() else 200)
+    hidden_message = "Hidden from the class. The author sees why."
+    if form.validate_on_submit() and _act(lambda: services.hide(ctx, target, form.reason.data), hidden_message):
+        return _back(slug, target)
+    return render_template(
+        "moderation/hide.html",
+        ctx=ctx,
+        target=target,
+        form=form,
+        next=safe_next(request.values.get("next")) or _page_of(slug, target),
+    ), (422 if form.is_submitted() else 200)
 
 
 @bp.post(TARGET + "/unhide")
@@ -254,8 +270,9 @@ def report(slug, kind, item_id):
         else:
             flash("Thank you. The instructors will look at it.", "success")
             return redirect(_page_of(slug, target))
-    return render_template("moderation/report.html", ctx=ctx, target=target, form=form,
-                           back=_page_of(slug, target)), (422 if form.is_submitted() else 200)
+    return render_template("moderation/report.html", ctx=ctx, target=target, form=form, back=_page_of(slug, target)), (
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.post("/reports/<int:report_id>/dismiss")
@@ -277,8 +294,10 @@ def revisions(slug, post_id):
     if post.author_id != ctx.user.id and not ctx.can("revisions:read"):
         abort(403)
     rows = db.session.execute(
-        select(PostRevision, User).join(User, User.id == PostRevision.editor_id)
-        .where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
+        select(PostRevision, User)
+        .join(User, User.id == PostRevision.editor_id)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.id.desc())
     ).all()
     return render_template("moderation/revisions.html", ctx=ctx, post=post, rows=rows)
 
@@ -294,8 +313,12 @@ def audit(slug):
     from ..courses.services import roster
 
     members = db.session.execute(roster(ctx.course)).all()
-    return render_template("moderation/audit.html", ctx=ctx, entries=queries.audit_log(ctx, action=action,
-                           actor_id=actor_id), actions=queries.AUDIT_ACTIONS, action=action, actor_id=actor_id,
-                           members=members)
-
-
+    return render_template(
+        "moderation/audit.html",
+        ctx=ctx,
+        entries=queries.audit_log(ctx, action=action, actor_id=actor_id),
+        actions=queries.AUDIT_ACTIONS,
+        action=action,
+        actor_id=actor_id,
+        members=members,
+    )

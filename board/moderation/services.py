@@ -37,8 +37,17 @@ def subject_type(target: Target) -> str:
 def record(ctx: CourseContext, action: str, target: Target | AwardType, *, reason: str = "", detail: str = "") -> None:
     """Add an audit entry for an action by the viewer (committed with the action itself)."""
     kind = "award_type" if isinstance(target, AwardType) else subject_type(target)
-    db.session.add(AuditEntry(course_id=ctx.course.id, actor_id=ctx.user.id, action=action, subject_type=kind,
-                              subject_id=target.id, reason=reason or "", detail=detail or ""))
+    db.session.add(
+        AuditEntry(
+            course_id=ctx.course.id,
+            actor_id=ctx.user.id,
+            action=action,
+            subject_type=kind,
+            subject_id=target.id,
+            reason=reason or "",
+            detail=detail or "",
+        )
+    )
 
 
 def describe(target: Target) -> str:
@@ -85,8 +94,9 @@ def likers(target: Target):
 # Awards --------------------------------------------------------------------------------------------------------
 
 
-def save_award_type(ctx: CourseContext, award_type: AwardType | None, *, name: str, description: str,
-                    badge: str) -> AwardType:
+def save_award_type(
+    ctx: CourseContext, award_type: AwardType | None, *, name: str, description: str, badge: str
+) -> AwardType:
     """Create or change one of the course's award types."""
     ctx.require("award_type:manage")
     if badge not in BADGES:
@@ -229,8 +239,7 @@ def report(ctx: CourseContext, target: Target, reason: str) -> Report:
     column = Report.post_id if isinstance(target, Post) else Report.comment_id
     if db.session.scalar(select(Report.id).where(column == target.id, Report.reporter_id == ctx.user.id)):
         raise ModerationError("You have already reported this.")
-    item = Report(course_id=ctx.course.id, reporter_id=ctx.user.id, reason=reason.strip(),
-                  **{column.key: target.id})
+    item = Report(course_id=ctx.course.id, reporter_id=ctx.user.id, reason=reason.strip(), **{column.key: target.id})
     db.session.add(item)
     try:
         db.session.commit()

@@ -72,8 +72,14 @@ def course_readings(ctx: CourseContext) -> list[PostRow]:
     return [PostRow(post, comment_count=comments, response_count=responses) for post, responses, comments in rows]
 
 
-def latest_responses(ctx: CourseContext, *, limit: int = 10, reading: Post | None = None,
-                     author_id: int | None = None, include_deleted: bool = False) -> list[PostRow]:
+def latest_responses(
+    ctx: CourseContext,
+    *,
+    limit: int = 10,
+    reading: Post | None = None,
+    author_id: int | None = None,
+    include_deleted: bool = False,
+) -> list[PostRow]:
     """Published responses the viewer may read, newest first, with comment counts and awards loaded.
 
     include_deleted lets staff see responses their authors deleted (on a reading's page).
@@ -191,5 +197,3 @@ def awarded_posts(ctx: CourseContext, award_type_id: int | None = None) -> list[
     if award_type_id is not None:
         query = query.where(Award.award_type_id == award_type_id)
     return list(db.session.scalars(query))
-
-

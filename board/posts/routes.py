@@ -77,7 +77,11 @@ def new_response(slug, reading_id):
     if form.validate_on_submit():
         try:
             post = services.create_response(
-                ctx, reading, title=form.title.data, body=form.body.data, publish=form.publish.data,
+                ctx,
+                reading,
+                title=form.title.data,
+                body=form.body.data,
+                publish=form.publish.data,
                 anonymous=form.anonymous.data,
             )
         except services.PostError as error:
@@ -111,8 +115,14 @@ def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentFor
         responses = queries.latest_responses(ctx, limit=0, reading=post, include_deleted=True) if unlocked else []
     award_types = moderation_queries.award_types(ctx) if ctx.can("post:award") else []
     return render_template(
-        "posts/show.html", ctx=ctx, post=post, page=page, comment_form=comment_form, responses=responses,
-        unlocked=unlocked, award_types=award_types,
+        "posts/show.html",
+        ctx=ctx,
+        post=post,
+        page=page,
+        comment_form=comment_form,
+        responses=responses,
+        unlocked=unlocked,
+        award_types=award_types,
     ), status
 
 
@@ -133,8 +143,9 @@ def edit(slug, post_id):
         template = "posts/edit_response.html"
     if form.validate_on_submit():
         try:
-            services.update_post(ctx, post, title=form.title.data, body=form.body.data,
-                                 publish=form.publish.data, **extra)
+            services.update_post(
+                ctx, post, title=form.title.data, body=form.body.data, publish=form.publish.data, **extra
+            )
         except services.PostError as error:
             flash(str(error), "error")
         else:
@@ -205,6 +216,3 @@ def delete_comment(slug, comment_id):
     services.delete_comment(ctx, comment)
     flash("Comment deleted.", "success")
     return redirect(url_for("posts.show", slug=slug, post_id=comment.post_id, _anchor="comments"))
-
-
-

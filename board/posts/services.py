@@ -38,12 +38,19 @@ def initial_visibility(ctx: CourseContext) -> str:
 
 def _has_approved_contribution(ctx: CourseContext) -> bool:
     uid, cid = ctx.user.id, ctx.course.id
-    approved_post = (
-        exists().where(Post.course_id == cid, Post.author_id == uid, Post.status == PostStatus.PUBLISHED,
-                       Post.visibility == Visibility.VISIBLE, Post.deleted_at.is_(None))
+    approved_post = exists().where(
+        Post.course_id == cid,
+        Post.author_id == uid,
+        Post.status == PostStatus.PUBLISHED,
+        Post.visibility == Visibility.VISIBLE,
+        Post.deleted_at.is_(None),
     )
-    approved_comment = exists().where(Comment.course_id == cid, Comment.author_id == uid,
-                                      Comment.visibility == Visibility.VISIBLE, Comment.deleted_at.is_(None))
+    approved_comment = exists().where(
+        Comment.course_id == cid,
+        Comment.author_id == uid,
+        Comment.visibility == Visibility.VISIBLE,
+        Comment.deleted_at.is_(None),
+    )
     return bool(db.session.scalar(select(approved_post | approved_comment)))
 
 
@@ -60,15 +67,33 @@ def _publish(ctx: CourseContext, post: Post) -> None:
         post.visibility = initial_visibility(ctx) if not post.is_reading else Visibility.VISIBLE
 
 
-def create_reading(ctx: CourseContext, *, title: str, body: str, publish: bool, source: str = "", prompt: str = "",
-                   week: str = "", due_at: datetime | None = None, pinned: bool = False,
-                   responses_hidden_until_posted: bool = False, unlock_min_words: int = 0) -> Post:
+def create_reading(
+    ctx: CourseContext,
+    *,
+    title: str,
+    body: str,
+    publish: bool,
+    source: str = "",
+    prompt: str = "",
+    week: str = "",
+    due_at: datetime | None = None,
+    pinned: bool = False,
+    responses_hidden_until_posted: bool = False,
+    unlock_min_words: int = 0,
+) -> Post:
     """A new reading by an instructor or assistant."""
     ctx.require("reading:write")
     post = Post(course_id=ctx.course.id, author_id=ctx.user.id, kind=PostKind.READING, title=title.strip())
-    _apply_reading_fields(post, source=source, prompt=prompt, week=week, due_at=due_at, pinned=pinned,
-                          responses_hidden_until_posted=responses_hidden_until_posted,
-                          unlock_min_words=unlock_min_words)
+    _apply_reading_fields(
+        post,
+        source=source,
+        prompt=prompt,
+        week=week,
+        due_at=due_at,
+        pinned=pinned,
+        responses_hidden_until_posted=responses_hidden_until_posted,
+        unlock_min_words=unlock_min_words,
+    )
     _set_body(post, body)
     db.session.add(post)
     if publish:
@@ -77,8 +102,9 @@ def create_reading(ctx: CourseContext, *, title: str, body: str, publish: bool, 
     return post
 
 
-def _apply_reading_fields(post: Post, *, source, prompt, week, due_at, pinned, responses_hidden_until_posted,
-                          unlock_min_words) -> None:
+def _apply_reading_fields(
+    post: Post, *, source, prompt, week, due_at, pinned, responses_hidden_until_posted, unlock_min_words
+) -> None:
     post.source = (source or "").strip()
     post.prompt = (prompt or "").strip()
     post.prompt_html = render_markdown(post.prompt)
@@ -89,8 +115,9 @@ def _apply_reading_fields(post: Post, *, source, prompt, week, due_at, pinned, r
     post.unlock_min_words = unlock_min_words or 0
 
 
-def create_response(ctx: CourseContext, reading: Post | None, *, title: str, body: str, publish: bool,
-                    anonymous: bool = False) -> Post:
+def create_response(
+    ctx: CourseContext, reading: Post | None, *, title: str, body: str, publish: bool, anonymous: bool = False
+) -> Post:
     """A response to `reading`, or a free course-blog post when reading is None (if the course allows them)."""
     ctx.require("response:create")
     if reading is None and not (ctx.course.allow_free_posts or ctx.is_staff):
@@ -119,9 +146,16 @@ def create_response(ctx: CourseContext, reading: Post | None, *, title: str, bod
 def _record_anonymity(ctx: CourseContext, item: Post | Comment) -> None:
     # Classmates never learn who wrote an anonymous post; the audit log keeps the name for the instructors.
     kind = "post" if isinstance(item, Post) else "comment"
-    db.session.add(AuditEntry(course_id=ctx.course.id, actor_id=ctx.user.id, action=f"anonymous:{kind}",
-                              subject_type=kind, subject_id=item.id,
-                              detail=f"{ctx.user.display_name} wrote this {kind} anonymously to classmates"))
+    db.session.add(
+        AuditEntry(
+            course_id=ctx.course.id,
+            actor_id=ctx.user.id,
+            action=f"anonymous:{kind}",
+            subject_type=kind,
+            subject_id=item.id,
+            detail=f"{ctx.user.display_name} wrote this {kind} anonymously to classmates",
+        )
+    )
 
 
 def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publish: bool, **reading_fields) -> None:
@@ -151,8 +185,9 @@ def delete_post(ctx: CourseContext, post: Post) -> None:
     db.session.commit()
 
 
-def add_comment(ctx: CourseContext, post: Post, body: str, *, parent: Comment | None = None,
-                anonymous: bool = False) -> Comment:
+def add_comment(
+    ctx: CourseContext, post: Post, body: str, *, parent: Comment | None = None, anonymous: bool = False
+) -> Comment:
     """A comment on `post`, or a reply to `parent`; held for approval when the course's policy says so."""
     ctx.require("comment:create")
     if not post.is_published:

@@ -5,8 +5,10 @@ from tests import factories
 
 
 def test_register_logs_in_and_hashes_password(visitor):
-    response = visitor.post("/register", {"display_name": "Ada", "email": "Ada@Example.edu",
-                                          "password": "long enough pw", "confirm": "long enough pw"})
+    response = visitor.post(
+        "/register",
+        {"display_name": "Ada", "email": "Ada@Example.edu", "password": "long enough pw", "confirm": "long enough pw"},
+    )
     assert response.status_code == 302
     user = find_user("ada@example.edu")
     assert user.email == "ada@example.edu"
@@ -17,8 +19,9 @@ def test_register_logs_in_and_hashes_password(visitor):
 
 
 def test_register_refuses_short_password_and_keeps_input(visitor):
-    response = visitor.post("/register", {"display_name": "Ada", "email": "ada@example.edu",
-                                          "password": "short", "confirm": "short"})
+    response = visitor.post(
+        "/register", {"display_name": "Ada", "email": "ada@example.edu", "password": "short", "confirm": "short"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Use at least 10 characters." in page
@@ -28,8 +31,15 @@ def test_register_refuses_short_password_and_keeps_input(visitor):
 
 def test_emails_are_unique_whatever_their_case(visitor):
     factories.user(email="ada@example.edu")
-    response = visitor.post("/register", {"display_name": "Ada 2", "email": "ADA@example.EDU",
-                                          "password": "long enough pw", "confirm": "long enough pw"})
+    response = visitor.post(
+        "/register",
+        {
+            "display_name": "Ada 2",
+            "email": "ADA@example.EDU",
+            "password": "long enough pw",
+            "confirm": "long enough pw",
+        },
+    )
     assert "already exists" in response.get_data(as_text=True)
 
 
@@ -75,11 +85,25 @@ def test_change_display_name_and_password(visitor):
     visitor.login(user.email)
     visitor.post("/account", {"which": "profile", "profile-display_name": "Ada L."})
     assert factories.reload(user).display_name == "Ada L."
-    response = visitor.post("/account", {"which": "password", "password-current_password": "not it at all",
-                                         "password-new_password": "a new password", "password-confirm": "a new password"})
+    response = visitor.post(
+        "/account",
+        {
+            "which": "password",
+            "password-current_password": "not it at all",
+            "password-new_password": "a new password",
+            "password-confirm": "a new password",
+        },
+    )
     assert "not right" in response.get_data(as_text=True)
-    visitor.post("/account", {"which": "password", "password-current_password": factories.PASSWORD,
-                              "password-new_password": "a new password", "password-confirm": "a new password"})
+    visitor.post(
+        "/account",
+        {
+            "which": "password",
+            "password-current_password": factories.PASSWORD,
+            "password-new_password": "a new password",
+            "password-confirm": "a new password",
+        },
+    )
     visitor.logout()
     assert visitor.login(user.email, factories.PASSWORD).status_code == 200
     assert visitor.login(user.email, "a new password").status_code == 302

@@ -17,8 +17,10 @@ def _membership(course, user):
 def test_creating_a_course_makes_you_its_instructor(make_visitor):
     ada = factories.user("Ada")
     visitor = make_visitor(ada)
-    response = visitor.post("/courses/new", {"title": "Soviet History", "code": "HIST 3644", "term": "Spring 2027",
-                                             "description": "The Gulag and after."})
+    response = visitor.post(
+        "/courses/new",
+        {"title": "Soviet History", "code": "HIST 3644", "term": "Spring 2027", "description": "The Gulag and after."},
+    )
     assert response.status_code == 302
     course = db.session.scalar(db.select(Course))
     assert course.slug == "hist-3644-spring-2027"
@@ -98,8 +100,9 @@ def test_the_last_instructor_stays(make_visitor):
     course = factories.course()
     teacher = factories.instructor_of(course)
     membership = _membership(course, teacher)
-    response = make_visitor(teacher).post(f"/c/{course.slug}/roster/{membership.id}/role", {"role": "student"},
-                                          follow_redirects=True)
+    response = make_visitor(teacher).post(
+        f"/c/{course.slug}/roster/{membership.id}/role", {"role": "student"}, follow_redirects=True
+    )
     assert "at least one instructor" in response.get_data(as_text=True)
     assert _membership(course, teacher).role == Role.INSTRUCTOR
 
@@ -125,8 +128,9 @@ def test_roster_actions_cannot_reach_another_course(make_visitor):
     assert _membership(other_course, stranger) is not None
 
 
-@pytest.mark.parametrize("path", ["/", "/roster", "/settings", "/people/1", "/readings/new", "/posts/1",
-                                  "/posts/1/edit", "/posts/new"])
+@pytest.mark.parametrize(
+    "path", ["/", "/roster", "/settings", "/people/1", "/readings/new", "/posts/1", "/posts/1/edit", "/posts/new"]
+)
 def test_non_members_get_404_for_everything_in_a_course(make_visitor, path):
     course = factories.course()
     factories.reading(course)
@@ -140,8 +144,12 @@ def test_non_member_posts_get_404(make_visitor):
     reading = factories.reading(course)
     outsider = make_visitor(factories.user())
     assert outsider.post(f"/c/{course.slug}/posts/{reading.id}/comments", {"body": "hi"}).status_code == 404
-    assert outsider.post(f"/c/{course.slug}/readings/{reading.id}/respond",
-                         {"title": "x", "body": "y", "publish": "1"}).status_code == 404
+    assert (
+        outsider.post(
+            f"/c/{course.slug}/readings/{reading.id}/respond", {"title": "x", "body": "y", "publish": "1"}
+        ).status_code
+        == 404
+    )
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -155,12 +163,25 @@ def test_settings_are_for_instructors(make_visitor):
     assistant = factories.member(course, Role.ASSISTANT)
     assert make_visitor(assistant).get(f"/c/{course.slug}/settings").status_code == 403
     instructor = make_visitor(factories.instructor_of(course))
-    instructor.post(f"/c/{course.slug}/settings", {"title": "New title", "code": "H 1", "term": "", "description": "",
-                                                    "allow_free_posts": "y", "moderation_policy": "first",
-                                                    "like_policy": "staff"})
+    instructor.post(
+        f"/c/{course.slug}/settings",
+        {
+            "title": "New title",
+            "code": "H 1",
+            "term": "",
+            "description": "",
+            "allow_free_posts": "y",
+            "moderation_policy": "first",
+            "like_policy": "staff",
+        },
+    )
     course = factories.reload(course)
     assert (course.title, course.allow_free_posts, course.moderation_policy, course.like_policy) == (
-        "New title", True, "first", "staff")
+        "New title",
+        True,
+        "first",
+        "staff",
+    )
 
 
 def test_course_home_lists_readings_pinned_first_with_counts(make_visitor):

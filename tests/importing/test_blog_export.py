@@ -118,9 +118,7 @@ def test_response_caption_quote_poem_and_references():
     assert "<p>“You have suffered innocently" in quote
     assert "owe your freedom.” (Deutscher, 2012)</p>" in quote
 
-    assert poem.startswith(
-        "\n<p>“ … fate made everybody equal<br />\nOutside the limits of the law,<br />\n"
-    )
+    assert poem.startswith("\n<p>“ … fate made everybody equal<br />\nOutside the limits of the law,<br />\n")
     assert poem.count("<br />") == 6
     assert poem.endswith("Branded as traitors every one.”</p>\n")
     assert "</blockquote>\n<p>(Cohen, p. 10)</p>" in html
@@ -220,10 +218,7 @@ def test_markdown_characters_are_shown_literally():
 
     html = render(document.body)
 
-    assert html == (
-        "<p># not a heading</p>\n"
-        "<p>- not *emphasis* or _this_ &lt;b&gt;tag&lt;/b&gt; &amp;amp;</p>\n"
-    )
+    assert html == ("<p># not a heading</p>\n<p>- not *emphasis* or _this_ &lt;b&gt;tag&lt;/b&gt; &amp;amp;</p>\n")
 
 
 def test_table_and_strikethrough_syntax_is_shown_literally():

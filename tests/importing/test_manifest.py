@@ -120,7 +120,7 @@ def test_minimal_manifest_loads(tmp_path):
         ('reading = "reading.txt"\n', "", "a response needs reading"),
         ('reading = "reading.txt"', 'reading = "response.txt"', "'response.txt' is not a reading"),
         ('author = "pupil@example.edu"', 'author = "ghost@example.edu"', "ghost@example.edu is not in"),
-        ('date = 2024-09-03T10:00:00Z', 'date = "2024-09-03T10:00:00"', "date needs a UTC offset"),
+        ("date = 2024-09-03T10:00:00Z", 'date = "2024-09-03T10:00:00"', "date needs a UTC offset"),
         ('badge = "trophy"', 'badge = "crown"', "unknown badge 'crown'"),
         ('role = "student"', 'role = "auditor"', "unknown role 'auditor'"),
         ('name = "Pupil"', 'name = "Pupil"\nnickname = "P"', "unknown key"),

@@ -59,8 +59,9 @@ def test_held_comment_shows_to_author_and_staff_but_not_classmates(klass, make_v
     course.moderation_policy = ModerationPolicy.ALL
     db.session.commit()
     ann = make_visitor(people["ann"])
-    response = ann.post(f"/c/{course.slug}/posts/{reading.id}/comments", {"body": "My held thought"},
-                        follow_redirects=True)
+    response = ann.post(
+        f"/c/{course.slug}/posts/{reading.id}/comments", {"body": "My held thought"}, follow_redirects=True
+    )
     assert "awaiting approval" in response.get_data(as_text=True)
     url = f"/c/{course.slug}/posts/{reading.id}"
     assert "My held thought" in page(ann, url) and "Awaiting approval" in page(ann, url)
@@ -77,8 +78,10 @@ def test_held_response_hidden_from_classmates_on_every_page(klass, make_visitor)
     course.moderation_policy = ModerationPolicy.ALL
     db.session.commit()
     ann = make_visitor(people["ann"])
-    ann.post(f"/c/{course.slug}/readings/{reading.id}/respond", {"title": "Held essay", "body": "Words here.",
-                                                                 "publish": "Publish"})
+    ann.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        {"title": "Held essay", "body": "Words here.", "publish": "Publish"},
+    )
     post = db.session.scalar(select(Post).where(Post.title == "Held essay"))
     assert post.visibility == Visibility.HELD
     ben = make_visitor(people["ben"])
@@ -121,8 +124,7 @@ def test_queue_approves_held_comment_in_one_click(klass, make_visitor):
     instructor = make_visitor(people["instructor"])
     queue = page(instructor, f"/c/{course.slug}/moderation")
     assert "Waiting comment" in queue and "The reading" in queue
-    response = instructor.post(f"/c/{course.slug}/comments/{held.id}/approve",
-                               {"next": f"/c/{course.slug}/moderation"})
+    response = instructor.post(f"/c/{course.slug}/comments/{held.id}/approve", {"next": f"/c/{course.slug}/moderation"})
     assert response.headers["Location"] == f"/c/{course.slug}/moderation"
     assert factories.reload(held).visibility == Visibility.VISIBLE
     assert "Waiting comment" not in page(instructor, f"/c/{course.slug}/moderation")
@@ -134,8 +136,9 @@ def test_queue_approves_held_comment_in_one_click(klass, make_visitor):
 def test_hidden_comment_shows_its_reason_to_the_author_only(klass, make_visitor):
     course, people, reading = klass
     comment = factories.comment(reading, people["ann"], "Something rude")
-    make_visitor(people["assistant"]).post(f"/c/{course.slug}/comments/{comment.id}/hide",
-                                           {"reason": "Please keep it civil"})
+    make_visitor(people["assistant"]).post(
+        f"/c/{course.slug}/comments/{comment.id}/hide", {"reason": "Please keep it civil"}
+    )
     url = f"/c/{course.slug}/posts/{reading.id}"
     ann_page = page(make_visitor(people["ann"]), url)
     assert "Something rude" in ann_page and "Please keep it civil" in ann_page
@@ -192,7 +195,7 @@ def test_locked_post_takes_no_new_comments_but_keeps_old_ones(klass, make_visito
 
 
 def test_pinned_reading_comes_first_and_unpins(klass, make_visitor):
-    course, people, reading = klass
+    course, people, _reading = klass
     later = factories.reading(course, title="A later reading")
     instructor = make_visitor(people["instructor"])
     instructor.post(f"/c/{course.slug}/posts/{later.id}/pin", {"pinned": "1"})
@@ -235,8 +238,13 @@ def gated(klass):
     reading.responses_hidden_until_posted = True
     reading.unlock_min_words = 5
     db.session.commit()
-    essay = factories.response(course, people["ann"], reading, title="Ann's essay",
-                               body="Solidarity mattered most in the camps, as Panin shows.")
+    essay = factories.response(
+        course,
+        people["ann"],
+        reading,
+        title="Ann's essay",
+        body="Solidarity mattered most in the camps, as Panin shows.",
+    )
     factories.comment(essay, people["instructor"], "Instructor feedback on Ann")
     return course, people, reading, essay
 
@@ -259,9 +267,14 @@ def test_short_placeholder_does_not_unlock_but_a_real_response_does(gated, make_
     ben.post(f"/c/{course.slug}/readings/{reading.id}/respond", {"title": "x", "body": "ok", "publish": "Publish"})
     assert ben.get(f"/c/{course.slug}/posts/{essay.id}").status_code == 404
     placeholder = db.session.scalar(select(Post).where(Post.title == "x"))
-    ben.post(f"/c/{course.slug}/posts/{placeholder.id}/edit",
-             {"title": "Ben's essay", "body": "Rossi's cellmates show how solidarity kept people alive.",
-              "publish": "Publish"})
+    ben.post(
+        f"/c/{course.slug}/posts/{placeholder.id}/edit",
+        {
+            "title": "Ben's essay",
+            "body": "Rossi's cellmates show how solidarity kept people alive.",
+            "publish": "Publish",
+        },
+    )
     assert ben.get(f"/c/{course.slug}/posts/{essay.id}").status_code == 200
     assert "Ann&#39;s essay" in page(ben, f"/c/{course.slug}/posts/{reading.id}")
 
@@ -269,12 +282,16 @@ def test_short_placeholder_does_not_unlock_but_a_real_response_does(gated, make_
 def test_deleting_the_unlocking_response_locks_again_and_instructors_see_it(gated, make_visitor):
     course, people, reading, essay = gated
     ben = make_visitor(people["ben"])
-    ben.post(f"/c/{course.slug}/readings/{reading.id}/respond",
-             {"title": "Placeholder", "body": "one two three four five six", "publish": "Publish"})
+    ben.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        {"title": "Placeholder", "body": "one two three four five six", "publish": "Publish"},
+    )
     mine = db.session.scalar(select(Post).where(Post.title == "Placeholder"))
     assert ben.get(f"/c/{course.slug}/posts/{essay.id}").status_code == 200
-    ben.post(f"/c/{course.slug}/posts/{mine.id}/edit", {"title": "Placeholder", "body": "edited to say little more",
-                                                       "publish": "Publish"})
+    ben.post(
+        f"/c/{course.slug}/posts/{mine.id}/edit",
+        {"title": "Placeholder", "body": "edited to say little more", "publish": "Publish"},
+    )
     ben.post(f"/c/{course.slug}/posts/{mine.id}/delete")
     assert ben.get(f"/c/{course.slug}/posts/{essay.id}").status_code == 404
     instructor = make_visitor(people["instructor"])
@@ -294,15 +311,17 @@ def test_anonymous_response_hides_the_name_from_classmates_only(klass, make_visi
     ann = make_visitor(people["ann"])
     composer = page(ann, f"/c/{course.slug}/readings/{reading.id}/respond")
     assert "instructors and assistants will still see your name" in composer
-    ann.post(f"/c/{course.slug}/readings/{reading.id}/respond",
-             {"title": "Secret essay", "body": "Brave words.", "anonymous": "y", "publish": "Publish"})
+    ann.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        {"title": "Secret essay", "body": "Brave words.", "anonymous": "y", "publish": "Publish"},
+    )
     essay = db.session.scalar(select(Post).where(Post.title == "Secret essay"))
     factories.comment(essay, people["ben"], "Nice work")
     ben = make_visitor(people["ben"])
     for url in [f"/c/{course.slug}/posts/{essay.id}", f"/c/{course.slug}/posts/{reading.id}", f"/c/{course.slug}/"]:
         shown = page(ben, url)
         assert "Ann Student" not in shown, url
-        assert f"/people/{people['ann'].id}\"" not in shown, url
+        assert f'/people/{people["ann"].id}"' not in shown, url
     person_page = page(ben, f"/c/{course.slug}/people/{people['ann'].id}")
     assert "Secret essay" not in person_page and "Responses (0)" in person_page
     assert "Anonymous classmate" in page(ben, f"/c/{course.slug}/posts/{essay.id}")
@@ -315,8 +334,10 @@ def test_anonymous_option_only_when_the_course_allows_it(klass, make_visitor):
     course, people, reading = klass
     ann = make_visitor(people["ann"])
     assert "Post anonymously" not in page(ann, f"/c/{course.slug}/readings/{reading.id}/respond")
-    ann.post(f"/c/{course.slug}/readings/{reading.id}/respond",
-             {"title": "Named essay", "body": "Words.", "anonymous": "y", "publish": "Publish"})
+    ann.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        {"title": "Named essay", "body": "Words.", "anonymous": "y", "publish": "Publish"},
+    )
     assert db.session.scalar(select(Post.anonymous).where(Post.title == "Named essay")) is False
 
 
@@ -346,8 +367,10 @@ def test_late_responses_are_marked_for_instructors_only(klass, make_visitor):
 def test_each_edit_keeps_the_previous_version_for_author_and_staff(klass, make_visitor):
     course, people, reading = klass
     ann = make_visitor(people["ann"])
-    ann.post(f"/c/{course.slug}/readings/{reading.id}/respond", {"title": "V1", "body": "First draft text",
-                                                                 "publish": "Publish"})
+    ann.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        {"title": "V1", "body": "First draft text", "publish": "Publish"},
+    )
     essay = db.session.scalar(select(Post).where(Post.title == "V1"))
     ann.post(f"/c/{course.slug}/posts/{essay.id}/edit", {"title": "V2", "body": "Second text", "publish": "1"})
     ann.post(f"/c/{course.slug}/posts/{essay.id}/edit", {"title": "V3", "body": "Third text", "publish": "1"})
@@ -383,16 +406,18 @@ def test_like_without_javascript_returns_to_the_same_place(klass, make_visitor):
     course, people, reading = klass
     comment = factories.comment(reading, people["ann"], "Likeable")
     next_url = f"/c/{course.slug}/posts/{reading.id}#comment-{comment.id}"
-    response = make_visitor(people["ben"]).post(f"/c/{course.slug}/comments/{comment.id}/like",
-                                                {"liked": "1", "next": next_url})
+    response = make_visitor(people["ben"]).post(
+        f"/c/{course.slug}/comments/{comment.id}/like", {"liked": "1", "next": next_url}
+    )
     assert response.headers["Location"] == next_url
 
 
 def test_like_with_javascript_answers_json(klass, make_visitor):
     course, people, reading = klass
     comment = factories.comment(reading, people["ann"], "Likeable")
-    response = make_visitor(people["ben"]).post(f"/c/{course.slug}/comments/{comment.id}/like", {"liked": "1"},
-                                                headers={"Accept": "application/json"})
+    response = make_visitor(people["ben"]).post(
+        f"/c/{course.slug}/comments/{comment.id}/like", {"liked": "1"}, headers={"Accept": "application/json"}
+    )
     assert response.get_json() == {"liked": True, "count": 1, "label": "Liked by 1 person"}
 
 
@@ -404,8 +429,12 @@ def test_staff_only_likes_setting(klass, make_visitor):
     ben = make_visitor(people["ben"])
     assert "☆ Like" not in page(ben, f"/c/{course.slug}/posts/{reading.id}")
     assert ben.post(f"/c/{course.slug}/comments/{comment.id}/like", {"liked": "1"}).status_code == 403
-    assert make_visitor(people["assistant"]).post(f"/c/{course.slug}/comments/{comment.id}/like",
-                                                  {"liked": "1"}).status_code == 302
+    assert (
+        make_visitor(people["assistant"])
+        .post(f"/c/{course.slug}/comments/{comment.id}/like", {"liked": "1"})
+        .status_code
+        == 302
+    )
     assert db.session.scalar(select(func.count()).select_from(CommentLike)) == 1
 
 
@@ -444,8 +473,9 @@ def test_award_can_be_given_once_and_taken_back(klass, make_visitor):
     essay = factories.response(course, people["ann"], reading)
     instructor = make_visitor(people["instructor"])
     instructor.post(f"/c/{course.slug}/posts/{essay.id}/awards", {"award_type_id": corner.id})
-    again = instructor.post(f"/c/{course.slug}/posts/{essay.id}/awards", {"award_type_id": corner.id},
-                            follow_redirects=True)
+    again = instructor.post(
+        f"/c/{course.slug}/posts/{essay.id}/awards", {"award_type_id": corner.id}, follow_redirects=True
+    )
     assert "already has the Comrade’s Corner award" in again.get_data(as_text=True)
     award_id = int(re.search(r"/awards/(\d+)/revoke", page(instructor, f"/c/{course.slug}/posts/{essay.id}")).group(1))
     instructor.post(f"/c/{course.slug}/awards/{award_id}/revoke")
@@ -453,10 +483,11 @@ def test_award_can_be_given_once_and_taken_back(klass, make_visitor):
 
 
 def test_award_type_management(klass, make_visitor):
-    course, people, reading = klass
+    course, people, _reading = klass
     instructor = make_visitor(people["instructor"])
-    instructor.post(f"/c/{course.slug}/awards/types", {"name": "Primary Source Pro", "description": "Sources",
-                                                       "badge": "medal"})
+    instructor.post(
+        f"/c/{course.slug}/awards/types", {"name": "Primary Source Pro", "description": "Sources", "badge": "medal"}
+    )
     award_type = db.session.scalar(select(AwardType))
     assert (award_type.name, award_type.badge) == ("Primary Source Pro", "medal")
     duplicate = instructor.post(f"/c/{course.slug}/awards/types", {"name": "primary source pro", "badge": "star"})

@@ -96,8 +96,9 @@ def _pre_like(world: World, role: str) -> None:
 
 
 def _pre_award(world: World, role: str) -> None:
-    db.session.add(Award(post_id=world.response.id, award_type_id=world.award_type.id,
-                         given_by_id=world.people["instructor"].id))
+    db.session.add(
+        Award(post_id=world.response.id, award_type_id=world.award_type.id, given_by_id=world.people["instructor"].id)
+    )
     db.session.commit()
 
 
@@ -115,9 +116,13 @@ def _hide_response(world: World, role: str) -> None:
 def _reported_by(world: World, role: str) -> bool:
     user = world.user(role)
     db.session.expire_all()
-    return user is not None and db.session.scalar(
-        select(Report.id).where(Report.post_id == world.response.id, Report.reporter_id == user.id)
-    ) is not None
+    return (
+        user is not None
+        and db.session.scalar(
+            select(Report.id).where(Report.post_id == world.response.id, Report.reporter_id == user.id)
+        )
+        is not None
+    )
 
 
 @dataclass
@@ -131,87 +136,113 @@ class Action:
 
 ACTIONS: dict[str, Action] = {
     "like": Action(
-        "moderation.like", MEMBERS_BUT_AUTHOR,
+        "moderation.like",
+        MEMBERS_BUT_AUTHOR,
         lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/like", {"liked": "1"}),
         lambda w, role: _liked_by(w, role),
     ),
     "unlike": Action(
-        "moderation.like", MEMBERS_BUT_AUTHOR,
+        "moderation.like",
+        MEMBERS_BUT_AUTHOR,
         lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/like", {"liked": "0"}),
         lambda w, role: w.user(role) is not None and not _liked_by(w, role),
         prepare=_pre_like,
     ),
     "award": Action(
-        "moderation.give_award", STAFF,
-        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/awards", {"award_type_id": w.award_type.id,
-                                                                     "note": "Great sources"}),
+        "moderation.give_award",
+        STAFF,
+        lambda w, v: v.post(
+            f"{w.url}/posts/{w.response.id}/awards", {"award_type_id": w.award_type.id, "note": "Great sources"}
+        ),
         lambda w, role: _awarded(w),
     ),
     "revoke": Action(
-        "moderation.revoke_award", STAFF,
+        "moderation.revoke_award",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/awards/{db.session.scalar(select(Award.id))}/revoke"),
         lambda w, role: not _awarded(w),
         prepare=_pre_award,
     ),
     "hide": Action(
-        "moderation.hide", STAFF,
+        "moderation.hide",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/hide", {"reason": "Off topic"}),
         lambda w, role: _fresh(Post, w.response.id).visibility == Visibility.HIDDEN,
     ),
     "unhide": Action(
-        "moderation.unhide", STAFF,
+        "moderation.unhide",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/unhide"),
         lambda w, role: _fresh(Post, w.response.id).visibility == Visibility.VISIBLE,
         prepare=_hide_response,
     ),
     "delete": Action(
-        "moderation.remove", STAFF,
+        "moderation.remove",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/comments/{w.comment.id}/remove"),
         lambda w, role: _fresh(Comment, w.comment.id) is None,
     ),
     "lock": Action(
-        "moderation.lock", STAFF,
+        "moderation.lock",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/lock", {"locked": "1"}),
         lambda w, role: _fresh(Post, w.response.id).comments_locked,
     ),
     "pin": Action(
-        "moderation.pin", STAFF,
+        "moderation.pin",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/posts/{w.reading.id}/pin", {"pinned": "1"}),
         lambda w, role: _fresh(Post, w.reading.id).pinned,
     ),
     "approve": Action(
-        "moderation.approve", STAFF,
+        "moderation.approve",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/comments/{w.held_comment.id}/approve"),
         lambda w, role: _fresh(Comment, w.held_comment.id).visibility == Visibility.VISIBLE,
     ),
     "report": Action(
-        "moderation.report", MEMBERS_BUT_AUTHOR,
+        "moderation.report",
+        MEMBERS_BUT_AUTHOR,
         lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/report", {"reason": "Plagiarised"}),
         _reported_by,
     ),
     "resolve": Action(
-        "moderation.dismiss_report", STAFF,
+        "moderation.dismiss_report",
+        STAFF,
         lambda w, v: v.post(f"{w.url}/reports/{w.report.id}/dismiss"),
         lambda w, role: _fresh(Report, w.report.id).resolved_at is not None,
     ),
     "change settings": Action(
-        "courses.settings", {"instructor"},
-        lambda w, v: v.post(f"{w.url}/settings", {"title": "Renamed", "code": "", "term": "", "description": "",
-                                                  "moderation_policy": "all", "like_policy": "everyone"}),
+        "courses.settings",
+        {"instructor"},
+        lambda w, v: v.post(
+            f"{w.url}/settings",
+            {
+                "title": "Renamed",
+                "code": "",
+                "term": "",
+                "description": "",
+                "moderation_policy": "all",
+                "like_policy": "everyone",
+            },
+        ),
         lambda w, role: _fresh(Course, w.course.id).title == "Renamed",
     ),
     "manage award types": Action(
-        "moderation.award_type", {"instructor"},
+        "moderation.award_type",
+        {"instructor"},
         lambda w, v: v.post(f"{w.url}/awards/types", {"name": "Sharp Question", "description": "", "badge": "star"}),
         lambda w, role: db.session.scalar(select(AwardType.id).where(AwardType.name == "Sharp Question")) is not None,
     ),
     "delete award type": Action(
-        "moderation.delete_award_type", {"instructor"},
+        "moderation.delete_award_type",
+        {"instructor"},
         lambda w, v: v.post(f"{w.url}/awards/types/{w.award_type.id}/delete"),
         lambda w, role: _fresh(AwardType, w.award_type.id) is None,
     ),
     "read the audit log": Action(
-        "moderation.audit", {"instructor"},
+        "moderation.audit",
+        {"instructor"},
         lambda w, v: v.get(f"{w.url}/audit"),
         lambda w, role: True,  # a read: success is judged by the status code alone
     ),

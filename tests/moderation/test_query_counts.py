@@ -44,18 +44,37 @@ def _grow(course, students, reading, types, n: int) -> int:
     comments = []
     for i in range(n):
         parent = comments[i - 1] if i % 3 else None
-        comments.append(Comment(course_id=course.id, post_id=target.id, author_id=students[i % 4].id,
-                                parent_id=parent.id if parent else None, depth=parent.depth + 1 if parent else 1,
-                                body_md=f"Comment {i}", body_html=f"<p>Comment {i}</p>",
-                                visibility=Visibility.HELD if i % 5 == 0 else Visibility.VISIBLE))
+        comments.append(
+            Comment(
+                course_id=course.id,
+                post_id=target.id,
+                author_id=students[i % 4].id,
+                parent_id=parent.id if parent else None,
+                depth=parent.depth + 1 if parent else 1,
+                body_md=f"Comment {i}",
+                body_html=f"<p>Comment {i}</p>",
+                visibility=Visibility.HELD if i % 5 == 0 else Visibility.VISIBLE,
+            )
+        )
         db.session.add(comments[-1])
         db.session.flush()
     db.session.add_all(
         [CommentLike(comment_id=c.id, user_id=students[(i + 2) % 4].id) for i, c in enumerate(comments)]
-        + [Report(course_id=course.id, reporter_id=students[(i + 1) % 4].id, comment_id=c.id, reason="Why")
-           for i, c in enumerate(comments)]
-        + [AuditEntry(course_id=course.id, actor_id=instructor.id, action="hide", subject_type="comment",
-                      subject_id=c.id, reason="r") for c in comments]
+        + [
+            Report(course_id=course.id, reporter_id=students[(i + 1) % 4].id, comment_id=c.id, reason="Why")
+            for i, c in enumerate(comments)
+        ]
+        + [
+            AuditEntry(
+                course_id=course.id,
+                actor_id=instructor.id,
+                action="hide",
+                subject_type="comment",
+                subject_id=c.id,
+                reason="r",
+            )
+            for c in comments
+        ]
     )
     db.session.commit()
     return target.id
@@ -74,14 +93,23 @@ def test_pages_with_likes_awards_and_reports_do_not_grow(klass, make_visitor, vi
     small_target = _grow(course, students, reading, types, 10)
     person = make_visitor(factories.instructor_of(course) if viewer == "instructor" else students[0])
     base = f"/c/{course.slug}"
-    urls = [f"{base}/posts/{small_target}", f"{base}/posts/{reading.id}", f"{base}/", f"{base}/awards",
-            f"{base}/people/{students[1].id}"]
+    urls = [
+        f"{base}/posts/{small_target}",
+        f"{base}/posts/{reading.id}",
+        f"{base}/",
+        f"{base}/awards",
+        f"{base}/people/{students[1].id}",
+    ]
     if viewer == "instructor":
         urls += [f"{base}/moderation", f"{base}/audit"]
     small = {url: _count(person, url) for url in urls}
 
     large_target = _grow(course, students, reading, types, 200)
-    large = {url.replace(f"/posts/{small_target}", f"/posts/{large_target}"): _count(
-        person, url.replace(f"/posts/{small_target}", f"/posts/{large_target}")) for url in urls}
+    large = {
+        url.replace(f"/posts/{small_target}", f"/posts/{large_target}"): _count(
+            person, url.replace(f"/posts/{small_target}", f"/posts/{large_target}")
+        )
+        for url in urls
+    }
     for (url, few), (_, many) in zip(small.items(), large.items(), strict=True):
         assert len(few) == len(many), f"{url}: {len(few)} queries with little content, {len(many)} with much\n{many}"

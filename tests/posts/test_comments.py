@@ -76,8 +76,12 @@ def test_replies_sit_under_their_parent_oldest_first(make_visitor):
     later_reply_to_first = _new_id(_comment(student, post, "Later reply to first", parent_id=first))
     reply_to_reply = _new_id(_comment(student, post, "Reply to the reply", parent_id=reply_to_first))
     assert _thread(_page(student, post)) == [
-        (first, 1), (reply_to_first, 2), (reply_to_reply, 3), (later_reply_to_first, 2),
-        (second, 1), (reply_to_second, 2),
+        (first, 1),
+        (reply_to_first, 2),
+        (reply_to_reply, 3),
+        (later_reply_to_first, 2),
+        (second, 1),
+        (reply_to_second, 2),
     ]
 
 
@@ -88,8 +92,9 @@ def test_replies_past_the_fifth_level_stay_there_and_say_whom_they_answer(make_v
     chain: list[int] = []
     for n in range(7):
         author = ada if n % 2 == 0 else boris
-        chain.append(_new_id(_comment(visitors[author.id], post, f"Turn {n + 1}",
-                                      parent_id=chain[-1] if chain else None)))
+        chain.append(
+            _new_id(_comment(visitors[author.id], post, f"Turn {n + 1}", parent_id=chain[-1] if chain else None))
+        )
     page = _page(make_visitor(factories.member(course)), post)
     assert _thread(page) == list(zip(chain, [1, 2, 3, 4, 5, 5, 5]))
     for comment_id in chain[:5]:
@@ -103,8 +108,15 @@ def test_a_deep_reply_under_a_hidden_comment_does_not_name_its_author(make_visit
     ada, boris = factories.member(course, name="Ada Lovelace"), factories.member(course, name="Boris Pasternak")
     chain = [factories.comment(post, ada, "Turn 1")]
     for n in range(2, 7):
-        chain.append(factories.comment(post, boris if n == 5 else ada, f"Turn {n}", parent=chain[-1],
-                                       visibility=Visibility.HIDDEN if n == 5 else Visibility.VISIBLE))
+        chain.append(
+            factories.comment(
+                post,
+                boris if n == 5 else ada,
+                f"Turn {n}",
+                parent=chain[-1],
+                visibility=Visibility.HIDDEN if n == 5 else Visibility.VISIBLE,
+            )
+        )
     classmate_page = _page(make_visitor(factories.member(course)), post)
     assert "Comment hidden by a moderator." in _item(classmate_page, chain[4].id)
     assert "Boris" not in classmate_page
@@ -253,8 +265,14 @@ def test_comments_cannot_be_added_to_a_draft(make_visitor):
 def test_comment_body_is_sanitised_when_saved(make_visitor):
     course, post = _discussion()
     student = make_visitor(factories.member(course))
-    comment_id = _new_id(_comment(student, post, "See [this](https://example.org) <script>alert('x')</script>"
-                                                 '<img src="https://example.org/a.png" onerror="steal()">'))
+    comment_id = _new_id(
+        _comment(
+            student,
+            post,
+            "See [this](https://example.org) <script>alert('x')</script>"
+            '<img src="https://example.org/a.png" onerror="steal()">',
+        )
+    )
     [comment] = _comments()
     assert "<script" not in comment.body_html and "onerror" not in comment.body_html
     item = _item(_page(make_visitor(factories.member(course)), post), comment_id)
@@ -285,7 +303,7 @@ def test_reply_to_a_deleted_comment_is_refused(make_visitor):
     parent = _new_id(_comment(author, post, "Gone soon"))
     author.post(f"/c/{course.slug}/comments/{parent}/delete")
     response = make_visitor(factories.member(course)).post(
-        f"/c/{course.slug}/posts/{post.id}/comments", {"body": "Too late", "parent_id": str(parent)})
+        f"/c/{course.slug}/posts/{post.id}/comments", {"body": "Too late", "parent_id": str(parent)}
+    )
     assert response.status_code == 404
     assert [comment.id for comment in _comments()] == [parent]
-

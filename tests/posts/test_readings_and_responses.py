@@ -135,15 +135,22 @@ def test_assistant_edits_a_reading_but_a_student_cannot(make_visitor):
     assert (edited.title, edited.week, edited.edited_at is not None) == ("Gulag Archipelago, vol. 1", "Week 3", True)
     [revision] = db.session.scalars(db.select(PostRevision)).all()
     assert (revision.post_id, revision.editor_id, revision.title, revision.body_md) == (
-        reading.id, assistant.id, "Gulag Archipelago", "Volume one.")
+        reading.id,
+        assistant.id,
+        "Gulag Archipelago",
+        "Volume one.",
+    )
 
 
-@pytest.mark.parametrize("typed, zone, stored", [
-    ("2027-03-01T09:00", "America/New_York", datetime(2027, 3, 1, 14, 0, tzinfo=UTC)),
-    ("2027-07-01T09:00", "America/New_York", datetime(2027, 7, 1, 13, 0, tzinfo=UTC)),
-    ("2027-03-01T09:00", "Asia/Kolkata", datetime(2027, 3, 1, 3, 30, tzinfo=UTC)),
-    ("2027-03-01T09:00", "Not/A_Zone", datetime(2027, 3, 1, 9, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "typed, zone, stored",
+    [
+        ("2027-03-01T09:00", "America/New_York", datetime(2027, 3, 1, 14, 0, tzinfo=UTC)),
+        ("2027-07-01T09:00", "America/New_York", datetime(2027, 7, 1, 13, 0, tzinfo=UTC)),
+        ("2027-03-01T09:00", "Asia/Kolkata", datetime(2027, 3, 1, 3, 30, tzinfo=UTC)),
+        ("2027-03-01T09:00", "Not/A_Zone", datetime(2027, 3, 1, 9, 0, tzinfo=UTC)),
+    ],
+)
 def test_due_date_typed_in_a_time_zone_is_stored_in_utc(make_visitor, typed, zone, stored):
     course = factories.course()
     instructor = make_visitor(factories.instructor_of(course))
@@ -156,15 +163,18 @@ def test_due_date_typed_in_a_time_zone_is_stored_in_utc(make_visitor, typed, zon
 def test_editing_a_reading_keeps_its_due_date(make_visitor):
     course = factories.course()
     instructor = make_visitor(factories.instructor_of(course))
-    instructor.post(f"/c/{course.slug}/readings/new",
-                    _reading_form(due_at="2027-03-01T09:00", timezone="America/New_York"))
+    instructor.post(
+        f"/c/{course.slug}/readings/new", _reading_form(due_at="2027-03-01T09:00", timezone="America/New_York")
+    )
     [reading] = _posts()
     page = _text(instructor.get(f"/c/{course.slug}/posts/{reading.id}/edit"))
     zone_field = _input(page, "timezone")
     # What the browser sends back: board.js puts its own zone into a field marked data-timezone.
     zone = "America/New_York" if "data-timezone" in zone_field else _value(zone_field)
-    instructor.post(f"/c/{course.slug}/posts/{reading.id}/edit",
-                    _reading_form(title="Retitled", due_at=_value(_input(page, "due_at")), timezone=zone))
+    instructor.post(
+        f"/c/{course.slug}/posts/{reading.id}/edit",
+        _reading_form(title="Retitled", due_at=_value(_input(page, "due_at")), timezone=zone),
+    )
     edited = factories.reload(reading)
     assert edited.title == "Retitled"
     assert edited.due_at == datetime(2027, 3, 1, 14, 0, tzinfo=UTC)
@@ -180,8 +190,9 @@ def test_new_reading_form_takes_the_browsers_time_zone(make_visitor):
 def test_reading_without_a_title_is_refused_at_the_field_keeping_what_was_typed(make_visitor):
     course = factories.course()
     instructor = make_visitor(factories.instructor_of(course))
-    response = instructor.post(f"/c/{course.slug}/readings/new",
-                               _reading_form(title="  ", body="Chapter one, *carefully*."))
+    response = instructor.post(
+        f"/c/{course.slug}/readings/new", _reading_form(title="  ", body="Chapter one, *carefully*.")
+    )
     page = _text(response)
     assert response.status_code == 200
     assert _error_at(page, "title") == "This field is required."
@@ -195,8 +206,9 @@ def test_reading_without_a_title_is_refused_at_the_field_keeping_what_was_typed(
 
 def test_student_publishes_a_response_to_a_reading(make_visitor):
     course = factories.course()
-    reading = factories.reading(course, title="One Day", prompt="Is work *freedom*?",
-                                prompt_html="<p>Is work <em>freedom</em>?</p>")
+    reading = factories.reading(
+        course, title="One Day", prompt="Is work *freedom*?", prompt_html="<p>Is work <em>freedom</em>?</p>"
+    )
     author = factories.member(course, name="Sasha")
     classmate = make_visitor(factories.member(course))
     visitor = make_visitor(author)
@@ -219,8 +231,10 @@ def test_draft_response_is_seen_by_its_author_alone(make_visitor):
     reading = factories.reading(course, title="One Day")
     author = factories.member(course)
     visitor = make_visitor(author)
-    visitor.post(f"/c/{course.slug}/readings/{reading.id}/respond",
-                 _response_form(title="Half-finished thoughts", publish=None, save_draft="Save draft"))
+    visitor.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        _response_form(title="Half-finished thoughts", publish=None, save_draft="Save draft"),
+    )
     [draft] = _posts(kind=PostKind.RESPONSE)
     assert (draft.status, draft.published_at) == (PostStatus.DRAFT, None)
     url = f"/c/{course.slug}/posts/{draft.id}"
@@ -265,23 +279,29 @@ def test_student_edits_own_response_and_it_shows_as_edited(make_visitor):
     edit_page = _text(visitor.get(f"{url}/edit"))
     assert _textarea(edit_page, "body") == "Old words."
 
-    response = visitor.post(f"{url}/edit", _response_form(title="Second try", body="New words.",
-                                                          publish="Save changes"))
+    response = visitor.post(
+        f"{url}/edit", _response_form(title="Second try", body="New words.", publish="Save changes")
+    )
     assert response.status_code == 302
     page = _text(make_visitor(factories.member(course)).get(url))
     assert "Second try" in page and "New words." in page and "Old words." not in page
     assert "(edited" in page
     [revision] = db.session.scalars(db.select(PostRevision)).all()
     assert (revision.post_id, revision.editor_id, revision.title, revision.body_md) == (
-        post.id, author.id, "First try", "Old words.")
+        post.id,
+        author.id,
+        "First try",
+        "Old words.",
+    )
 
 
 def test_edit_without_a_title_is_refused_keeping_the_new_text(make_visitor):
     course = factories.course()
     author = factories.member(course)
     post = factories.response(course, author, factories.reading(course), title="Kept title", body="Stored words.")
-    response = make_visitor(author).post(f"/c/{course.slug}/posts/{post.id}/edit",
-                                         _response_form(title="", body="Freshly typed words."))
+    response = make_visitor(author).post(
+        f"/c/{course.slug}/posts/{post.id}/edit", _response_form(title="", body="Freshly typed words.")
+    )
     page = _text(response)
     assert _error_at(page, "title") == "This field is required."
     assert _textarea(page, "body") == "Freshly typed words."
@@ -363,8 +383,9 @@ def test_students_write_free_posts_only_when_the_course_allows_them(make_visitor
     assert "Course blog" in _text(student.get(f"/c/{course.slug}/posts/{post.id}"))
 
 
-@pytest.mark.parametrize("missing, kept, kept_value", [("title", "body", "My careful words."),
-                                                       ("body", "title", "My careful title")])
+@pytest.mark.parametrize(
+    "missing, kept, kept_value", [("title", "body", "My careful words."), ("body", "title", "My careful title")]
+)
 def test_response_missing_a_field_is_refused_there_keeping_what_was_typed(make_visitor, missing, kept, kept_value):
     course = factories.course()
     reading = factories.reading(course)
@@ -394,8 +415,10 @@ def test_markdown_is_rendered_and_sanitised_when_saved(make_visitor):
     course = factories.course()
     reading = factories.reading(course)
     author = make_visitor(factories.member(course))
-    author.post(f"/c/{course.slug}/readings/{reading.id}/respond",
-                _response_form(title="<script>alert('title')</script>", body=HOSTILE))
+    author.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        _response_form(title="<script>alert('title')</script>", body=HOSTILE),
+    )
     [post] = _posts(kind=PostKind.RESPONSE)
     assert "<em>emphasis</em>" in post.body_html
     assert 'href="https://example.org/essay" rel="nofollow ugc noopener"' in post.body_html

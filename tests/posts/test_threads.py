@@ -67,7 +67,7 @@ def test_replies_deeper_than_the_cap_stay_at_the_cap_and_name_their_parent():
     thread = build_thread(chain, readable=_everyone)
     assert [item.depth for item in thread] == [1, 2, 3, 4, 5, 5, 5, 5]
     assert [item.in_reply_to for item in thread[:MAX_DEPTH]] == [None] * MAX_DEPTH
-    assert [item.in_reply_to for item in thread[MAX_DEPTH:]] == chain[MAX_DEPTH - 1:-1]
+    assert [item.in_reply_to for item in thread[MAX_DEPTH:]] == chain[MAX_DEPTH - 1 : -1]
 
 
 def test_a_reply_chain_deeper_than_the_recursion_limit_still_builds():
@@ -88,7 +88,10 @@ def test_a_deep_reply_does_not_name_the_author_of_a_placeholder():
     chain[6 - 1].deleted_at = START
     thread = build_thread(chain, readable=_as_student)
     assert [(item.comment.id, item.placeholder, item.in_reply_to) for item in thread[4:]] == [
-        (5, "hidden", None), (6, "deleted", None), (7, None, None)]
+        (5, "hidden", None),
+        (6, "deleted", None),
+        (7, None, None),
+    ]
     staff_view = build_thread(chain, readable=_everyone)
     assert [item.in_reply_to for item in staff_view[5:]] == [chain[4], None]
 
@@ -119,7 +122,11 @@ def test_held_and_hidden_comments_with_readable_replies_are_placeholders_for_cla
     reply_to_hidden = _comment(4, hidden)
     thread = build_thread([held, reply_to_held, hidden, reply_to_hidden], readable=_as_student)
     assert [(item.comment.id, item.placeholder) for item in thread] == [
-        (1, "held"), (2, None), (3, "hidden"), (4, None)]
+        (1, "held"),
+        (2, None),
+        (3, "hidden"),
+        (4, None),
+    ]
 
 
 def test_unreadable_comments_without_readable_replies_are_dropped_whole():
@@ -145,7 +152,10 @@ def test_placeholders_are_kept_all_the_way_down_to_a_readable_reply():
     readable_reply = _comment(4, middle)
     thread = build_thread([top, middle, dead_end, readable_reply], readable=_as_student)
     assert [(item.comment.id, item.depth, item.placeholder) for item in thread] == [
-        (1, 1, "deleted"), (2, 2, "hidden"), (4, 3, None)]
+        (1, 1, "deleted"),
+        (2, 2, "hidden"),
+        (4, 3, None),
+    ]
 
 
 def test_staff_reading_rule_shows_held_and_hidden_comments_as_themselves():

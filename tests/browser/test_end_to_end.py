@@ -1,4 +1,4 @@
-"""End to end in a real browser: a student logs in, comments on a reading, replies, and reads a response on a phone."""
+"""End to end in a real browser: comments and replies, a response on a phone, likes, awards and the moderation queue."""
 
 from __future__ import annotations
 
@@ -70,3 +70,73 @@ def test_awarded_response_fits_a_phone_screen(new_page, demo_course):
     expect(page.locator("#comments-heading")).to_contain_text("7 thoughts on")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE_WIDTH, f"the page scrolls sideways on a phone: {scroll_width}px wide"
+
+
+INSTRUCTOR = "instructor@example.edu"
+CLASSMATE = "student5@example.edu"
+
+
+def test_like_award_and_approve_a_held_comment(new_page, demo_course):
+    instructor = new_page()
+    log_in(instructor, INSTRUCTOR)
+    open_course(instructor)
+    instructor.get_by_role("link", name="Settings").click()
+    instructor.get_by_label("Hold every contribution for approval").check()
+    instructor.get_by_role("button", name="Save settings").click()
+    expect(instructor.get_by_label("Hold every contribution for approval")).to_be_checked()
+
+    # A student likes a classmate's comment: the count and the button change in place, and stay after a reload.
+    student = new_page()
+    log_in(student, STUDENT)
+    open_course(student)
+    student.get_by_role("link", name="Out With the Old (Prisoners)").first.click()
+    unliked = student.locator("li.comment:has(.like-count.is-empty)").filter(
+        has=student.get_by_role("button", name="☆ Like")
+    )
+    comment_id = unliked.first.get_attribute("id")
+    comment = student.locator(f"#{comment_id}")
+    student.evaluate("window.sameDocument = true")  # gone if the like reloads the page instead of updating in place
+    comment.get_by_role("button", name="☆ Like").click()
+    expect(comment.get_by_role("button", name="★ Liked")).to_have_attribute("aria-pressed", "true")
+    expect(comment.locator(".like-count")).to_have_text("Liked by 1 person")
+    assert student.evaluate("window.sameDocument === true"), "the like reloaded the page"
+    student.reload()
+    expect(comment.locator(".like-count")).to_have_text("Liked by 1 person")
+    expect(comment.get_by_role("button", name="★ Liked")).to_be_visible()
+
+    # Under "hold every contribution", the student's comment waits for approval; its author sees it marked.
+    held_text = "The poem's last stanza answers the photo caption above it."
+    student.locator("#comment-form textarea[name=body]").fill(held_text)
+    student.get_by_role("button", name="Post comment").click()
+    held = student.locator("ol.comment-list > li.comment", has_text=held_text)
+    expect(held.locator(".tag-held")).to_have_text("Awaiting approval")
+
+    classmate = new_page()
+    log_in(classmate, CLASSMATE)
+    open_course(classmate)
+    classmate.get_by_role("link", name="Out With the Old (Prisoners)").first.click()
+    expect(classmate.locator("#comments-heading")).to_contain_text("7 thoughts on")
+    expect(classmate.get_by_text(held_text)).to_have_count(0)
+
+    # The instructor awards the other response.
+    instructor.get_by_role("link", name="Home").click()
+    instructor.get_by_role("link", name="Freedom from the Gulags").first.click()
+    expect(instructor.get_by_text("This post received")).to_have_count(0)
+    instructor.get_by_label("Give an award").select_option(label="Sharp Question")
+    instructor.get_by_label("Note").fill("The question in your last paragraph.")
+    instructor.get_by_role("button", name="Give award").click()
+    expect(instructor.get_by_text("This post received the Sharp Question award")).to_be_visible()
+
+    # ...and approves the held comment from the queue.
+    instructor.get_by_role("link", name="Moderation").click()
+    item = instructor.locator("li.queue-item", has_text=held_text)
+    expect(item).to_contain_text("Comment by")
+    item.get_by_role("button", name="Approve").click()
+    expect(instructor.get_by_text("Nothing is waiting.")).to_be_visible()
+    expect(instructor.locator("li.queue-item", has_text=held_text)).to_have_count(0)
+
+    classmate.reload()
+    expect(classmate.get_by_text(held_text)).to_be_visible()
+    expect(classmate.locator("#comments-heading")).to_contain_text("8 thoughts on")
+    classmate.get_by_role("link", name="Awards").click()
+    expect(classmate.get_by_role("link", name="Freedom from the Gulags")).to_be_visible()

@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(courses_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(admin_bp)
     register_template_helpers(app)
     register_commands(app)
     _register_error_pages(app)

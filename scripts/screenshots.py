@@ -12,7 +12,16 @@ BASE, OUT = sys.argv[1].rstrip("/"), Path(sys.argv[2])
 SIZES = {"desktop": (1280, 900), "phone": (375, 740)}
 PAGES = {
     "student": [("home", "/c/hist-3644/"), ("response", None), ("reading", None), ("person", None)],
-    "instructor": [("home", "/c/hist-3644/"), ("roster", "/c/hist-3644/roster"), ("response", None)],
+    "instructor": [
+        ("home", "/c/hist-3644/"),
+        ("roster", "/c/hist-3644/roster"),
+        ("response", None),
+        ("queue", "/c/hist-3644/moderation"),
+        ("awards", "/c/hist-3644/awards"),
+        ("award-types", "/c/hist-3644/awards/types"),
+        ("audit", "/c/hist-3644/audit"),
+        ("settings", "/c/hist-3644/settings"),
+    ],
 }
 
 

@@ -50,6 +50,30 @@ class CourseContext:
         if not self.can(permission):
             abort(403)
 
+    # Rules about one post or comment; services enforce them, templates ask them to decide what to show.
+
+    def wrote(self, item: Post | Comment) -> bool:
+        return item.author_id == self.user.id
+
+    def may_edit_post(self, post: Post) -> bool:
+        """Authors edit and delete their own posts; instructors and assistants also every reading."""
+        return self.wrote(post) or (post.is_reading and self.can("reading:write"))
+
+    def may_edit_comment(self, comment: Comment) -> bool:
+        """Only its author edits or deletes a comment (moderators hide or delete it permanently instead)."""
+        return self.wrote(comment)
+
+    def may_read_revisions(self, post: Post) -> bool:
+        return self.wrote(post) or self.can("revisions:read")
+
+    def may_like(self, item: Post | Comment) -> bool:
+        """Not one's own writing: a self-like would tell classmates who wrote an anonymous post."""
+        return self.can("post:like") and not self.wrote(item)
+
+    def may_report(self, item: Post | Comment) -> bool:
+        """Not one's own writing: its author edits or deletes it instead."""
+        return self.can("report:create") and not self.wrote(item)
+
 
 def course_context(user: User, slug: str) -> CourseContext:
     """The viewer's context in the course `slug`; 404 when there is no such course or the viewer is not a member."""
@@ -105,6 +129,27 @@ def visible_posts_clause(ctx: CourseContext, *, include_deleted: bool = False):
     return and_(*conditions)
 
 
+def can_see_reading(ctx: CourseContext, reading: Post) -> bool:
+    """The Python twin of visible_posts_clause for a reading already loaded (readings are never gated)."""
+    own = reading.author_id == ctx.user.id
+    if reading.deleted_at is not None or not (reading.is_published or own):
+        return False
+    return ctx.is_staff or own or reading.visibility == Visibility.VISIBLE
+
+
+def _unlocks(ctx: CourseContext, response, min_words) -> tuple:
+    """Conditions on `response` (Post or an alias) for it to be the viewer's unlocking response to its reading:
+    their own, published, not deleted, seen by the class (a held or hidden placeholder unlocks nothing), and long
+    enough."""
+    return (
+        response.author_id == ctx.user.id,
+        response.status == PostStatus.PUBLISHED,
+        response.deleted_at.is_(None),
+        response.visibility == Visibility.VISIBLE,
+        response.word_count >= min_words,
+    )
+
+
 def responses_unlocked_clause(ctx: CourseContext):
     """SQL condition on Post: not a response behind its reading's "post before you see" rule, or unlocked."""
     reading = aliased(Post)
@@ -118,11 +163,7 @@ def responses_unlocked_clause(ctx: CourseContext):
     unlocking_response = (
         select(mine.id)
         .join(reading, reading.id == mine.reading_id)
-        .where(mine.reading_id == Post.reading_id)
-        .where(mine.author_id == ctx.user.id)
-        .where(mine.status == PostStatus.PUBLISHED)
-        .where(mine.deleted_at.is_(None))
-        .where(mine.word_count >= reading.unlock_min_words)
+        .where(mine.reading_id == Post.reading_id, *_unlocks(ctx, mine, reading.unlock_min_words))
         .correlate(Post)
     )
     return or_(
@@ -139,14 +180,7 @@ def has_unlocked(ctx: CourseContext, reading: Post) -> bool:
         return True
     return bool(
         db.session.scalar(
-            select(
-                exists()
-                .where(Post.reading_id == reading.id)
-                .where(Post.author_id == ctx.user.id)
-                .where(Post.status == PostStatus.PUBLISHED)
-                .where(Post.deleted_at.is_(None))
-                .where(Post.word_count >= reading.unlock_min_words)
-            )
+            select(exists().where(Post.reading_id == reading.id, *_unlocks(ctx, Post, reading.unlock_min_words)))
         )
     )
 

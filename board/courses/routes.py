@@ -91,7 +91,8 @@ def person(slug, user_id):
         person=person,
         person_role=person_membership.role,
         responses=queries.latest_responses(ctx, limit=0, author_id=user_id),
-        comments=queries.recent_comments(ctx, limit=50, author_id=user_id),
+        comments=queries.recent_comments(ctx, limit=0, author_id=user_id),
+        awards=queries.awarded_posts(ctx, author_id=user_id),
     )
 
 

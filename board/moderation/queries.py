@@ -108,6 +108,7 @@ AUDIT_ACTIONS = (
     "award_type:delete",
     "anonymous:post",
     "anonymous:comment",
+    "named:post",
 )
 
 

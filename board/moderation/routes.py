@@ -219,8 +219,11 @@ def remove(slug, kind, item_id):
     target = access.get_target(ctx, kind, item_id)
     ctx.require("post:moderate" if kind == "posts" else "comment:moderate")
     back = url_for("courses.home", slug=slug) if kind == "posts" else _page_of(slug, target)
-    services.delete_permanently(ctx, target, request.form.get("reason", ""))
-    flash("Deleted permanently.", "success")
+    here = _page_of(slug, target)
+    if not _act(
+        lambda: services.delete_permanently(ctx, target, request.form.get("reason", "")), "Deleted permanently."
+    ):
+        return redirect(safe_next(request.form.get("next")) or here)
     return redirect(safe_next(request.form.get("next")) or back)
 
 
@@ -291,7 +294,7 @@ def dismiss_report(slug, report_id):
 def revisions(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
-    if post.author_id != ctx.user.id and not ctx.can("revisions:read"):
+    if not ctx.may_read_revisions(post):
         abort(403)
     rows = db.session.execute(
         select(PostRevision, User)

@@ -7,10 +7,10 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..access import CourseContext
+from ..audit import Target, describe, record
 from ..extensions import db
 from ..models import (
     BADGES,
-    AuditEntry,
     Award,
     AwardType,
     Comment,
@@ -27,45 +27,13 @@ class ModerationError(ValueError):
     """An action the rules refuse; the message is for the person."""
 
 
-Target = Post | Comment
-
-
-def subject_type(target: Target) -> str:
-    return "post" if isinstance(target, Post) else "comment"
-
-
-def record(ctx: CourseContext, action: str, target: Target | AwardType, *, reason: str = "", detail: str = "") -> None:
-    """Add an audit entry for an action by the viewer (committed with the action itself)."""
-    kind = "award_type" if isinstance(target, AwardType) else subject_type(target)
-    db.session.add(
-        AuditEntry(
-            course_id=ctx.course.id,
-            actor_id=ctx.user.id,
-            action=action,
-            subject_type=kind,
-            subject_id=target.id,
-            reason=reason or "",
-            detail=detail or "",
-        )
-    )
-
-
-def describe(target: Target) -> str:
-    """A short human description of a post or comment for the audit log."""
-    if isinstance(target, Post):
-        return f"{target.kind} “{target.title}” by {target.author.display_name}"
-    text = " ".join(target.body_md.split())
-    return f"comment by {target.author.display_name}: {text[:80]}{'…' if len(text) > 80 else ''}"
-
-
 # Likes ---------------------------------------------------------------------------------------------------------
 
 
 def set_like(ctx: CourseContext, target: Target, liked: bool) -> tuple[bool, int]:
     """Like or unlike a post or comment (one like per person); returns (liked, count)."""
     ctx.require("post:like")
-    if target.author_id == ctx.user.id:
-        # Self-likes would also let classmates see who wrote an anonymous post.
+    if not ctx.may_like(target):
         raise ModerationError("You cannot like your own writing.")
     model, key = (PostLike, PostLike.post_id) if isinstance(target, Post) else (CommentLike, CommentLike.comment_id)
     mine = select(model).where(key == target.id, model.user_id == ctx.user.id)
@@ -196,6 +164,14 @@ def unhide(ctx: CourseContext, target: Target) -> None:
 def delete_permanently(ctx: CourseContext, target: Target, reason: str = "") -> None:
     """Delete a post (with its comments) or a comment for good; a comment with replies leaves its placeholder."""
     _require_moderator(ctx, target)
+    if isinstance(target, Post) and target.is_reading:
+        responses = db.session.scalar(select(func.count()).where(Post.reading_id == target.id))
+        if responses:
+            # Students' work stays with its reading, and the reading's "post before you see" rule with it.
+            raise ModerationError(
+                f"This reading has {responses} response{'s' if responses != 1 else ''}: hide it instead, "
+                "or delete the responses first."
+            )
     record(ctx, "delete", target, reason=reason, detail=describe(target))
     _resolve_reports(ctx, target, "deleted")
     has_replies = isinstance(target, Comment) and db.session.scalar(
@@ -232,7 +208,7 @@ def set_pinned(ctx: CourseContext, post: Post, pinned: bool) -> None:
 def report(ctx: CourseContext, target: Target, reason: str) -> Report:
     """A member flags a post or comment for the moderators; once per person and thing."""
     ctx.require("report:create")
-    if target.author_id == ctx.user.id:
+    if not ctx.may_report(target):
         raise ModerationError("You cannot report your own writing; edit or delete it instead.")
     if not reason.strip():
         raise ModerationError("Say what is wrong, so a moderator can judge it.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
@@ -54,6 +55,11 @@ def _response_count(ctx: CourseContext):
     return query.correlate(Post).scalar_subquery()
 
 
+def response_count(ctx: CourseContext, reading: Post) -> int:
+    """How many published responses `reading` has, as the course home counts them."""
+    return db.session.scalar(select(_response_count(ctx)).select_from(Post).where(Post.id == reading.id)) or 0
+
+
 @dataclass
 class PostRow:
     post: Post
@@ -62,14 +68,29 @@ class PostRow:
 
 
 def course_readings(ctx: CourseContext) -> list[PostRow]:
-    """The course's readings: pinned first, then by due date (undated last), then oldest first."""
+    """The course's readings in syllabus order (see reading_order)."""
     rows = db.session.execute(
         select(Post, _response_count(ctx), _comment_count(ctx))
         .where(Post.kind == PostKind.READING)
         .where(visible_posts_clause(ctx))
-        .order_by(Post.pinned.desc(), Post.due_at.is_(None), Post.due_at, Post.week, Post.created_at, Post.id)
     ).all()
-    return [PostRow(post, comment_count=comments, response_count=responses) for post, responses, comments in rows]
+    readings = [PostRow(post, comment_count=comments, response_count=responses) for post, responses, comments in rows]
+    return sorted(readings, key=lambda row: reading_order(row.post))
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def reading_order(post: Post) -> tuple:
+    """Pinned readings first; then by week label in natural order ("Week 2" before "Week 10"), readings without a
+    label last; within a week by due date (undated last), then oldest first."""
+    week_key = tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.strip().casefold())
+        for part in _NUMBER.split(post.week)
+        if part
+    )
+    due = post.due_at.timestamp() if post.due_at else float("inf")
+    return (not post.pinned, not post.week, week_key, due, post.created_at, post.id)
 
 
 def latest_responses(
@@ -184,8 +205,9 @@ def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tupl
     return {post_id: (count, bool(mine)) for post_id, count, mine in rows}
 
 
-def awarded_posts(ctx: CourseContext, award_type_id: int | None = None) -> list[Award]:
-    """Awards on posts the viewer may read, newest first (the course's hall of fame)."""
+def awarded_posts(ctx: CourseContext, award_type_id: int | None = None, *, author_id: int | None = None) -> list[Award]:
+    """Awards on posts the viewer may read, newest first (the course's hall of fame, or one person's awards:
+    classmates do not see awards on that person's anonymous posts)."""
     query = (
         select(Award)
         .join(Post, Post.id == Award.post_id)
@@ -196,4 +218,8 @@ def awarded_posts(ctx: CourseContext, award_type_id: int | None = None) -> list[
     )
     if award_type_id is not None:
         query = query.where(Award.award_type_id == award_type_id)
+    if author_id is not None:
+        query = query.where(Post.author_id == author_id)
+        if author_id != ctx.user.id and not ctx.is_staff:
+            query = query.where(Post.anonymous.is_(False))
     return list(db.session.scalars(query))

@@ -104,15 +104,24 @@ def _saved_message(post: Post) -> str:
 def show(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
-    return _render_post(ctx, post, CommentForm())
+    return _render_post(ctx, post, CommentForm(anonymous=_writes_anonymously(ctx, post)))
+
+
+def _writes_anonymously(ctx: access.CourseContext, post: Post) -> bool:
+    """Comment forms start ticked "anonymous" for the anonymous author of the post: replying to comments on your own
+    anonymous post under your name would give you away."""
+    return post.anonymous and post.author_id == ctx.user.id and ctx.course.allow_anonymous
 
 
 def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentForm, status: int = 200):
     page = queries.post_page(ctx, post)
-    responses, unlocked = [], True
+    responses, unlocked, locked_count = [], True, 0
     if post.is_reading:
         unlocked = access.has_unlocked(ctx, post)
-        responses = queries.latest_responses(ctx, limit=0, reading=post, include_deleted=True) if unlocked else []
+        if unlocked:
+            responses = queries.latest_responses(ctx, limit=0, reading=post, include_deleted=True)
+        else:
+            locked_count = queries.response_count(ctx, post)
     award_types = moderation_queries.award_types(ctx) if ctx.can("post:award") else []
     return render_template(
         "posts/show.html",
@@ -122,6 +131,9 @@ def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentFor
         comment_form=comment_form,
         responses=responses,
         unlocked=unlocked,
+        locked_count=locked_count,
+        anonymous_by_default=_writes_anonymously(ctx, post),
+        reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
     ), status
 
@@ -130,14 +142,13 @@ def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentFor
 def edit(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
+    if not ctx.may_edit_post(post):
+        abort(403)
     if post.is_reading:
-        ctx.require("reading:write")
         form = ReadingForm(obj=post, body=post.body_md)
         extra = _reading_fields(form) if form.is_submitted() else {}
         template = "posts/edit_reading.html"
     else:
-        if post.author_id != ctx.user.id:
-            abort(403)
         form = ResponseForm(obj=post, body=post.body_md)
         extra = {"anonymous": form.anonymous.data}
         template = "posts/edit_response.html"

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import exists, select
 
 from ..access import CourseContext
+from ..audit import record
 from ..extensions import db
 from ..markdown import render_markdown, word_count
 from ..models import (
-    AuditEntry,
     Comment,
     ModerationPolicy,
     Post,
@@ -146,21 +146,14 @@ def create_response(
 def _record_anonymity(ctx: CourseContext, item: Post | Comment) -> None:
     # Classmates never learn who wrote an anonymous post; the audit log keeps the name for the instructors.
     kind = "post" if isinstance(item, Post) else "comment"
-    db.session.add(
-        AuditEntry(
-            course_id=ctx.course.id,
-            actor_id=ctx.user.id,
-            action=f"anonymous:{kind}",
-            subject_type=kind,
-            subject_id=item.id,
-            detail=f"{ctx.user.display_name} wrote this {kind} anonymously to classmates",
-        )
+    record(
+        ctx, f"anonymous:{kind}", item, detail=f"{ctx.user.display_name} wrote this {kind} anonymously to classmates"
     )
 
 
 def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publish: bool, **reading_fields) -> None:
     """Edit a post; a published post keeps its previous version as a revision and is marked edited."""
-    if post.author_id != ctx.user.id and not (post.is_reading and ctx.can("reading:write")):
+    if not ctx.may_edit_post(post):
         raise PostError("Only the author can edit this post.")
     if post.is_published:
         db.session.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, title=post.title, body_md=post.body_md))
@@ -168,18 +161,33 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     post.title = title.strip()
     _set_body(post, body)
     if post.is_reading and reading_fields:
+        was_pinned = post.pinned
         _apply_reading_fields(post, **reading_fields)
+        if post.pinned != was_pinned:
+            record(ctx, "pin" if post.pinned else "unpin", post, detail=f"reading “{post.title}”, from its edit form")
     elif "anonymous" in reading_fields:
-        post.anonymous = bool(reading_fields["anonymous"] and ctx.course.allow_anonymous)
+        _set_anonymity(ctx, post, bool(reading_fields["anonymous"]))
     post.updated_at = utcnow()
     if publish:
         _publish(ctx, post)
     db.session.commit()
 
 
+def _set_anonymity(ctx: CourseContext, post: Post, anonymous: bool) -> None:
+    """The author's choice on edit. While the course does not allow anonymity the form has no such box, and the
+    post keeps what it had: an anonymous post is never unmasked by an edit the author did not mean that way."""
+    if not ctx.course.allow_anonymous or anonymous == post.anonymous:
+        return
+    post.anonymous = anonymous
+    if anonymous:
+        _record_anonymity(ctx, post)
+    else:
+        record(ctx, "named:post", post, detail=f"{ctx.user.display_name} put their name on this post")
+
+
 def delete_post(ctx: CourseContext, post: Post) -> None:
     """The author deletes their post. It is kept, marked deleted, so instructors still see it and its revisions."""
-    if post.author_id != ctx.user.id and not (post.is_reading and ctx.can("reading:write")):
+    if not ctx.may_edit_post(post):
         raise PostError("Only the author can delete this post.")
     post.deleted_at = utcnow()
     db.session.commit()
@@ -219,7 +227,7 @@ def add_comment(
 
 def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
     """The author edits their comment; it is marked edited."""
-    if comment.author_id != ctx.user.id:
+    if not ctx.may_edit_comment(comment):
         raise PostError("Only the author can edit this comment.")
     comment.body_md = body
     comment.body_html = render_markdown(body)
@@ -229,7 +237,7 @@ def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
 
 def delete_comment(ctx: CourseContext, comment: Comment) -> None:
     """The author deletes their comment; if it has replies, a "comment deleted" placeholder keeps the thread whole."""
-    if comment.author_id != ctx.user.id:
+    if not ctx.may_edit_comment(comment):
         raise PostError("Only the author can delete this comment.")
     comment.deleted_at = utcnow()
     db.session.commit()

@@ -1,11 +1,12 @@
 """Courses, join codes, roles and the roster; privacy of everything in a course."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from board.extensions import db
-from board.models import Course, Membership, Role
+from board.models import Course, Membership, Role, utcnow
 from tests import factories
 
 
@@ -196,6 +197,33 @@ def test_course_home_lists_readings_pinned_first_with_counts(make_visitor):
     assert "1 response" in page
     assert "Student answer" in page
     assert "A comment on the reading" in page
+
+
+def test_course_home_orders_readings_by_week_then_due_date(make_visitor):
+    course = factories.course()
+    soon = utcnow() + timedelta(days=1)
+    later = soon + timedelta(days=7)
+    # Created in shuffled order, so creation order cannot pass for syllabus order.
+    factories.reading(course, title="No week, due later", due_at=later)
+    factories.reading(course, title="Week 10 reading", week="Week 10")
+    factories.reading(course, title="Week 2, due later", week="Week 2", due_at=later)
+    factories.reading(course, title="Week 2, undated", week="Week 2")
+    factories.reading(course, title="Week 2, due soon", week="Week 2", due_at=soon)
+    factories.reading(course, title="No week, due soon", due_at=soon)
+    factories.reading(course, title="Pinned from week 10", week="Week 10", pinned=True)
+    page = make_visitor(factories.instructor_of(course)).get(f"/c/{course.slug}/").get_data(as_text=True)
+    titles = re.findall(r'class="reading-title"[^>]*>([^<]+)<', page)
+    assert titles == [
+        "Pinned from week 10",
+        "Week 2, due soon",
+        "Week 2, due later",
+        "Week 2, undated",
+        "Week 10 reading",
+        "No week, due soon",
+        "No week, due later",
+    ]
+    labels = re.findall(r'<li class="week-label">([^<]+)</li>', page)
+    assert labels == ["Week 2", "Week 10", "Other readings"]
 
 
 def test_person_page_lists_their_responses_and_comments(make_visitor):

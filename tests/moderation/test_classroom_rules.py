@@ -254,6 +254,7 @@ def test_gated_reading_shows_count_but_not_content(gated, make_visitor):
     ben = make_visitor(people["ben"])
     reading_page = page(ben, f"/c/{course.slug}/posts/{reading.id}")
     assert "Post your response to see your classmates" in reading_page and "Ann&#39;s essay" not in reading_page
+    assert "1 response so far" in reading_page
     assert "1 response" in page(ben, f"/c/{course.slug}/")
     assert ben.get(f"/c/{course.slug}/posts/{essay.id}").status_code == 404
     for listing in listing_urls(course, people["ann"]):
@@ -511,3 +512,169 @@ def test_audit_log_records_who_what_when_why_and_filters(klass, make_visitor):
     assert "Spoilers" in only_hides and "<code>lock</code>" not in only_hides
     by_instructor = page(instructor, f"/c/{course.slug}/audit?actor={people['instructor'].id}")
     assert "<code>lock</code>" in by_instructor and "Spoilers" not in by_instructor
+
+
+# Rules at their edges --------------------------------------------------------------------------------------------
+
+
+def _respond(visitor, course, reading, title, body="one two three four five six seven", **extra):
+    visitor.post(
+        f"/c/{course.slug}/readings/{reading.id}/respond", {"title": title, "body": body, "publish": "Publish", **extra}
+    )
+    return db.session.scalar(select(Post).where(Post.title == title))
+
+
+@pytest.mark.parametrize("visibility", [Visibility.HIDDEN, Visibility.HELD])
+def test_a_hidden_or_held_response_does_not_unlock(gated, make_visitor, visibility):
+    course, people, reading, essay = gated
+    ben = make_visitor(people["ben"])
+    mine = _respond(ben, course, reading, "Ben's placeholder")
+    assert ben.get(f"/c/{course.slug}/posts/{essay.id}").status_code == 200
+    mine.visibility = visibility
+    db.session.commit()
+    assert ben.get(f"/c/{course.slug}/posts/{essay.id}").status_code == 404
+    shown = page(ben, f"/c/{course.slug}/posts/{reading.id}")
+    assert "Ann&#39;s essay" not in shown and "Post your response to see your classmates" in shown
+    for listing in listing_urls(course, people["ann"]):
+        assert "Ann&#39;s essay" not in page(ben, listing), listing
+
+
+def test_gated_responses_stay_off_likes_revisions_report_and_awards_pages(gated, make_visitor):
+    course, people, reading, essay = gated
+    corner = AwardType(course_id=course.id, name="Comrade’s Corner", badge="star")
+    db.session.add(corner)
+    db.session.commit()
+    make_visitor(people["instructor"]).post(f"/c/{course.slug}/posts/{essay.id}/awards", {"award_type_id": corner.id})
+    ann = make_visitor(people["ann"])
+    ann.post(
+        f"/c/{course.slug}/posts/{essay.id}/edit", {"title": "Ann's essay", "body": "Second thoughts", "publish": "1"}
+    )
+    ben = make_visitor(people["ben"])
+    assert "Ann&#39;s essay" not in page(ben, f"/c/{course.slug}/awards")
+    base = f"/c/{course.slug}/posts/{essay.id}"
+    for url in (f"{base}/likes", f"{base}/revisions", f"/c/{course.slug}/posts/{essay.id}/report"):
+        assert ben.get(url).status_code == 404, url
+    _respond(ben, course, reading, "Ben's essay")
+    assert "Ann&#39;s essay" in page(ben, f"/c/{course.slug}/awards")
+
+
+def test_a_reading_with_responses_cannot_be_deleted_permanently(gated, make_visitor):
+    course, people, reading, essay = gated
+    instructor = make_visitor(people["instructor"])
+    response = instructor.post(f"/c/{course.slug}/posts/{reading.id}/remove", follow_redirects=True)
+    assert "This reading has 1 response: hide it instead" in response.get_data(as_text=True)
+    assert factories.reload(reading) is not None
+    assert make_visitor(people["ben"]).get(f"/c/{course.slug}/posts/{essay.id}").status_code == 404  # still gated
+    empty_id = factories.reading(course, title="Nobody answered").id
+    instructor.post(f"/c/{course.slug}/posts/{empty_id}/remove")
+    db.session.expire_all()
+    assert db.session.get(Post, empty_id) is None
+
+
+def test_a_hidden_readings_title_does_not_show_on_its_responses(klass, make_visitor):
+    course, people, reading = klass
+    reading.title = "A withdrawn reading"
+    essay = factories.response(course, people["ann"], reading, title="Ann's essay")
+    make_visitor(people["instructor"]).post(f"/c/{course.slug}/posts/{reading.id}/hide", {"reason": "Wrong week"})
+    ben = make_visitor(people["ben"])
+    assert ben.get(f"/c/{course.slug}/posts/{reading.id}").status_code == 404
+    assert "A withdrawn reading" not in page(ben, f"/c/{course.slug}/posts/{essay.id}")
+    assert "A withdrawn reading" in page(make_visitor(people["assistant"]), f"/c/{course.slug}/posts/{essay.id}")
+
+
+def test_editing_keeps_an_anonymous_post_anonymous_after_the_course_turns_anonymity_off(klass, make_visitor):
+    course, people, reading = klass
+    course.allow_anonymous = True
+    db.session.commit()
+    ann = make_visitor(people["ann"])
+    essay = _respond(ann, course, reading, "Secret essay", anonymous="y")
+    course.allow_anonymous = False
+    db.session.commit()
+    edit_form = page(ann, f"/c/{course.slug}/posts/{essay.id}/edit")
+    assert "Post anonymously" not in edit_form
+    ann.post(
+        f"/c/{course.slug}/posts/{essay.id}/edit", {"title": "Secret essay", "body": "Typo fixed.", "publish": "1"}
+    )
+    assert factories.reload(essay).anonymous is True
+    shown = page(make_visitor(people["ben"]), f"/c/{course.slug}/posts/{essay.id}")
+    assert "Typo fixed." in shown and "Ann Student" not in shown
+
+
+def test_changing_anonymity_by_edit_is_audited(klass, make_visitor):
+    course, people, reading = klass
+    course.allow_anonymous = True
+    db.session.commit()
+    ann = make_visitor(people["ann"])
+    essay = _respond(ann, course, reading, "Essay")
+    edit_url = f"/c/{course.slug}/posts/{essay.id}/edit"
+    ann.post(edit_url, {"title": "Essay", "body": "Now anonymous.", "anonymous": "y", "publish": "1"})
+    assert factories.reload(essay).anonymous is True
+    ann.post(edit_url, {"title": "Essay", "body": "Named again.", "publish": "1"})
+    assert factories.reload(essay).anonymous is False
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["anonymous:post", "named:post"]
+    log = page(make_visitor(people["instructor"]), f"/c/{course.slug}/audit")
+    assert "Ann Student wrote this post anonymously to classmates" in log
+
+
+def _is_ticked(html: str, checkbox_id: str) -> bool:
+    tag = re.search(rf'<input[^>]*\bid="{checkbox_id}"[^>]*>', html)
+    assert tag, f"no checkbox {checkbox_id}"
+    return re.search(r"\bchecked\b", tag.group(0)) is not None
+
+
+def test_replies_can_be_anonymous_and_start_anonymous_on_ones_own_anonymous_post(klass, make_visitor):
+    course, people, reading = klass
+    course.allow_anonymous = True
+    db.session.commit()
+    ann = make_visitor(people["ann"])
+    essay = _respond(ann, course, reading, "Secret essay", anonymous="y")
+    question = factories.comment(essay, people["ben"], "Who wrote this?")
+    shown = page(ann, f"/c/{course.slug}/posts/{essay.id}")
+    assert _is_ticked(shown, f"reply-{question.id}-anonymous")
+    assert _is_ticked(shown, "anonymous")  # the main comment form too
+    assert not _is_ticked(page(ann, f"/c/{course.slug}/posts/{reading.id}"), "anonymous")
+    ann.post(
+        f"/c/{course.slug}/posts/{essay.id}/comments",
+        {"body": "The author answers", "parent_id": question.id, "anonymous": "y"},
+    )
+    reply = db.session.scalar(select(Comment).where(Comment.body_md == "The author answers"))
+    assert reply.anonymous is True and reply.parent_id == question.id
+    assert "Ann Student" not in page(make_visitor(people["ben"]), f"/c/{course.slug}/posts/{essay.id}")
+
+
+def test_pinning_from_the_reading_edit_form_is_audited(klass, make_visitor):
+    course, people, reading = klass
+    make_visitor(people["assistant"]).post(
+        f"/c/{course.slug}/posts/{reading.id}/edit",
+        {"title": reading.title, "body": reading.body_md, "pinned": "y", "publish": "1"},
+    )
+    assert factories.reload(reading).pinned is True
+    entry = db.session.scalar(select(AuditEntry))
+    assert (entry.action, entry.actor_id, entry.subject_id) == ("pin", people["assistant"].id, reading.id)
+
+
+def test_person_page_lists_awards_on_readings_too_but_not_on_anonymous_posts(klass, make_visitor):
+    course, people, reading = klass
+    course.allow_anonymous = True
+    corner = AwardType(course_id=course.id, name="Comrade’s Corner", badge="star")
+    db.session.add(corner)
+    db.session.commit()
+    secret = factories.response(course, people["ann"], reading, title="Secret essay", anonymous=True)
+    instructor = make_visitor(people["instructor"])
+    for post in (reading, secret):
+        instructor.post(f"/c/{course.slug}/posts/{post.id}/awards", {"award_type_id": corner.id})
+    ben = make_visitor(people["ben"])
+    assert "The reading" in page(ben, f"/c/{course.slug}/people/{people['instructor'].id}")
+    assert "Comrade’s Corner" not in page(ben, f"/c/{course.slug}/people/{people['ann'].id}")
+    assert "Secret essay" in page(make_visitor(people["ann"]), f"/c/{course.slug}/people/{people['ann'].id}")
+
+
+def test_queue_offers_only_dismiss_for_a_report_on_a_comment_its_author_deleted(klass, make_visitor):
+    course, people, reading = klass
+    comment = factories.comment(reading, people["ann"], "Regrettable words")
+    make_visitor(people["ben"]).post(f"/c/{course.slug}/comments/{comment.id}/report", {"reason": "Rude"})
+    make_visitor(people["ann"]).post(f"/c/{course.slug}/comments/{comment.id}/delete")
+    queue = page(make_visitor(people["instructor"]), f"/c/{course.slug}/moderation")
+    assert "Deleted by its author" in queue and "Dismiss" in queue
+    assert f"/comments/{comment.id}/remove" not in queue and f"/comments/{comment.id}/hide" not in queue

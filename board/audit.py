@@ -1,0 +1,40 @@
+"""The course audit log: one way to record who did what to which post, comment or award type, and why.
+
+Entries are added to the session and committed with the change they describe.
+"""
+
+from __future__ import annotations
+
+from .access import CourseContext
+from .extensions import db
+from .models import AuditEntry, AwardType, Comment, Post
+
+Target = Post | Comment
+
+
+def subject_type(target: Target) -> str:
+    return "post" if isinstance(target, Post) else "comment"
+
+
+def record(ctx: CourseContext, action: str, target: Target | AwardType, *, reason: str = "", detail: str = "") -> None:
+    """Add an audit entry for an action by the viewer."""
+    kind = "award_type" if isinstance(target, AwardType) else subject_type(target)
+    db.session.add(
+        AuditEntry(
+            course_id=ctx.course.id,
+            actor_id=ctx.user.id,
+            action=action,
+            subject_type=kind,
+            subject_id=target.id,
+            reason=reason or "",
+            detail=detail or "",
+        )
+    )
+
+
+def describe(target: Target) -> str:
+    """A short human description of a post or comment for the audit log."""
+    if isinstance(target, Post):
+        return f"{target.kind} “{target.title}” by {target.author.display_name}"
+    text = " ".join(target.body_md.split())
+    return f"comment by {target.author.display_name}: {text[:80]}{'…' if len(text) > 80 else ''}"

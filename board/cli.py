@@ -105,8 +105,10 @@ def list_courses() -> None:
 @click.option("--author", "author_email", help="Author's email (a course member); default: the instructor.")
 def import_posts(slug: str, files: tuple[Path, ...], kind: str, author_email: str | None) -> None:
     """Import blog-export documents into a course; each file is one transaction."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from .importing import ParseError, parse_document
-    from .importing.store import add_document
+    from .importing.store import add_document, timeline_ending_now
     from .models import utcnow
 
     course = db.session.scalar(select(Course).where(Course.slug == slug))
@@ -117,12 +119,14 @@ def import_posts(slug: str, files: tuple[Path, ...], kind: str, author_email: st
     for path in files:
         try:
             parsed = parse_document(path.read_bytes())
-            result = add_document(course, parsed, kind=kind, author=author, created_at=utcnow())
+            created_at = timeline_ending_now(parsed, utcnow())
+            result = add_document(course, parsed, kind=kind, author=author, created_at=created_at)
             db.session.commit()
-        except ParseError as error:
+        except (ParseError, SQLAlchemyError) as error:
             db.session.rollback()
             failures += 1
-            click.echo(f"{path}: not imported: {error}", err=True)
+            reason = error if isinstance(error, ParseError) else f"the database refused it: {error.__class__.__name__}"
+            click.echo(f"{path}: not imported: {reason}", err=True)
             continue
         click.echo(
             f"{path}: imported “{result.post.title}” ({result.comments} comments, {result.likes} likes"
@@ -161,6 +165,10 @@ def export_course(slug: str, output: Path | None) -> None:
         text = json.dumps(export(slug), ensure_ascii=False, indent=2) + "\n"
     except CourseTransferError as error:
         raise click.ClickException(str(error)) from error
+    except RecursionError as error:
+        # Python's json module nests by recursion; the format nests replies, so a chain of several hundred
+        # replies to replies is more than it can write.
+        raise click.ClickException(f"{slug} has a chain of replies too deep to write as nested JSON.") from error
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -180,6 +188,8 @@ def import_course(file: Path) -> None:
         course = load(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file} is not a JSON file: {error}") from error
+    except RecursionError as error:
+        raise click.ClickException(f"{file} nests replies too deeply to read.") from error
     except CourseTransferError as error:
         raise click.ClickException(str(error)) from error
     posts = db.session.scalar(select(db.func.count()).select_from(Post).where(Post.course_id == course.id))

@@ -114,13 +114,10 @@ def _likes(statement) -> dict[int, list[int]]:
 
 
 def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisions) -> dict[str, Any]:
-    children: dict[int | None, list[Comment]] = {}
-    for comment in comments:
-        if comment.post_id == post.id:
-            children.setdefault(comment.parent_id, []).append(comment)
-
-    def export_comment(comment: Comment) -> dict[str, Any]:
-        return {
+    # Built without recursion, so a long chain of replies cannot exhaust Python's stack.
+    own = [comment for comment in comments if comment.post_id == post.id]
+    nodes = {
+        comment.id: {
             "author": emails[comment.author_id],
             "body": comment.body_md,
             "status": "deleted" if comment.deleted_at else comment.visibility,
@@ -130,8 +127,13 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
             "hidden_reason": comment.hidden_reason,
             "anonymous": comment.anonymous,
             "likes": sorted(emails[u] for u in comment_likes.get(comment.id, [])),
-            "replies": [export_comment(reply) for reply in children.get(comment.id, [])],
+            "replies": [],
         }
+        for comment in own
+    }
+    top_level: list[dict[str, Any]] = []
+    for comment in own:  # in creation order, so replies keep theirs
+        (nodes[comment.parent_id]["replies"] if comment.parent_id else top_level).append(nodes[comment.id])
 
     return {
         "ref": refs[post.id],
@@ -148,7 +150,7 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
             {"name": a.award_type.name, "by": emails[a.given_by_id], "at": _time(a.created_at), "note": a.note}
             for a in post.awards
         ],
-        "comments": [export_comment(comment) for comment in children.get(None, [])],
+        "comments": top_level,
         # Beyond the core format: what a lossless round trip also needs.
         "published_at": _time(post.published_at),
         "edited_at": _time(post.edited_at),
@@ -290,35 +292,37 @@ def _import(data: dict[str, Any]) -> Course:
                     created_at=_parse_time(revision["at"]),
                 )
             )
-        for comment in item.get("comments", []):
-            _import_comment(course, post, comment, None, person)
+        _import_comments(course, post, item.get("comments", []), person)
     db.session.flush()
     return course
 
 
-def _import_comment(course: Course, post: Post, item: dict[str, Any], parent: Comment | None, person) -> None:
-    status = item.get("status", Visibility.VISIBLE)
-    comment = Comment(
-        course_id=course.id,
-        post_id=post.id,
-        author_id=person(item["author"]).id,
-        parent_id=parent.id if parent else None,
-        depth=parent.depth + 1 if parent else 1,
-        body_md=item["body"],
-        body_html=render_markdown(item["body"]),
-        created_at=_parse_time(item["created_at"]),
-        edited_at=_parse_time(item.get("edited_at")),
-        deleted_at=_parse_time(item.get("deleted_at")),
-        visibility=Visibility.VISIBLE if status == "deleted" else Visibility(status),
-        hidden_reason=item.get("hidden_reason", ""),
-        anonymous=item.get("anonymous", False),
-    )
-    db.session.add(comment)
-    db.session.flush()
-    for email in item.get("likes", []):
-        db.session.add(CommentLike(comment_id=comment.id, user_id=person(email).id))
-    for reply in item.get("replies", []):
-        _import_comment(course, post, reply, comment, person)
+def _import_comments(course: Course, post: Post, items: list[dict[str, Any]], person) -> None:
+    """Add a post's comment tree in document order (depth first), without recursion."""
+    pending: list[tuple[dict[str, Any], Comment | None]] = [(item, None) for item in reversed(items)]
+    while pending:
+        item, parent = pending.pop()
+        status = item.get("status", Visibility.VISIBLE)
+        comment = Comment(
+            course_id=course.id,
+            post_id=post.id,
+            author_id=person(item["author"]).id,
+            parent_id=parent.id if parent else None,
+            depth=parent.depth + 1 if parent else 1,
+            body_md=item["body"],
+            body_html=render_markdown(item["body"]),
+            created_at=_parse_time(item["created_at"]),
+            edited_at=_parse_time(item.get("edited_at")),
+            deleted_at=_parse_time(item.get("deleted_at")),
+            visibility=Visibility.VISIBLE if status == "deleted" else Visibility(status),
+            hidden_reason=item.get("hidden_reason", ""),
+            anonymous=item.get("anonymous", False),
+        )
+        db.session.add(comment)
+        db.session.flush()
+        for email in item.get("likes", []):
+            db.session.add(CommentLike(comment_id=comment.id, user_id=person(email).id))
+        pending.extend((reply, comment) for reply in reversed(item.get("replies", [])))
 
 
 def _user(email: str, name: str) -> User:

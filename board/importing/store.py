@@ -27,6 +27,15 @@ from .blog_export import ParsedDocument, ParseError
 
 # Longer titles fit SQLite but make PostgreSQL refuse the row, so both refuse them here.
 TITLE_MAX = Post.__table__.c.title.type.length
+AWARD_NAME_MAX = AwardType.__table__.c.name.type.length
+COMMENT_SPACING = timedelta(hours=3)
+AWARD_DELAY = timedelta(days=2)
+
+
+def timeline_ending_now(parsed: ParsedDocument, now: datetime) -> datetime:
+    """When to date an imported post that carries no date of its own, so that its comments (one every
+    COMMENT_SPACING) and its award (AWARD_DELAY after the post) are all in the past."""
+    return now - max(COMMENT_SPACING * (len(parsed.comments) + 1), AWARD_DELAY + timedelta(minutes=1))
 
 
 @dataclass
@@ -106,7 +115,7 @@ def add_document(
             body_md=parsed_comment.body,
             body_html=render_markdown(parsed_comment.body),
             visibility=Visibility.VISIBLE,
-            created_at=created_at + timedelta(hours=3 * (index + 1)),
+            created_at=created_at + COMMENT_SPACING * (index + 1),
         )
         db.session.add(comment)
         db.session.flush()
@@ -130,7 +139,7 @@ def add_document(
                 post_id=post.id,
                 award_type_id=award_type.id,
                 given_by_id=instructor.id,
-                created_at=created_at + timedelta(days=2),
+                created_at=created_at + AWARD_DELAY,
             )
         )
         result.awards.append(name)
@@ -139,7 +148,12 @@ def add_document(
 
 
 def award_type_named(course: Course, name: str, *, notes: list[str] | None = None) -> AwardType:
-    """The course's award type with this name, created (with the star badge) if it has none."""
+    """The course's award type with this name, created (with the star badge) if it has none.
+
+    Raises ParseError when the name is too long for an award type.
+    """
+    if len(name) > AWARD_NAME_MAX:
+        raise ParseError(f"the award name “{name[:40]}…” is {len(name)} characters; at most {AWARD_NAME_MAX} fit")
     award_type = db.session.scalar(select(AwardType).where(AwardType.course_id == course.id, AwardType.name == name))
     if award_type is None:
         award_type = AwardType(course_id=course.id, name=name, description="", badge="star")

@@ -29,6 +29,7 @@ from tests import factories
 from tests.conftest import _empty_tables
 
 SLUG = "hist-3644"
+DEEP = 400  # replies to replies; the json module cannot nest much deeper (see the next test)
 COUNTED = [User, Course, Membership, Post, Comment, CommentLike, PostLike, PostRevision, Award, AwardType]
 POST_KEYS = {
     "ref",
@@ -340,6 +341,32 @@ def test_round_trip_through_an_empty_database_gives_the_same_export(run, course,
     depths = db.session.execute(select(Comment.body_md, Comment.depth).where(Comment.depth > 1)).all()
     assert sorted(depths) == [("Replying to a deleted comment.", 2), ("Thanks!", 3), ("The *old* prisoners.", 2)]
     assert counts() == before
+
+
+def test_a_long_chain_of_replies_survives_the_round_trip(run, course, tmp_path):
+    """Export and import walk comment trees without recursion: a long chain (far past the depth-5 display cap)
+    comes back whole."""
+    post = db.session.scalar(select(Post).where(Post.title == "Freedom from the Gulags"))
+    people = db.session.scalars(select(User).order_by(User.id)).all()
+    parent = None
+    for n in range(DEEP):
+        parent = factories.comment(post, people[n % len(people)], f"Reply {n}", parent=parent, minutes=n + 1)
+    first = export(run, tmp_path / "deep.json")
+    empty_database()
+    assert run("import-course", tmp_path / "deep.json").exit_code == 0
+    assert export(run, tmp_path / "again.json") == first
+    assert db.session.scalar(select(func.max(Comment.depth))) == DEEP
+
+
+def test_a_chain_too_deep_for_json_is_refused_with_a_clear_message(run, course):
+    post = db.session.scalar(select(Post).where(Post.title == "Freedom from the Gulags"))
+    author = db.session.scalar(select(User).where(User.email == "student1@example.edu"))
+    parent = None
+    for n in range(600):
+        parent = factories.comment(post, author, f"Reply {n}", parent=parent, minutes=n + 1)
+    result = run("export-course", SLUG)
+    assert result.exit_code == 1
+    assert "has a chain of replies too deep to write as nested JSON" in result.output
 
 
 def test_imported_accounts_have_no_password_until_one_is_set(run, course, tmp_path, make_visitor):

@@ -16,6 +16,7 @@ from board.models import (
     PostKind,
     PostStatus,
     Role,
+    utcnow,
 )
 from tests import factories
 
@@ -260,6 +261,27 @@ def test_title_too_long_for_a_post_is_refused_on_every_database(run, course, wri
     assert result.exit_code == 1
     assert f"{bad}: not imported: the title is 309 characters long; a post title holds at most 300" in result.stderr
     assert [post.title for post in posts()] == ["Next"]
+
+
+def test_award_name_too_long_for_an_award_type_is_refused_on_every_database(run, course, write):
+    long_name = "Most Thoughtful Use of the Current Digest of the Soviet Press in a Response This Term"  # 85
+    bad = write("long-award.txt", DOCUMENT.replace("Sharp Question", long_name))
+
+    result = run("import-posts", course.slug, bad, write("next.txt", "Next\n\nFine.\n"))
+
+    assert result.exit_code == 1
+    assert f"{bad}: not imported: the award name “{long_name[:40]}…” is 85 characters; at most 80 fit" in result.stderr
+    assert [post.title for post in posts()] == ["Next"]
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0  # nothing of the bad file is left
+
+
+def test_imported_posts_comments_and_awards_are_dated_in_the_past(run, course, write):
+    before = utcnow()
+    assert run("import-posts", course.slug, write("vorkuta.txt", DOCUMENT)).exit_code == 0
+    [post] = posts()
+    times = [post.created_at, *(c.created_at for c in comments_on(post)), *(a.created_at for a in post.awards)]
+    assert all(moment <= before for moment in times), times
+    assert times[:3] == sorted(times[:3])  # the post, then its comments in order
 
 
 def test_title_of_the_longest_allowed_length_is_kept(run, course, write):

@@ -1,7 +1,8 @@
 """Every instructor tool and classroom action against every role, through real requests with CSRF on.
 
-The matrix is data in one place (ACTIONS). test_every_state_changing_route_is_in_the_matrix fails when a route
-that changes state, or an instructor page, is added without its row.
+The matrix is data in one place (ACTIONS). test_every_state_changing_route_is_in_the_matrix fails when a POST
+route is added without its row; test_no_course_route_changes_anything_for_outsiders sends every POST route in a
+course, with real ids, as a logged-out visitor and as a non-member, and checks that no row changes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from board.models import (
     AwardType,
     Comment,
     Course,
+    Membership,
     Post,
     PostLike,
     Report,
@@ -45,6 +47,8 @@ class World:
     held_comment: Comment
     award_type: AwardType
     report: Report
+    classmate: object  # a student who is none of the roles above, for the roster actions
+    student_join_code: str
 
     @property
     def url(self) -> str:
@@ -72,7 +76,9 @@ def build_world() -> World:
     report = Report(course_id=course.id, reporter_id=classmate.id, comment_id=comment.id, reason="Rude")
     db.session.add_all([award_type, report])
     db.session.commit()
-    return World(course, people, reading, response, comment, held, award_type, report)
+    return World(
+        course, people, reading, response, comment, held, award_type, report, classmate, course.student_join_code
+    )
 
 
 def _fresh(model, id_):
@@ -113,6 +119,13 @@ def _hide_response(world: World, role: str) -> None:
     db.session.commit()
 
 
+def _membership_of(world: World, user) -> Membership | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Membership).where(Membership.course_id == world.course.id, Membership.user_id == user.id)
+    )
+
+
 def _reported_by(world: World, role: str) -> bool:
     user = world.user(role)
     db.session.expire_all()
@@ -132,6 +145,13 @@ class Action:
     request: Callable[[World, Visitor], object]
     succeeded: Callable[[World, str], bool]
     prepare: Callable[[World, str], None] = lambda world, role: None
+
+    @property
+    def request_changes_state(self) -> bool:
+        return self.endpoint not in PAGES
+
+
+PAGES = {"moderation.audit", "moderation.queue"}  # staff pages: reading them is the action
 
 
 ACTIONS: dict[str, Action] = {
@@ -240,6 +260,30 @@ ACTIONS: dict[str, Action] = {
         lambda w, v: v.post(f"{w.url}/awards/types/{w.award_type.id}/delete"),
         lambda w, role: _fresh(AwardType, w.award_type.id) is None,
     ),
+    "change a member's role": Action(
+        "courses.change_role",
+        {"instructor"},
+        lambda w, v: v.post(f"{w.url}/roster/{_membership_of(w, w.classmate).id}/role", {"role": "assistant"}),
+        lambda w, role: _membership_of(w, w.classmate).role == Role.ASSISTANT,
+    ),
+    "remove a member": Action(
+        "courses.remove_member",
+        {"instructor"},
+        lambda w, v: v.post(f"{w.url}/roster/{_membership_of(w, w.classmate).id}/remove"),
+        lambda w, role: _membership_of(w, w.classmate) is None,
+    ),
+    "regenerate a join code": Action(
+        "courses.regenerate_code",
+        {"instructor"},
+        lambda w, v: v.post(f"{w.url}/join-codes/student/regenerate"),
+        lambda w, role: _fresh(Course, w.course.id).student_join_code != w.student_join_code,
+    ),
+    "open the moderation queue": Action(
+        "moderation.queue",
+        STAFF,
+        lambda w, v: v.get(f"{w.url}/moderation"),
+        lambda w, role: True,  # a read: success is judged by the status code alone
+    ),
     "read the audit log": Action(
         "moderation.audit",
         {"instructor"},
@@ -278,18 +322,82 @@ def test_permission_matrix(app, name, role):
         else:
             # 403 where they may see the thing but not act; 404 where they may not even see it (a hidden post).
             assert response.status_code in (403, 404, 422), f"{role} got {response.status_code} for {name}"
-        if name != "read the audit log":
+        if action.request_changes_state:
             assert not action.succeeded(world, role), f"{role} managed to {name}"
             db.session.expire_all()
             assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)) == before_audit
 
 
+# Routes whose rules are about authorship rather than role; each has its own tests of who may and may not.
+AUTHOR_ROUTES = {
+    "posts.new_reading": "tests/posts/test_readings_and_responses.py (staff only)",
+    "posts.new_response": "tests/posts/test_readings_and_responses.py (members; free posts by setting)",
+    "posts.edit": "tests/posts/test_readings_and_responses.py (the author; staff for readings)",
+    "posts.delete": "tests/posts/test_readings_and_responses.py (the author; staff for readings)",
+    "posts.comment": "tests/posts/test_comments.py (members, unless locked)",
+    "posts.edit_comment": "tests/posts/test_comments.py (the author)",
+    "posts.delete_comment": "tests/posts/test_comments.py (the author)",
+}
+# Routes outside any course: accounts, creating and joining courses (tests/auth, tests/courses).
+SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "courses.new_course", "courses.join"}
+
+
+def _post_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+
+
 def test_every_state_changing_route_is_in_the_matrix(app):
-    covered = {action.endpoint for action in ACTIONS.values()}
-    instructor_tools = {
-        rule.endpoint
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("moderation.") and ("POST" in rule.methods or rule.endpoint == "moderation.audit")
-    } | {"courses.settings"}
-    missing = instructor_tools - covered
+    """A new POST route fails here until it has a row in ACTIONS (or is listed, with its tests, above)."""
+    covered = {action.endpoint for action in ACTIONS.values()} | set(AUTHOR_ROUTES) | SITE_ROUTES
+    missing = {rule.endpoint for rule in _post_rules(app)} - covered
     assert not missing, f"add rows to ACTIONS for: {sorted(missing)}"
+
+
+def _database_contents() -> dict[str, list[tuple]]:
+    """Every row of every table, to show that nothing at all changed."""
+    db.session.expire_all()
+    return {
+        table.name: sorted(tuple(map(repr, row)) for row in db.session.execute(select(table)))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def _url_values(world: World) -> dict[str, object]:
+    award = Award(
+        post_id=world.response.id, award_type_id=world.award_type.id, given_by_id=world.people["instructor"].id
+    )
+    db.session.add(award)
+    db.session.commit()
+    return {
+        "slug": world.course.slug,
+        "membership_id": _membership_of(world, world.classmate).id,
+        "which": "student",
+        "kind": "posts",
+        "item_id": world.response.id,
+        "post_id": world.response.id,
+        "reading_id": world.reading.id,
+        "comment_id": world.comment.id,
+        "type_id": world.award_type.id,
+        "report_id": world.report.id,
+        "award_id": award.id,
+    }
+
+
+@pytest.mark.parametrize("role", ["anonymous", "non_member"])
+def test_no_course_route_changes_anything_for_outsiders(app, role):
+    """Every POST route inside a course, with real ids: logged out, you are sent to log in; outside the course,
+    404 (its existence does not leak); either way, no row anywhere changes."""
+    world = build_world()
+    values = _url_values(world)
+    visitor = _visitor(app, world, role)
+    course_rules = [rule for rule in _post_rules(app) if "slug" in rule.arguments]
+    assert len(course_rules) > 20
+    before = _database_contents()
+    for rule in course_rules:
+        _, path = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
+        response = visitor.post(path, {"body": "x", "title": "x", "reason": "x", "liked": "1", "role": "assistant"})
+        if role == "anonymous":
+            assert response.status_code == 302 and "/login" in response.headers["Location"], path
+        else:
+            assert response.status_code == 404, path
+    assert _database_contents() == before

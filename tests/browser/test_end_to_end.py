@@ -57,6 +57,10 @@ def test_student_comments_on_reading_and_reply_is_nested(new_page, demo_course):
     expect(reply).to_contain_text(reply_text)
     expect(page.get_by_text(comment_text)).to_be_visible()
     expect(page.get_by_text(reply_text)).to_be_visible()
+    # Nested on screen, not only in the markup: the reply starts further right than the comment it answers.
+    comment_box, reply_box = comment.bounding_box(), reply.bounding_box()
+    assert reply_box["x"] >= comment_box["x"] + 16, (comment_box, reply_box)
+    assert reply_box["y"] > comment_box["y"]
 
 
 def test_awarded_response_fits_a_phone_screen(new_page, demo_course):

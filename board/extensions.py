@@ -8,9 +8,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import BigInteger, Integer, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, registry
 
 # Named constraints so Alembic migrations are stable on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -22,8 +22,13 @@ NAMING_CONVENTION = {
 }
 
 
+# Ids are 64-bit on PostgreSQL (so no id a URL can carry overflows a column); SQLite's INTEGER already is, and only
+# INTEGER PRIMARY KEY is its auto-numbered rowid, so it keeps that name there.
+ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION), type_annotation_map={int: ID_TYPE})
 
 
 db = SQLAlchemy(model_class=Base)

@@ -101,9 +101,26 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)
+    sessions: WriteOnlyMapped[UserSession] = relationship(back_populates="user", passive_deletes=True)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: logging out deletes it, and so ends that session and its remember-me cookie."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random secret the browser holds in its session (never the secret itself).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
 
 
 class Course(db.Model):
@@ -158,7 +175,10 @@ class Post(db.Model):
     """A reading (by staff) or a response (by a student; with no reading it is a free course-blog post)."""
 
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_course_kind_created", "course_id", "kind", "created_at"),)
+    __table_args__ = (
+        Index("ix_posts_course_kind_created", "course_id", "kind", "created_at"),
+        UniqueConstraint("author_id", "submission_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
@@ -191,6 +211,8 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Responses are soft-deleted so an unlocking response's deletion stays visible to instructors.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The random key of the form that created it: a double click or a resent form creates nothing twice.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     course: Mapped[Course] = relationship(back_populates="posts")
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
@@ -216,6 +238,7 @@ class Post(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("author_id", "submission_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -232,6 +255,8 @@ class Comment(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A deleted comment with replies stays as a "comment deleted" placeholder so the thread stays whole.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The random key of the form that created it: a double click or a resent form creates nothing twice.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     post: Mapped[Post] = relationship(back_populates="comments")
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
@@ -338,7 +363,7 @@ class AuditEntry(db.Model):
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     subject_type: Mapped[str] = mapped_column(String(16))
-    subject_id: Mapped[int] = mapped_column(Integer)
+    subject_id: Mapped[int] = mapped_column()
     reason: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

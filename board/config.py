@@ -41,7 +41,14 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Limits in Flask-Limiter's notation; README's Configuration table says why these defaults.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes;30 per day"),
+        "LOGIN_DEVICE_LIMIT": os.environ.get("LOGIN_DEVICE_LIMIT", "10 per 15 minutes"),
+        "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "30 per minute;300 per hour"),
+        "POSTING_RATE_LIMIT": os.environ.get("POSTING_RATE_LIMIT", "20 per minute;300 per hour"),
+        "RATELIMIT_HEADERS_ENABLED": True,  # so a 429 carries Retry-After
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }

@@ -103,6 +103,14 @@ class User(UserMixin, db.Model):
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)
     sessions: WriteOnlyMapped[UserSession] = relationship(back_populates="user", passive_deletes=True)
 
+    # The signed-in session this object was loaded for (board/auth/sessions.py sets both); never stored here.
+    session_token = None
+    session_id = None
+
+    def get_id(self) -> str:
+        """Flask-Login's id, kept in the session and remember-me cookies: the user and its session's token."""
+        return f"{self.id}:{self.session_token}"
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 

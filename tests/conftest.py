@@ -61,8 +61,12 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
-            # Limits stay on, set high; the rate-limit test lowers the login limit for itself.
+            # Limits stay on, set high; the rate-limit tests lower them for themselves (the `limits` fixture).
             "LOGIN_RATE_LIMIT": "10000 per minute",
+            "LOGIN_ACCOUNT_LIMIT": "10000 per minute",
+            "LOGIN_DEVICE_LIMIT": "10000 per minute",
+            "REGISTER_RATE_LIMIT": "10000 per minute",
+            "POSTING_RATE_LIMIT": "10000 per minute",
             "SERVER_NAME": None,
         }
     )
@@ -93,6 +97,24 @@ def _empty_tables() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+@pytest.fixture
+def limits(app):
+    """Set rate limits for one test (`limits(POSTING_RATE_LIMIT="3 per minute")`), from empty counters."""
+    from board.extensions import limiter
+
+    saved = {}
+
+    def set_limits(**settings):
+        for name, value in settings.items():
+            saved.setdefault(name, app.config[name])
+            app.config[name] = value
+        limiter.reset()
+
+    yield set_limits
+    app.config.update(saved)
+    limiter.reset()
 
 
 @pytest.fixture

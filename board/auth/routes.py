@@ -2,32 +2,37 @@
 
 from flask import (
     Blueprint,
-    current_app,
+    abort,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from ..extensions import limiter, login_manager
+from .. import rate_limits
+from ..extensions import login_manager
 from ..models import User
 from ..urls import safe_next
-from . import services
+from . import services, sessions, throttle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
+bp.add_app_template_global(sessions.browser_name, "browser_name")
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    from ..extensions import db
+    return sessions.load(user_id)
 
-    return db.session.get(User, int(user_id))
+
+def _start_session(user: User, remember: bool = False) -> None:
+    sessions.log_in(user, remember=remember, user_agent=request.user_agent.string, address=request.remote_addr)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@rate_limits.registration
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("courses.dashboard"))
@@ -38,14 +43,13 @@ def register():
         except services.AccountError as error:
             form.email.errors.append(str(error))
         else:
-            login_user(user)
+            _start_session(user)
             flash("Welcome to Board. Create a course, or join one with the code your instructor gave you.", "success")
             return redirect(url_for("courses.dashboard"))
     return render_template("auth/register.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("courses.dashboard"))
@@ -53,18 +57,26 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        guard = throttle.LoginGuard(form.email.data, request.remote_addr, request.cookies.get(throttle.DEVICE_COOKIE))
+        refusal = guard.refusal()
+        if refusal is not None:
+            page = render_template("auth/login.html", form=form, refusal=refusal)
+            return page, 429, {"Retry-After": str(refusal.retry_after)}
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            guard.failed()
             form.password.errors.append("That email and password do not match an account.")
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or url_for("courses.dashboard"))
+            _start_session(user, remember=form.remember.data)
+            response = redirect(safe_next(form.next.data) or url_for("courses.dashboard"))
+            throttle.set_device_cookie(response, user)
+            return response
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sessions.log_out(current_user)
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -86,6 +98,28 @@ def account():
         except services.AccountError as error:
             password.current_password.errors.append(str(error))
         else:
-            flash("Your password is changed.", "success")
+            flash("Your password is changed, and every other session of your account is logged out.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", profile=profile, password=password)
+    return render_template(
+        "auth/account.html", profile=profile, password=password, signed_in=sessions.list_for(current_user)
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    if not sessions.end(current_user, session_id):
+        abort(404)
+    if not current_user.is_authenticated:
+        flash("You are logged out.", "info")
+        return redirect(url_for("auth.login"))
+    flash("That session is logged out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    ended = sessions.end_others(current_user)
+    flash(f"Logged out everywhere else ({ended} {'session' if ended == 1 else 'sessions'}).", "success")
+    return redirect(url_for("auth.account"))

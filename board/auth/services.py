@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import User
+from . import sessions
 
 MIN_PASSWORD = 10
 
@@ -70,12 +71,15 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if user.password_hash is None or not check_password_hash(user.password_hash, current_password):
         raise AccountError("The current password is not right.")
     user.password_hash = hash_password(new_password)
+    # Whoever knew the old password may hold a session: end every other one, remember-me cookies included.
+    db.session.execute(sessions.deletion(user, keep_current=True))
     db.session.commit()
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Set a password without the old one (the admin's reset command)."""
+    """Set a password without the old one (the admin's reset command); every session of the account ends."""
     user.password_hash = hash_password(new_password)
+    db.session.execute(sessions.deletion(user, keep_current=False))
     db.session.commit()
 
 

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import access
+from .. import access, rate_limits
 from ..courses.forms import EmptyForm
 from ..extensions import db
 from ..models import Comment, Post, PostRevision, User
@@ -260,6 +260,7 @@ def _act(action, success: str) -> bool:
 
 
 @bp.route(TARGET + "/report", methods=["GET", "POST"])
+@rate_limits.posting
 def report(slug, kind, item_id):
     ctx = _context(slug)
     target = access.get_target(ctx, kind, item_id)

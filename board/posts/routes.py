@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import access
+from .. import access, rate_limits
 from ..models import MAX_ID, Post
 from ..moderation import queries as moderation_queries
 from . import queries, services
@@ -66,6 +66,7 @@ def new_reading(slug):
 
 @bp.route("/readings/<int:reading_id>/respond", methods=["GET", "POST"])
 @bp.route("/posts/new", methods=["GET", "POST"], defaults={"reading_id": None})
+@rate_limits.posting
 def new_response(slug, reading_id):
     ctx = _context(slug)
     reading = access.get_post(ctx, reading_id) if reading_id is not None else None
@@ -178,6 +179,7 @@ def delete(slug, post_id):
 
 
 @bp.post("/posts/<int:post_id>/comments")
+@rate_limits.posting
 def comment(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)

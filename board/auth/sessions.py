@@ -1,0 +1,131 @@
+"""Signed-in sessions kept on the server: one `UserSession` row per browser, so that ending it really ends it.
+
+The browser holds a random token inside Flask-Login's user id ("<user id>:<token>"), in both the session cookie
+and the remember-me cookie; the row keeps only its SHA-256. Loading the user needs the row, so a cookie copied
+before logout, or from before a password change, finds nothing and is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from flask_login import login_user, logout_user
+from sqlalchemy import Delete, delete, select
+
+from ..extensions import db
+from ..models import User, UserSession
+
+_SEPARATOR = ":"
+_USER_AGENT_LENGTH = UserSession.user_agent.type.length
+_ADDRESS_LENGTH = UserSession.ip_address.type.length
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def log_in(user: User, *, remember: bool, user_agent: str, address: str | None) -> None:
+    """Start a new server-side session for `user` in this browser and log it in."""
+    token = secrets.token_urlsafe(32)
+    record = UserSession(
+        user_id=user.id,
+        token_hash=_hash(token),
+        user_agent=(user_agent or "")[:_USER_AGENT_LENGTH],
+        ip_address=(address or "")[:_ADDRESS_LENGTH],
+    )
+    db.session.add(record)
+    db.session.commit()
+    user.session_token = token
+    user.session_id = record.id
+    login_user(user, remember=remember)
+
+
+def load(session_user_id: str) -> User | None:
+    """The user whose live session this id names ("<user id>:<token>"); None if the session was ended."""
+    user_id, _, token = session_user_id.partition(_SEPARATOR)
+    if not token or not user_id.isdigit():
+        return None
+    row = db.session.execute(
+        select(User, UserSession.id)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _hash(token), User.id == int(user_id))
+    ).first()
+    if row is None:
+        return None
+    user, session_id = row
+    user.session_token = token
+    user.session_id = session_id
+    return user
+
+
+def log_out(user: User) -> None:
+    """End this browser's session (its row goes, so copies of its cookies stop working too)."""
+    if user.is_authenticated and user.session_id is not None:
+        db.session.execute(delete(UserSession).where(UserSession.id == user.session_id))
+        db.session.commit()
+    logout_user()
+
+
+def list_for(user: User) -> list[UserSession]:
+    """The account's signed-in sessions, newest first."""
+    return list(
+        db.session.scalars(
+            select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.created_at.desc())
+        )
+    )
+
+
+def end(user: User, session_id: int) -> bool:
+    """End one of the account's own sessions; False if it has none with this id (or it is another's)."""
+    if session_id == user.session_id:
+        log_out(user)
+        return True
+    result = db.session.execute(delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id))
+    db.session.commit()
+    return result.rowcount > 0
+
+
+def deletion(user: User, *, keep_current: bool) -> Delete:
+    """The statement that ends the account's sessions, all of them or all but this browser's (not executed)."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_current and user.session_id is not None:
+        statement = statement.where(UserSession.id != user.session_id)
+    return statement
+
+
+def end_others(user: User) -> int:
+    """End every session of the account except this browser's; returns how many ended."""
+    result = db.session.execute(deletion(user, keep_current=True))
+    db.session.commit()
+    return result.rowcount
+
+
+_BROWSERS = (
+    ("Edge", re.compile(r"\bEdg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"\bOPR/|\bOpera\b")),
+    ("Samsung Internet", re.compile(r"\bSamsungBrowser/")),
+    ("Firefox", re.compile(r"\bFirefox/|\bFxiOS/")),
+    ("Chrome", re.compile(r"\bChrome/|\bCriOS/")),
+    ("Chromium", re.compile(r"\bChromium/")),
+    ("Safari", re.compile(r"\bSafari/")),
+)
+_SYSTEMS = (
+    ("iPhone", re.compile(r"\biPhone\b")),
+    ("iPad", re.compile(r"\biPad\b")),
+    ("Android", re.compile(r"\bAndroid\b")),
+    ("ChromeOS", re.compile(r"\bCrOS\b")),
+    ("Windows", re.compile(r"\bWindows\b")),
+    ("macOS", re.compile(r"\bMac OS X\b|\bMacintosh\b")),
+    ("Linux", re.compile(r"\bLinux\b")),
+)
+
+
+def browser_name(user_agent: str) -> str:
+    """A short, readable name for a User-Agent header: "Firefox on Windows", or "Unknown browser"."""
+    browser = next((name for name, pattern in _BROWSERS if pattern.search(user_agent)), None)
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(user_agent)), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or (f"A browser on {system}" if system else "Unknown browser")

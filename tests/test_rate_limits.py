@@ -1,0 +1,89 @@
+"""Limits on writing (board/rate_limits.py): registrations per address; comments, responses and reports per account."""
+
+import pytest
+
+from board.auth.services import find_user
+from board.models import Role
+from tests import factories
+
+
+@pytest.fixture
+def klass():
+    course = factories.course()
+    reading = factories.reading(course, title="The reading")
+    return course, reading, factories.member(course, Role.STUDENT), factories.member(course, Role.STUDENT)
+
+
+def _comment(person, course, post, body: str):
+    return person.post(f"/c/{course.slug}/posts/{post.id}/comments", {"body": body})
+
+
+def test_comments_are_limited_per_account(klass, limits, make_visitor):
+    limits(POSTING_RATE_LIMIT="3 per minute")
+    course, reading, ann, ben = klass
+    anns, bens = make_visitor(ann), make_visitor(ben)  # same address: the test client's
+
+    codes = [_comment(anns, course, reading, f"Comment {n}").status_code for n in range(4)]
+
+    assert codes == [302, 302, 302, 429]
+    assert _comment(bens, course, reading, "Ben's first").status_code == 302
+
+
+def test_refusal_is_a_429_with_retry_after(klass, limits, make_visitor):
+    limits(POSTING_RATE_LIMIT="1 per minute")
+    course, reading, ann, _ = klass
+    anns = make_visitor(ann)
+    _comment(anns, course, reading, "First")
+
+    refused = _comment(anns, course, reading, "Second")
+
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+
+
+def test_responses_comments_and_reports_share_one_budget(klass, limits, make_visitor):
+    limits(POSTING_RATE_LIMIT="3 per minute")
+    course, reading, ann, ben = klass
+    bens_response = factories.response(course, ben, reading)
+    anns = make_visitor(ann)
+
+    respond = anns.post(f"/c/{course.slug}/readings/{reading.id}/respond", {"title": "Mine", "body": "My view."})
+    comment = _comment(anns, course, reading, "A comment")
+    report = anns.post(f"/c/{course.slug}/posts/{bens_response.id}/report", {"reason": "Off topic"})
+    one_more = _comment(anns, course, reading, "One more")
+
+    assert [respond.status_code, comment.status_code, report.status_code] == [302, 302, 302]
+    assert one_more.status_code == 429
+
+
+def test_reading_pages_are_not_limited(klass, limits, make_visitor):
+    limits(POSTING_RATE_LIMIT="1 per minute")
+    course, reading, ann, _ = klass
+    anns = make_visitor(ann)
+    _comment(anns, course, reading, "First")
+    for _ in range(3):
+        assert anns.get(f"/c/{course.slug}/posts/{reading.id}").status_code == 200
+        assert anns.get(f"/c/{course.slug}/readings/{reading.id}/respond").status_code == 200
+
+
+def _register(person, n: int):
+    email = f"new{n}@example.edu"
+    return person.post(
+        "/register",
+        {"display_name": f"New {n}", "email": email, "password": "long enough pw", "confirm": "long enough pw"},
+    )
+
+
+def test_registrations_are_limited_per_address(limits, make_visitor):
+    limits(REGISTER_RATE_LIMIT="2 per minute")
+    codes = []
+    for n in range(3):
+        person = make_visitor()
+        person.client.environ_base["REMOTE_ADDR"] = "192.0.2.20"
+        codes.append(_register(person, n).status_code)
+    assert codes == [302, 302, 429]
+    assert find_user("new2@example.edu") is None
+
+    elsewhere = make_visitor()
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "192.0.2.21"
+    assert _register(elsewhere, 3).status_code == 302

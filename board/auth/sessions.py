@@ -15,7 +15,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import Delete, delete, select
 
 from ..extensions import db
-from ..models import User, UserSession
+from ..models import MAX_ID, User, UserSession
 
 _SEPARATOR = ":"
 _USER_AGENT_LENGTH = UserSession.user_agent.type.length
@@ -45,7 +45,8 @@ def log_in(user: User, *, remember: bool, user_agent: str, address: str | None) 
 def load(session_user_id: str) -> User | None:
     """The user whose live session this id names ("<user id>:<token>"); None if the session was ended."""
     user_id, _, token = session_user_id.partition(_SEPARATOR)
-    if not token or not user_id.isdigit():
+    # The id comes from a signed cookie, but an id no column can hold must still be unknown rather than an error.
+    if not token or not (user_id.isascii() and user_id.isdigit()) or int(user_id) > MAX_ID:
         return None
     row = db.session.execute(
         select(User, UserSession.id)

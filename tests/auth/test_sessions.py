@@ -126,7 +126,8 @@ def test_session_from_before_sessions_were_kept_is_refused(app, visitor):
     """A cookie naming only a user id (what Board wrote before) or a made-up token opens nothing."""
     ada = factories.user(email="ada@example.edu")
     visitor.login(ada.email)
-    for forged in (str(ada.id), f"{ada.id}:made-up-token", f"{ada.id}:", "x:y", ""):
+    forgeries = (str(ada.id), f"{ada.id}:made-up-token", f"{ada.id}:", "x:y", "", f"{2**64}:token", "１:token")
+    for forged in forgeries:
         with visitor.client.session_transaction() as session:
             session["_user_id"] = forged
         assert not _logged_in(visitor.client), forged

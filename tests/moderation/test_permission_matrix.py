@@ -340,6 +340,8 @@ AUTHOR_ROUTES = {
 }
 # Routes outside any course: accounts, creating and joining courses (tests/auth, tests/courses).
 SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "courses.new_course", "courses.join"}
+# One's own signed-in sessions (tests/auth/test_sessions.py: another person's session is a 404).
+SITE_ROUTES |= {"auth.end_session", "auth.end_other_sessions"}
 
 
 def _post_rules(app):

@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
 
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    register_input_cleaning(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .admin.routes import bp as admin_bp

@@ -9,7 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import access
-from ..models import MAX_ID, Post
+from ..inputs import database_id
+from ..models import Post
 from ..moderation import queries as moderation_queries
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm
@@ -200,10 +201,8 @@ def _parent_comment(ctx: access.CourseContext, parent_id: str | None):
     if not parent_id:
         return None
     try:
-        comment_id = int(parent_id)
+        comment_id = database_id(parent_id)
     except ValueError:
-        abort(404)
-    if not 0 < comment_id <= MAX_ID:
         abort(404)
     return access.get_comment(ctx, comment_id)
 

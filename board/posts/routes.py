@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
@@ -28,23 +25,12 @@ def _context(slug: str) -> access.CourseContext:
     return access.course_context(current_user, slug)
 
 
-def _aware(local: datetime | None, timezone: str | None) -> datetime | None:
-    """A datetime-local value from the form, read in the browser's time zone (UTC without JavaScript)."""
-    if local is None:
-        return None
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return local.replace(tzinfo=zone).astimezone(UTC)
-
-
 def _reading_fields(form: ReadingForm) -> dict:
     return {
         "source": form.source.data,
         "prompt": form.prompt.data,
         "week": form.week.data,
-        "due_at": _aware(form.due_at.data, form.timezone.data),
+        "due_at": form.due_at_utc(),
         "pinned": form.pinned.data,
         "responses_hidden_until_posted": form.responses_hidden_until_posted.data,
         "unlock_min_words": form.unlock_min_words.data or 0,

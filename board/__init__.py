@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from werkzeug.routing import IntegerConverter
 
 from . import config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import configure_database, csrf, db, limiter, login_manager, migrate
 from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    configure_database(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)

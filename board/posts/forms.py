@@ -51,7 +51,9 @@ class ReadingForm(_PublishButtons, FlaskForm):
         try:
             _in_utc(field.data, self.timezone.data)
         except OverflowError:
-            raise ValidationError("That date is too close to the edge of the calendar. Choose one nearer today.")
+            raise ValidationError(
+                "That date is too close to the edge of the calendar. Choose one nearer today."
+            ) from None
 
 
 def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:

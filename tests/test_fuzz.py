@@ -159,14 +159,15 @@ def _crawl(visitor: Visitor, start: list[str], seen: FormsSeen, limit: int = 150
 class World:
     slug: str
     url_values: dict[str, str]
-    instructor: Visitor
+    member: Visitor  # the instructor, or a student where a test asks for one
     outsider: Visitor
     forms: FormsSeen
 
 
 @pytest.fixture
-def world(app, make_visitor) -> World:
-    """A course with something for every route to act on, an instructor logged in, and the forms the site shows."""
+def world(request, app, make_visitor) -> World:
+    """A course with something for every route to act on, a member logged in (the instructor unless the test
+    passes "student"), and the forms the site shows that member."""
     course = factories.course(factories.user("Iris Instructor"))
     instructor = factories.instructor_of(course)
     student = factories.member(course, Role.STUDENT, "Stu Student")
@@ -185,7 +186,7 @@ def world(app, make_visitor) -> World:
     db.session.commit()
     membership = db.session.scalar(select(Membership).where(Membership.user_id == student.id))
     seen = FormsSeen(app.url_map.bind("localhost"))
-    visitor = make_visitor(instructor)
+    visitor = make_visitor(student if getattr(request, "param", "instructor") == "student" else instructor)
     _crawl(visitor, ["/courses", "/account", f"/c/{course.slug}/", f"/c/{course.slug}/posts/{response.id}"], seen)
     anonymous = make_visitor()
     for page in ("/login", "/register"):
@@ -252,11 +253,12 @@ def _destructive_last(rule: Rule) -> tuple[bool, bool]:
     return endpoint == "auth.logout", any(word in endpoint for word in ("delete", "remove", "revoke", "dismiss"))
 
 
+@pytest.mark.parametrize("world", ["instructor", "student"], indirect=True)
 def test_no_form_field_gives_a_server_error(app, world):
     for rule in sorted(_post_rules(app), key=_destructive_last):
         # Routes for people who are not logged in (register, log in) send the signed-in to the dashboard.
-        visitor = world.outsider if rule.endpoint in {"auth.register", "auth.login"} else world.instructor
-        token = visitor.csrf_token("/courses" if visitor is world.instructor else "/login")
+        visitor = world.outsider if rule.endpoint in {"auth.register", "auth.login"} else world.member
+        token = visitor.csrf_token("/courses" if visitor is world.member else "/login")
         path = world.forms.paths.get(rule.rule) or _path(rule, world.url_values)
         _fuzz_form(visitor, path, token, world.forms.post.get(rule.rule, {}))
 
@@ -295,4 +297,4 @@ def test_no_id_slug_or_query_value_in_a_url_gives_a_server_error(app, world):
         if rule.rule in world.forms.paths:
             known.update(world.forms.adapter.match(world.forms.paths[rule.rule], method=method)[1])
         known = {name: str(value) for name, value in known.items()}
-        _fuzz_url(world.instructor, rule, method, known, sorted(world.forms.query.get(rule.rule, set())))
+        _fuzz_url(world.member, rule, method, known, sorted(world.forms.query.get(rule.rule, set())))

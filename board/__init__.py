@@ -9,7 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import configure_database, csrf, db, limiter, login_manager, migrate
+from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
 
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    configure_database(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
@@ -39,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    register_input_cleaning(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .admin.routes import bp as admin_bp

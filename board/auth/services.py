@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -44,7 +45,14 @@ def create_user(email: str, display_name: str, password: str | None, *, is_admin
         is_admin=is_admin,
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Someone registered this email between the check above and now (a double click, two tabs).
+        db.session.rollback()
+        if find_user(email) is None:
+            raise
+        raise AccountError("An account with this email already exists.") from None
     return user
 
 

@@ -6,6 +6,7 @@ import re
 import secrets
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Course, Membership, Role, User
@@ -79,7 +80,15 @@ def join_by_code(user: User, code: str) -> tuple[Course, Membership, bool]:
         return course, existing, False
     membership = Membership(course_id=course.id, user_id=user.id, role=role)
     db.session.add(membership)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same person joined a moment ago (a double click, two tabs): theirs is the membership that counts.
+        db.session.rollback()
+        existing = membership_of(user, course)
+        if existing is None:
+            raise
+        return course, existing, False
     return course, membership, True
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from .. import access, rate_limits
 from ..courses.forms import EmptyForm
 from ..extensions import db
+from ..inputs import database_id
 from ..models import Comment, Post, PostRevision, User
 from ..urls import safe_next
 from . import queries, services
@@ -313,7 +314,8 @@ def audit(slug):
     action = request.args.get("action") or None
     if action is not None and action not in queries.AUDIT_ACTIONS:
         abort(404)
-    actor_id = request.args.get("actor", type=int)
+    # The form only sends members' ids; anything no id can be (not a number, or too large) is ignored like "abc".
+    actor_id = request.args.get("actor", type=database_id)
     from ..courses.services import roster
 
     members = db.session.execute(roster(ctx.course)).all()

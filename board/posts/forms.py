@@ -1,5 +1,8 @@
 """Forms for readings, responses and comments."""
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -10,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 BODY_MAX = 100_000
 
@@ -35,6 +38,32 @@ class ReadingForm(_PublishButtons, FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(min=0, max=5000)],
     )
+
+    def due_at_utc(self) -> datetime | None:
+        """The due date as typed, read in the browser's time zone (UTC without JavaScript), in UTC."""
+        try:
+            return _in_utc(self.due_at.data, self.timezone.data)
+        except OverflowError:
+            return None  # validate_due_at refuses it; the form is shown again
+
+    def validate_due_at(self, field) -> None:
+        """Refuse a date that leaves the calendar once moved to UTC (9999-12-31 23:59 west of Greenwich)."""
+        try:
+            _in_utc(field.data, self.timezone.data)
+        except OverflowError:
+            raise ValidationError(
+                "That date is too close to the edge of the calendar. Choose one nearer today."
+            ) from None
+
+
+def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:
+    if local is None:
+        return None
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        zone = UTC  # an unknown or malformed zone name (it comes from the browser) reads as UTC
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 class ResponseForm(_PublishButtons, FlaskForm):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import access, rate_limits
-from ..models import MAX_ID, Post
+from ..inputs import database_id
+from ..models import Post
 from ..moderation import queries as moderation_queries
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm
@@ -27,23 +25,12 @@ def _context(slug: str) -> access.CourseContext:
     return access.course_context(current_user, slug)
 
 
-def _aware(local: datetime | None, timezone: str | None) -> datetime | None:
-    """A datetime-local value from the form, read in the browser's time zone (UTC without JavaScript)."""
-    if local is None:
-        return None
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return local.replace(tzinfo=zone).astimezone(UTC)
-
-
 def _reading_fields(form: ReadingForm) -> dict:
     return {
         "source": form.source.data,
         "prompt": form.prompt.data,
         "week": form.week.data,
-        "due_at": _aware(form.due_at.data, form.timezone.data),
+        "due_at": form.due_at_utc(),
         "pinned": form.pinned.data,
         "responses_hidden_until_posted": form.responses_hidden_until_posted.data,
         "unlock_min_words": form.unlock_min_words.data or 0,
@@ -202,10 +189,8 @@ def _parent_comment(ctx: access.CourseContext, parent_id: str | None):
     if not parent_id:
         return None
     try:
-        comment_id = int(parent_id)
+        comment_id = database_id(parent_id)
     except ValueError:
-        abort(404)
-    if not 0 < comment_id <= MAX_ID:
         abort(404)
     return access.get_comment(ctx, comment_id)
 

@@ -62,9 +62,12 @@ def _set_body(post: Post, body: str) -> None:
 
 def _publish(ctx: CourseContext, post: Post) -> None:
     if post.status != PostStatus.PUBLISHED:
+        # Decide before marking it published: the policy's query would otherwise autoflush this very post as a
+        # published, visible contribution and count it as the author's approved one.
+        visibility = Visibility.VISIBLE if post.is_reading else initial_visibility(ctx)
         post.status = PostStatus.PUBLISHED
         post.published_at = utcnow()
-        post.visibility = initial_visibility(ctx) if not post.is_reading else Visibility.VISIBLE
+        post.visibility = visibility
 
 
 def create_reading(

@@ -1,7 +1,14 @@
 """Accounts: register, log in and out, profile and password, through the real forms with CSRF on."""
 
+import pytest
+from sqlalchemy import func, select
+
+from board.auth import services
 from board.auth.services import find_user
+from board.extensions import db
+from board.models import User
 from tests import factories
+from tests.concurrency import Rendezvous, at_once
 
 
 def test_register_logs_in_and_hashes_password(visitor):
@@ -144,3 +151,23 @@ def test_session_cookie_is_secure_httponly_by_default(tmp_path, monkeypatch):
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
     assert settings["REMEMBER_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_registrations_at_once_with_one_email_make_one_account(make_visitor, monkeypatch, attempt):
+    # Both requests pass the "no such account yet" check before either inserts: the database's unique email decides.
+    monkeypatch.setattr(services, "find_user", Rendezvous(services.find_user))
+    people = [make_visitor() for _ in range(2)]
+    for person in people:
+        person.csrf_token("/register")
+    form = {"email": f"twin{attempt}@example.edu", "password": "long enough pw", "confirm": "long enough pw"}
+    results = at_once(
+        *(
+            lambda person=person, n=n: person.post("/register", {**form, "display_name": f"Twin {n}"})
+            for n, person in enumerate(people)
+        )
+    )
+    assert sorted(getattr(result, "status_code", 500) for result in results) == [200, 302], results
+    [refused] = [result for result in results if result.status_code == 200]
+    assert "An account with this email already exists." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1

@@ -4,10 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from board.courses import services
 from board.extensions import db
 from board.models import Course, Membership, Role, utcnow
 from tests import factories
+from tests.concurrency import Rendezvous, at_once
 
 
 def _membership(course, user):
@@ -240,3 +243,20 @@ def test_join_code_is_shown_in_the_page_as_text(make_visitor):
     course = factories.course()
     page = make_visitor(factories.instructor_of(course)).get(f"/c/{course.slug}/roster").get_data(as_text=True)
     assert re.search(r'id="student-code">[A-Z0-9]{10}<', page)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_joining_twice_at_once_makes_one_membership(make_visitor, monkeypatch, attempt):
+    # One person, two tabs: both requests find no membership yet before either inserts one.
+    monkeypatch.setattr(services, "membership_of", Rendezvous(services.membership_of))
+    course = factories.course()
+    bob = factories.user("Bob")
+    tabs = [make_visitor(bob) for _ in range(2)]
+    for tab in tabs:
+        tab.csrf_token("/courses")
+    results = at_once(*(lambda tab=tab: tab.post("/courses/join", {"code": course.student_join_code}) for tab in tabs))
+    assert [getattr(result, "status_code", result) for result in results] == [302, 302]
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == bob.id)) == 1
+    messages = [tab.get(f"/c/{course.slug}/").get_data(as_text=True) for tab in tabs]
+    assert sum(f"You joined {course.title} as student." in page for page in messages) == 1
+    assert sum(f"You are already in {course.title}." in page for page in messages) == 1

@@ -110,6 +110,66 @@ def test_first_contribution_is_held_then_later_ones_publish(klass, make_visitor)
     assert db.session.scalar(select(Comment.visibility).where(Comment.body_md == "Third")) == "visible"
 
 
+def _visibility_of_post(title):
+    return db.session.scalar(select(Post.visibility).where(Post.title == title))
+
+
+def test_first_response_of_each_new_student_is_held_and_queued(klass, make_visitor):
+    course, people, reading = klass
+    course.moderation_policy = ModerationPolicy.FIRST
+    db.session.commit()
+    newcomers = [factories.member(course, Role.STUDENT, f"New Student {n}") for n in range(4)]
+    for n, student in enumerate(newcomers):
+        visitor = make_visitor(student)
+        post = _respond(visitor, course, reading, f"First response {n}")
+        assert post.visibility == Visibility.HELD
+        assert "awaiting approval" in page(visitor, f"/c/{course.slug}/posts/{post.id}")
+    queue = page(make_visitor(people["instructor"]), f"/c/{course.slug}/moderation")
+    assert all(f"First response {n}" in queue for n in range(4))
+    assert "First response" not in page(make_visitor(people["ben"]), f"/c/{course.slug}/")
+
+
+def test_first_response_published_from_a_draft_is_held(klass, make_visitor):
+    course, people, reading = klass
+    course.moderation_policy = ModerationPolicy.FIRST
+    db.session.commit()
+    ann = make_visitor(people["ann"])
+    _respond(ann, course, reading, "Drafted first", publish=None, save_draft="Save draft")
+    draft = db.session.scalar(select(Post).where(Post.title == "Drafted first"))
+    ann.post(
+        f"/c/{course.slug}/posts/{draft.id}/edit",
+        {"title": "Drafted first", "body": "Now finished.", "publish": "Publish"},
+    )
+    assert _visibility_of_post("Drafted first") == Visibility.HELD
+
+
+def test_later_contributions_publish_once_one_is_approved(klass, make_visitor):
+    course, people, reading = klass
+    course.moderation_policy = ModerationPolicy.FIRST
+    db.session.commit()
+    ann = make_visitor(people["ann"])
+    _respond(ann, course, reading, "Ann's first")
+    _respond(ann, course, reading, "Ann's second, still waiting")
+    assert _visibility_of_post("Ann's second, still waiting") == Visibility.HELD
+    first = db.session.scalar(select(Post).where(Post.title == "Ann's first"))
+    make_visitor(people["instructor"]).post(f"/c/{course.slug}/posts/{first.id}/approve")
+    _respond(ann, course, reading, "Ann's third")
+    assert _visibility_of_post("Ann's third") == Visibility.VISIBLE
+    ann.post(f"/c/{course.slug}/posts/{reading.id}/comments", {"body": "A comment after approval"})
+    assert db.session.scalar(select(Comment.visibility).where(Comment.body_md == "A comment after approval")) == (
+        Visibility.VISIBLE
+    )
+
+
+def test_an_approved_comment_lets_a_later_response_publish(klass, make_visitor):
+    course, people, reading = klass
+    course.moderation_policy = ModerationPolicy.FIRST
+    db.session.commit()
+    factories.comment(reading, people["ann"], "Approved earlier")
+    _respond(make_visitor(people["ann"]), course, reading, "After an approved comment")
+    assert _visibility_of_post("After an approved comment") == Visibility.VISIBLE
+
+
 def test_staff_contributions_are_never_held(klass, make_visitor):
     course, people, reading = klass
     course.moderation_policy = ModerationPolicy.ALL

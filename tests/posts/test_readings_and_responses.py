@@ -160,6 +160,40 @@ def test_due_date_typed_in_a_time_zone_is_stored_in_utc(make_visitor, typed, zon
     assert reading.due_at.utcoffset().total_seconds() == 0
 
 
+@pytest.mark.parametrize("typed, zone", [("9999-12-31T23:59", "Etc/GMT+12"), ("0001-01-01T00:00", "Etc/GMT-14")])
+def test_due_date_beyond_the_calendar_in_utc_is_a_field_error_keeping_the_form(make_visitor, typed, zone):
+    course = factories.course()
+    instructor = make_visitor(factories.instructor_of(course))
+    response = instructor.post(f"/c/{course.slug}/readings/new", _reading_form(due_at=typed, timezone=zone))
+    page = _text(response)
+    assert response.status_code == 200
+    assert "edge of the calendar" in _error_at(page, "due_at")
+    assert _textarea(page, "body") == "Read chapters *one* to three."
+    assert _posts() == []
+
+
+def test_due_date_beyond_the_calendar_is_refused_when_editing_too(make_visitor):
+    course = factories.course()
+    reading = factories.reading(course, title="Gulag Archipelago")
+    instructor = make_visitor(factories.instructor_of(course))
+    response = instructor.post(
+        f"/c/{course.slug}/posts/{reading.id}/edit", _reading_form(due_at="9999-12-31T23:59", timezone="Etc/GMT+12")
+    )
+    assert response.status_code == 200
+    assert "edge of the calendar" in _error_at(_text(response), "due_at")
+    assert factories.reload(reading).title == "Gulag Archipelago"
+
+
+def test_due_date_at_the_edge_of_the_calendar_in_utc_is_kept(make_visitor):
+    course = factories.course()
+    instructor = make_visitor(factories.instructor_of(course))
+    instructor.post(f"/c/{course.slug}/readings/new", _reading_form(due_at="9999-12-31T23:59", timezone="UTC"))
+    [reading] = _posts()
+    assert reading.due_at == datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    assert instructor.get(f"/c/{course.slug}/posts/{reading.id}").status_code == 200
+    assert instructor.get(f"/c/{course.slug}/posts/{reading.id}/edit").status_code == 200
+
+
 def test_editing_a_reading_keeps_its_due_date(make_visitor):
     course = factories.course()
     instructor = make_visitor(factories.instructor_of(course))

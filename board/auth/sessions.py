@@ -32,7 +32,7 @@ def log_in(user: User, *, remember: bool, user_agent: str, address: str | None) 
     record = UserSession(
         user_id=user.id,
         token_hash=_hash(token),
-        user_agent=(user_agent or "")[:_USER_AGENT_LENGTH],
+        user_agent=(user_agent or "").replace("\x00", "")[:_USER_AGENT_LENGTH],
         ip_address=(address or "")[:_ADDRESS_LENGTH],
     )
     db.session.add(record)

@@ -259,3 +259,13 @@ def test_setting_a_password_ends_only_that_accounts_sessions(make_visitor):
 )
 def test_browser_names_are_short_and_readable(user_agent, name):
     assert browser_name(user_agent) == name
+
+
+def test_a_nul_in_the_user_agent_is_dropped_not_a_500(make_visitor):
+    ada = factories.user(email="ada@example.edu")
+    browser = make_visitor()
+    browser.client.environ_base.update(HTTP_USER_AGENT="Firefox\x00Evil")
+
+    assert browser.login(ada.email).status_code == 302
+
+    assert db.session.scalar(db.select(UserSession.user_agent)) == "FirefoxEvil"

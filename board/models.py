@@ -177,15 +177,19 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_course_kind_created", "course_id", "kind", "created_at"),
+        # Newest-first lists stop after N rows by walking these (latest responses, a reading's, a person's).
+        Index("ix_posts_course_kind_published", "course_id", "kind", "published_at", "id"),
+        Index("ix_posts_reading_published", "reading_id", "published_at", "id"),
+        Index("ix_posts_author_published", "author_id", "published_at", "id"),
         UniqueConstraint("author_id", "submission_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(16))
     # Deleting a reading keeps its responses (as free posts) rather than destroying students' work.
-    reading_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    reading_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(300))
     body_md: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
@@ -238,12 +242,20 @@ class Post(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "comments"
-    __table_args__ = (UniqueConstraint("author_id", "submission_key"),)
+    __table_args__ = (
+        # Holds every column a post's comment count filters on, so counting reads the index alone.
+        Index("ix_comments_post_counted", "post_id", "deleted_at", "visibility", "author_id"),
+        # "Recent comments" walks this newest first and stops after N; the queue finds held comments by the other.
+        Index("ix_comments_course_created", "course_id", "created_at", "id"),
+        Index("ix_comments_course_visibility", "course_id", "visibility", "created_at"),
+        Index("ix_comments_author_created", "author_id", "created_at", "id"),
+        UniqueConstraint("author_id", "submission_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     depth: Mapped[int] = mapped_column(Integer, default=1)
     body_md: Mapped[str] = mapped_column(Text)

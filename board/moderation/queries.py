@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import CourseContext
 from ..extensions import db
+from ..keyset import Page, Window
 from ..models import (
     AuditEntry,
     AwardType,
@@ -112,16 +113,12 @@ AUDIT_ACTIONS = (
 )
 
 
-def audit_log(ctx: CourseContext, *, action: str | None = None, actor_id: int | None = None, limit: int = 200):
-    """The course's audit entries, newest first, optionally for one action or one person."""
-    query = (
-        select(AuditEntry)
-        .where(AuditEntry.course_id == ctx.course.id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    )
+def audit_log(ctx: CourseContext, window: Window, *, action: str | None = None, actor_id: int | None = None) -> Page:
+    """One page of the course's audit entries, newest first, optionally for one action or one person."""
+    query = select(AuditEntry).where(AuditEntry.course_id == ctx.course.id)
     if action:
         query = query.where(AuditEntry.action == action)
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
-    return list(db.session.scalars(query))
+    rows = db.session.scalars(window.apply(query, AuditEntry.created_at, AuditEntry.id)).all()
+    return window.page(list(rows), lambda entry: (entry.created_at, entry.id))

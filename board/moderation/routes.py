@@ -18,6 +18,7 @@ from sqlalchemy import select
 from .. import access
 from ..courses.forms import EmptyForm
 from ..extensions import db
+from ..keyset import Window
 from ..models import Comment, Post, PostRevision, User
 from ..urls import safe_next
 from . import queries, services
@@ -25,6 +26,8 @@ from .forms import AwardForm, AwardTypeForm, ReasonForm, ReportForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/c/<slug>")
 TARGET = "/<any(posts, comments):kind>/<int:item_id>"
+AWARDS_PAGE_SIZE = 50  # awards on the awards page, newest first
+AUDIT_PAGE_SIZE = 100  # audit entries per page, newest first
 
 
 @bp.before_request
@@ -92,7 +95,11 @@ def awards(slug):
     if selected is not None and selected not in {t.id for t in types}:
         abort(404)
     return render_template(
-        "moderation/awards.html", ctx=ctx, types=types, selected=selected, awarded=awarded_posts(ctx, selected)
+        "moderation/awards.html",
+        ctx=ctx,
+        types=types,
+        selected=selected,
+        awarded=awarded_posts(ctx, Window.from_request(AWARDS_PAGE_SIZE), selected),
     )
 
 
@@ -319,7 +326,7 @@ def audit(slug):
     return render_template(
         "moderation/audit.html",
         ctx=ctx,
-        entries=queries.audit_log(ctx, action=action, actor_id=actor_id),
+        entries=queries.audit_log(ctx, Window.from_request(AUDIT_PAGE_SIZE), action=action, actor_id=actor_id),
         actions=queries.AUDIT_ACTIONS,
         action=action,
         actor_id=actor_id,

@@ -15,6 +15,7 @@ from ..access import (
     visible_posts_clause,
 )
 from ..extensions import db
+from ..keyset import Key, Page, Window
 from ..models import (
     Award,
     Comment,
@@ -68,13 +69,11 @@ class PostRow:
 
 
 def course_readings(ctx: CourseContext) -> list[PostRow]:
-    """The course's readings in syllabus order (see reading_order)."""
+    """The course's readings in syllabus order (see reading_order), with their response counts."""
     rows = db.session.execute(
-        select(Post, _response_count(ctx), _comment_count(ctx))
-        .where(Post.kind == PostKind.READING)
-        .where(visible_posts_clause(ctx))
+        select(Post, _response_count(ctx)).where(Post.kind == PostKind.READING).where(visible_posts_clause(ctx))
     ).all()
-    readings = [PostRow(post, comment_count=comments, response_count=responses) for post, responses, comments in rows]
+    readings = [PostRow(post, response_count=responses) for post, responses in rows]
     return sorted(readings, key=lambda row: reading_order(row.post))
 
 
@@ -93,35 +92,45 @@ def reading_order(post: Post) -> tuple:
     return (not post.pinned, not post.week, week_key, due, post.created_at, post.id)
 
 
+def _published_key(row: PostRow) -> Key:
+    return row.post.published_at, row.post.id
+
+
 def latest_responses(
     ctx: CourseContext,
+    window: Window,
     *,
-    limit: int = 10,
     reading: Post | None = None,
     author_id: int | None = None,
     include_deleted: bool = False,
-) -> list[PostRow]:
-    """Published responses the viewer may read, newest first, with comment counts and awards loaded.
+) -> Page:
+    """One page of the published responses the viewer may read, newest first, with comment counts and awards.
 
-    include_deleted lets staff see responses their authors deleted (on a reading's page).
+    include_deleted lets staff see responses their authors deleted (on a reading's page). The page is chosen first
+    and only its rows are counted, so the cost does not grow with the course.
     """
-    query = (
-        select(Post, _comment_count(ctx))
+    chosen = (
+        select(Post.id)
         .where(Post.kind == PostKind.RESPONSE)
         .where(Post.status == PostStatus.PUBLISHED)
         .where(visible_posts_clause(ctx, include_deleted=include_deleted))
-        .options(selectinload(Post.awards), selectinload(Post.reading))
-        .order_by(Post.published_at.desc(), Post.id.desc())
     )
     if reading is not None:
-        query = query.where(Post.reading_id == reading.id)
+        chosen = chosen.where(Post.reading_id == reading.id)
+    else:
+        # Spelled out (a reading's responses are in its course already) so the (course, kind, published) index fits.
+        chosen = chosen.where(Post.course_id == ctx.course.id)
     if author_id is not None:
-        query = query.where(Post.author_id == author_id)
+        chosen = chosen.where(Post.author_id == author_id)
         if author_id != ctx.user.id and not ctx.is_staff:
-            query = query.where(Post.anonymous.is_(False))
-    if limit:
-        query = query.limit(limit)
-    return [PostRow(post, comment_count=count) for post, count in db.session.execute(query).all()]
+            chosen = chosen.where(Post.anonymous.is_(False))
+    page_ids = window.apply(chosen, Post.published_at, Post.id).subquery()
+    rows = db.session.execute(
+        select(Post, _comment_count(ctx))
+        .join(page_ids, page_ids.c.id == Post.id)
+        .options(selectinload(Post.awards), selectinload(Post.reading))
+    ).all()
+    return window.page([PostRow(post, comment_count=count) for post, count in rows], _published_key)
 
 
 def own_drafts(ctx: CourseContext) -> list[Post]:
@@ -138,24 +147,27 @@ def own_drafts(ctx: CourseContext) -> list[Post]:
     )
 
 
-def recent_comments(ctx: CourseContext, *, limit: int = 10, author_id: int | None = None) -> list[Comment]:
-    """Comments the viewer may read across the course, newest first, with their posts loaded."""
+def _created_key(comment: Comment) -> Key:
+    return comment.created_at, comment.id
+
+
+def recent_comments(ctx: CourseContext, window: Window, *, author_id: int | None = None) -> Page:
+    """One page of the comments the viewer may read across the course, newest first, with their posts loaded."""
     query = (
         select(Comment)
         .join(Post, Post.id == Comment.post_id)
+        .where(Comment.course_id == ctx.course.id)
         .where(visible_posts_clause(ctx))
         .where(Comment.deleted_at.is_(None))
         .where(visible_comments_clause(ctx))
         .options(selectinload(Comment.post))
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
     if author_id is not None:
         query = query.where(Comment.author_id == author_id)
         if author_id != ctx.user.id and not ctx.is_staff:
             query = query.where(Comment.anonymous.is_(False))
-    if limit:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+    rows = db.session.scalars(window.apply(query, Comment.created_at, Comment.id)).all()
+    return window.page(list(rows), _created_key)
 
 
 @dataclass
@@ -205,16 +217,21 @@ def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tupl
     return {post_id: (count, bool(mine)) for post_id, count, mine in rows}
 
 
-def awarded_posts(ctx: CourseContext, award_type_id: int | None = None, *, author_id: int | None = None) -> list[Award]:
-    """Awards on posts the viewer may read, newest first (the course's hall of fame, or one person's awards:
-    classmates do not see awards on that person's anonymous posts)."""
+def _award_key(award: Award) -> Key:
+    return award.created_at, award.id
+
+
+def awarded_posts(
+    ctx: CourseContext, window: Window, award_type_id: int | None = None, *, author_id: int | None = None
+) -> Page:
+    """One page of the awards on posts the viewer may read, newest first (the course's hall of fame, or one
+    person's awards: classmates do not see awards on that person's anonymous posts)."""
     query = (
         select(Award)
         .join(Post, Post.id == Award.post_id)
         .where(visible_posts_clause(ctx))
         .where(Post.status == PostStatus.PUBLISHED)
         .options(selectinload(Award.post))
-        .order_by(Award.created_at.desc(), Award.id.desc())
     )
     if award_type_id is not None:
         query = query.where(Award.award_type_id == award_type_id)
@@ -222,4 +239,5 @@ def awarded_posts(ctx: CourseContext, award_type_id: int | None = None, *, autho
         query = query.where(Post.author_id == author_id)
         if author_id != ctx.user.id and not ctx.is_staff:
             query = query.where(Post.anonymous.is_(False))
-    return list(db.session.scalars(query))
+    rows = db.session.scalars(window.apply(query, Award.created_at, Award.id)).all()
+    return window.page(list(rows), _award_key)

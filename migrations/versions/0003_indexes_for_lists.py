@@ -1,0 +1,47 @@
+"""Indexes that let every list stop after N rows and every count read an index alone
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-23 18:10:00
+
+"""
+
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+# (table, index name, columns): each composite starts with the column of the single-column index it replaces,
+# so foreign-key lookups (and ON DELETE CASCADE) still find their rows by index.
+NEW = [
+    ("posts", "ix_posts_course_kind_published", ["course_id", "kind", "published_at", "id"]),
+    ("posts", "ix_posts_reading_published", ["reading_id", "published_at", "id"]),
+    ("posts", "ix_posts_author_published", ["author_id", "published_at", "id"]),
+    ("comments", "ix_comments_post_counted", ["post_id", "deleted_at", "visibility", "author_id"]),
+    ("comments", "ix_comments_course_created", ["course_id", "created_at", "id"]),
+    ("comments", "ix_comments_course_visibility", ["course_id", "visibility", "created_at"]),
+    ("comments", "ix_comments_author_created", ["author_id", "created_at", "id"]),
+]
+REPLACED = [
+    ("posts", "ix_posts_reading_id", ["reading_id"]),
+    ("posts", "ix_posts_author_id", ["author_id"]),
+    ("comments", "ix_comments_post_id", ["post_id"]),
+    ("comments", "ix_comments_course_id", ["course_id"]),
+    ("comments", "ix_comments_author_id", ["author_id"]),
+]
+
+
+def upgrade():
+    for table, name, columns in NEW:
+        op.create_index(name, table, columns, unique=False)
+    for table, name, _ in REPLACED:
+        op.drop_index(name, table_name=table)
+
+
+def downgrade():
+    for table, name, columns in REPLACED:
+        op.create_index(name, table, columns, unique=False)
+    for table, name, _ in reversed(NEW):
+        op.drop_index(name, table_name=table)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
@@ -181,6 +182,13 @@ class Post(db.Model):
         Index("ix_posts_course_kind_published", "course_id", "kind", "published_at", "id"),
         Index("ix_posts_reading_published", "reading_id", "published_at", "id"),
         Index("ix_posts_author_published", "author_id", "published_at", "id"),
+        # The few readings behind "post before you see": the access rule looks them up for every response it checks.
+        Index(
+            "ix_posts_gated_readings",
+            "id",
+            postgresql_where=text("responses_hidden_until_posted"),
+            sqlite_where=text("responses_hidden_until_posted"),
+        ),
         UniqueConstraint("author_id", "submission_key"),
     )
 

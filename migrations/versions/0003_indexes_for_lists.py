@@ -6,6 +6,7 @@ Create Date: 2026-11-23 18:10:00
 
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
@@ -36,11 +37,20 @@ REPLACED = [
 def upgrade():
     for table, name, columns in NEW:
         op.create_index(name, table, columns, unique=False)
+    op.create_index(
+        "ix_posts_gated_readings",
+        "posts",
+        ["id"],
+        unique=False,
+        postgresql_where=sa.text("responses_hidden_until_posted"),
+        sqlite_where=sa.text("responses_hidden_until_posted"),
+    )
     for table, name, _ in REPLACED:
         op.drop_index(name, table_name=table)
 
 
 def downgrade():
+    op.drop_index("ix_posts_gated_readings", table_name="posts")
     for table, name, columns in REPLACED:
         op.create_index(name, table, columns, unique=False)
     for table, name, _ in reversed(NEW):

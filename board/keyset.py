@@ -24,7 +24,8 @@ Key = tuple[datetime, int]
 def encode(key: Key) -> str:
     """The cursor naming a row whose sort time and id are `key`."""
     moment, row_id = key
-    return f"{(moment - EPOCH) // timedelta(microseconds=1)}-{row_id}"
+    # A row without a time (a published post imported without its date) sorts as 1970 here.
+    return f"{((moment or EPOCH) - EPOCH) // timedelta(microseconds=1)}-{row_id}"
 
 
 def decode(value: str | None) -> Key | None:
@@ -41,63 +42,91 @@ def decode(value: str | None) -> Key | None:
 
 @dataclass
 class Window:
-    """Which slice of a newest-first list a request asks for."""
+    """Which slice of a list a request asks for. Lists run newest first unless `descending` is off (oldest first,
+    as the moderation queue is); "next" continues in the list's order, "previous" goes back."""
 
     size: int
     before: Key | None = None
     after: Key | None = None
     prefix: str = ""  # of the query parameters, where one page shows several lists
+    descending: bool = True
 
     @classmethod
-    def from_request(cls, size: int, prefix: str = "") -> Window:
+    def from_request(cls, size: int, prefix: str = "", *, descending: bool = True) -> Window:
         """The window named by `?{prefix}before=` or `?{prefix}after=` (after wins if both are given)."""
         after = decode(request.args.get(prefix + "after"))
         before = None if after else decode(request.args.get(prefix + "before"))
-        return cls(size=size, before=before, after=after, prefix=prefix)
+        return cls(size=size, before=before, after=after, prefix=prefix, descending=descending)
+
+    @property
+    def _back(self) -> Key | None:
+        """The cursor when the request goes back against the list's order."""
+        return self.after if self.descending else self.before
+
+    @property
+    def _on(self) -> Key | None:
+        """The cursor when the request continues in the list's order."""
+        return self.before if self.descending else self.after
+
+    def order(self, moment_column, id_column) -> tuple:
+        """The ORDER BY of apply(): the list's order, or its reverse when going back from a cursor."""
+        down = (moment_column.desc(), id_column.desc())
+        up = (moment_column.asc(), id_column.asc())
+        return up if self.descending == (self._back is not None) else down
 
     def apply(self, query, moment_column, id_column):
-        """`query` narrowed to this window, newest first, with one row beyond the page to tell if there are more."""
+        """`query` narrowed to this window, with one row beyond the page to tell whether there are more."""
         key = tuple_(moment_column, id_column)
-        if self.after is not None:
-            # The rows just newer than the cursor are the oldest of the newer ones: walk up from the cursor.
-            query = query.where(key > self.after).order_by(moment_column.asc(), id_column.asc())
-        else:
-            if self.before is not None:
-                query = query.where(key < self.before)
-            query = query.order_by(moment_column.desc(), id_column.desc())
-        return query.limit(self.size + 1)
+        if self._back is not None:
+            # The rows just before the cursor in the list's order are found by walking away from it backwards.
+            query = query.where(key > self._back if self.descending else key < self._back)
+        elif self._on is not None:
+            query = query.where(key < self._on if self.descending else key > self._on)
+        return query.order_by(*self.order(moment_column, id_column)).limit(self.size + 1)
 
     def page(self, rows: list, key) -> Page:
-        """The Page for `rows` fetched through apply() (in any order); key(row) gives a row's (time, id)."""
-        rows = sorted(rows, key=key, reverse=True)
+        """The Page for `rows` fetched in the order of apply(); key(row) gives a row's (time, id)."""
+        rows = list(reversed(rows)) if self._back is not None else list(rows)
         more = len(rows) > self.size
-        if self.after is not None:
-            rows = rows[1:] if more else rows
-            newer = encode(key(rows[0])) if more else None
-            older = encode(key(rows[-1])) if rows else encode(self.after)
+        if self._back is not None:
+            rows = rows[1:] if more else rows  # the extra row is the farthest from the cursor
+            previous = encode(key(rows[0])) if more else None
+            following = encode(key(rows[-1])) if rows else encode(self._back)
         else:
             rows = rows[: self.size]
-            older = encode(key(rows[-1])) if more else None
-            newer = encode(key(rows[0])) if self.before is not None and rows else None
-        return Page(rows, older=older, newer=newer, prefix=self.prefix)
+            following = encode(key(rows[-1])) if more else None
+            previous = encode(key(rows[0])) if self._on is not None and rows else None
+        return Page(rows, next_cursor=following, previous_cursor=previous, prefix=self.prefix, window=self)
 
 
 @dataclass
 class Page:
-    """One page of a newest-first list and the cursors of its neighbours (None where there is none)."""
+    """One page of a list and the cursors of its neighbours (None where there is none)."""
 
     items: list = field(default_factory=list)
-    older: str | None = None
-    newer: str | None = None
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
     prefix: str = ""
+    window: Window | None = None
+
+    @property
+    def descending(self) -> bool:
+        return self.window is None or self.window.descending
+
+    @property
+    def paged(self) -> bool:
+        """Whether the list runs past this page (so a count of its items would not be the list's count)."""
+        return bool(self.next_cursor or self.previous_cursor)
 
     def url(self, direction: str, anchor: str | None = None) -> str | None:
-        """This page's URL moved to the "older" or "newer" neighbour (other lists' positions kept); None at an end."""
-        cursor = self.older if direction == "older" else self.newer
+        """This page's URL moved to the "next" or "previous" page (other lists' positions kept); None at an end."""
+        cursor = self.next_cursor if direction == "next" else self.previous_cursor
         if cursor is None:
             return None
+        forwards = "before" if self.descending else "after"
+        backwards = "after" if self.descending else "before"
         args = {k: v for k, v in request.args.items() if k not in (self.prefix + "before", self.prefix + "after")}
-        args[self.prefix + ("before" if direction == "older" else "after")] = cursor
+        args[self.prefix + (forwards if direction == "next" else backwards)] = cursor
         return url_for(request.endpoint, **request.view_args, **args, _anchor=anchor)
 
     def __iter__(self):

@@ -17,9 +17,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
+    func,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
 
 from .extensions import db
 
@@ -217,6 +220,9 @@ class Post(db.Model):
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     comments_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its visible, undeleted comments (what every member may read), kept by _recount_comments on every flush that
+    # touches a comment: counting a long thread for each row of a list would cost more than keeping the number.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -389,3 +395,41 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+def recount_comments(connection, post_ids) -> None:
+    """Set posts.comment_count of `post_ids` from their comments (for code that writes comments without the ORM)."""
+    comments = Comment.__table__
+    posts = Post.__table__
+    counted = (
+        select(func.count())
+        .select_from(comments)
+        .where(comments.c.post_id == posts.c.id)
+        .where(comments.c.deleted_at.is_(None))
+        .where(comments.c.visibility == Visibility.VISIBLE)
+        .scalar_subquery()
+    )
+    connection.execute(posts.update().where(posts.c.id.in_(list(post_ids))).values(comment_count=counted))
+
+
+@event.listens_for(Session, "after_flush")
+def _recount_comments(session, flush_context) -> None:
+    """Keep posts.comment_count right whatever added, changed or deleted a comment (services, imports, seeding)."""
+    touched = {
+        item.post_id
+        for item in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(item, Comment) and item.post_id is not None
+    }
+    if touched:
+        recount_comments(session.connection(), touched)
+        session.info.setdefault("recounted_posts", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_recounted(session, flush_context) -> None:
+    """Loaded posts whose count changed in the database read it again."""
+    touched = session.info.pop("recounted_posts", None)
+    if touched:
+        for item in list(session.identity_map.values()):
+            if isinstance(item, Post) and item.id in touched:
+                session.expire(item, ["comment_count"])

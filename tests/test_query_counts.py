@@ -360,3 +360,31 @@ def test_course_home_costs_the_same_for_5_and_100_posts(make_visitor, role):
     assert page.count('class="reading-item') == 20
     assert "mini-award" in page and "Your drafts" in page
     _same_count(small_log, large_log, "course home, 5 vs 100 posts")
+
+
+def test_moderation_queue_costs_the_same_for_a_few_and_many_held_items_and_on_later_pages(make_visitor):
+    small, large = factories.course(title="Small course"), factories.course(title="Large course")
+    instructor = factories.user("Instructor")
+    db.session.add_all(Membership(course_id=c.id, user_id=instructor.id, role=Role.INSTRUCTOR) for c in (small, large))
+    people = _classmates([small, large], 5)
+    for course, count in ((small, 3), (large, 120)):
+        posts = [
+            _post(course, people[n % 5], PostKind.RESPONSE, minutes=n, visibility=Visibility.HELD) for n in range(count)
+        ]
+        db.session.add_all(posts)
+        db.session.flush()
+        _discuss(posts[0], people, count, instructor)
+        db.session.execute(
+            Comment.__table__.update().where(Comment.post_id == posts[0].id).values(visibility=Visibility.HELD)
+        )
+    db.session.commit()
+
+    visitor = make_visitor(instructor)
+    small_log, _ = _queries(visitor, f"/c/{small.slug}/moderation", expect=">Comment 1<")
+    large_log, page = _queries(visitor, f"/c/{large.slug}/moderation", expect=">Comment 0<")
+    _same_count(small_log, large_log, "moderation queue, 3 vs 120 held posts and comments")
+    assert page.count('rel="next"') == 2, "held posts and held comments each page"
+    comments_later = re.search(r'href="([^"]*comments_after=[^"]*)"', page).group(1).replace("&amp;", "&")
+    later_log, later = _queries(visitor, comments_later, expect="Earlier")
+    _same_count(small_log, later_log, "moderation queue, first page vs a later page")
+    assert ">Comment 0<" not in later and ">Comment 100<" in later

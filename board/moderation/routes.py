@@ -28,6 +28,7 @@ bp = Blueprint("moderation", __name__, url_prefix="/c/<slug>")
 TARGET = "/<any(posts, comments):kind>/<int:item_id>"
 AWARDS_PAGE_SIZE = 50  # awards on the awards page, newest first
 AUDIT_PAGE_SIZE = 100  # audit entries per page, newest first
+QUEUE_PAGE_SIZE = 50  # each of the queue's lists (held posts, held comments, reports), oldest first
 
 
 @bp.before_request
@@ -179,9 +180,10 @@ def queue(slug):
     return render_template(
         "moderation/queue.html",
         ctx=ctx,
-        posts=queries.held_posts(ctx),
-        comments=queries.held_comments(ctx),
-        reports=queries.open_reports(ctx),
+        posts=queries.held_posts(ctx, Window.from_request(QUEUE_PAGE_SIZE, "posts_", descending=False)),
+        comments=queries.held_comments(ctx, Window.from_request(QUEUE_PAGE_SIZE, "comments_", descending=False)),
+        reports=queries.open_reports(ctx, Window.from_request(QUEUE_PAGE_SIZE, "reports_", descending=False)),
+        counts=queries.queue_counts(ctx),
         reason_form=ReasonForm(),
     )
 

@@ -1,4 +1,4 @@
-"""Indexes that let every list stop after N rows and every count read an index alone
+"""Indexes that let every list stop after N rows; posts.comment_count kept on write
 
 Revision ID: 0003
 Revises: 0002
@@ -35,6 +35,12 @@ REPLACED = [
 
 
 def upgrade():
+    with op.batch_alter_table("posts") as batch_op:
+        batch_op.add_column(sa.Column("comment_count", sa.Integer(), server_default="0", nullable=False))
+    op.execute(
+        "UPDATE posts SET comment_count = (SELECT count(*) FROM comments WHERE comments.post_id = posts.id"
+        " AND comments.deleted_at IS NULL AND comments.visibility = 'visible')"
+    )
     for table, name, columns in NEW:
         op.create_index(name, table, columns, unique=False)
     op.create_index(
@@ -51,6 +57,8 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_posts_gated_readings", table_name="posts")
+    with op.batch_alter_table("posts") as batch_op:
+        batch_op.drop_column("comment_count")
     for table, name, columns in REPLACED:
         op.create_index(name, table, columns, unique=False)
     for table, name, _ in reversed(NEW):

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, event, insert, select, text, update
 
-MARKER = "board-bench data v1"  # in the big course's description: the cached data is complete and of this shape
+MARKER = "board-bench data v2"  # in the big course's description: the cached data is complete and of this shape
 PASSWORD = "bench-password"
 USER_AGENT = "board-bench/1 (wrk)"  # the same for login and load, so a session bound to its browser stays valid
 SECRET_KEY = "bench-secret-key-not-for-production"

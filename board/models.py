@@ -17,8 +17,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
+    func,
+    select,
+    text,
 )
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
 
 from .extensions import db
 
@@ -185,15 +189,26 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_course_kind_created", "course_id", "kind", "created_at"),
+        # Newest-first lists stop after N rows by walking these (latest responses, a reading's, a person's).
+        Index("ix_posts_course_kind_published", "course_id", "kind", "published_at", "id"),
+        Index("ix_posts_reading_published", "reading_id", "published_at", "id"),
+        Index("ix_posts_author_published", "author_id", "published_at", "id"),
+        # The few readings behind "post before you see": the access rule looks them up for every response it checks.
+        Index(
+            "ix_posts_gated_readings",
+            "id",
+            postgresql_where=text("responses_hidden_until_posted"),
+            sqlite_where=text("responses_hidden_until_posted"),
+        ),
         UniqueConstraint("author_id", "submission_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(16))
     # Deleting a reading keeps its responses (as free posts) rather than destroying students' work.
-    reading_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    reading_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(300))
     body_md: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
@@ -213,6 +228,9 @@ class Post(db.Model):
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     comments_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its visible, undeleted comments (what every member may read), kept by _recount_comments on every flush that
+    # touches a comment: counting a long thread for each row of a list would cost more than keeping the number.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -246,12 +264,20 @@ class Post(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "comments"
-    __table_args__ = (UniqueConstraint("author_id", "submission_key"),)
+    __table_args__ = (
+        # Holds every column a post's comment count filters on, so counting reads the index alone.
+        Index("ix_comments_post_counted", "post_id", "deleted_at", "visibility", "author_id"),
+        # "Recent comments" walks this newest first and stops after N; the queue finds held comments by the other.
+        Index("ix_comments_course_created", "course_id", "created_at", "id"),
+        Index("ix_comments_course_visibility", "course_id", "visibility", "created_at"),
+        Index("ix_comments_author_created", "author_id", "created_at", "id"),
+        UniqueConstraint("author_id", "submission_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     depth: Mapped[int] = mapped_column(Integer, default=1)
     body_md: Mapped[str] = mapped_column(Text)
@@ -377,3 +403,41 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+def recount_comments(connection, post_ids) -> None:
+    """Set posts.comment_count of `post_ids` from their comments (for code that writes comments without the ORM)."""
+    comments = Comment.__table__
+    posts = Post.__table__
+    counted = (
+        select(func.count())
+        .select_from(comments)
+        .where(comments.c.post_id == posts.c.id)
+        .where(comments.c.deleted_at.is_(None))
+        .where(comments.c.visibility == Visibility.VISIBLE)
+        .scalar_subquery()
+    )
+    connection.execute(posts.update().where(posts.c.id.in_(list(post_ids))).values(comment_count=counted))
+
+
+@event.listens_for(Session, "after_flush")
+def _recount_comments(session, flush_context) -> None:
+    """Keep posts.comment_count right whatever added, changed or deleted a comment (services, imports, seeding)."""
+    touched = {
+        item.post_id
+        for item in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(item, Comment) and item.post_id is not None
+    }
+    if touched:
+        recount_comments(session.connection(), touched)
+        session.info.setdefault("recounted_posts", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_recounted(session, flush_context) -> None:
+    """Loaded posts whose count changed in the database read it again."""
+    touched = session.info.pop("recounted_posts", None)
+    if touched:
+        for item in list(session.identity_map.values()):
+            if isinstance(item, Post) and item.id in touched:
+                session.expire(item, ["comment_count"])

@@ -5,12 +5,14 @@ compares the queries one request runs; a failure prints both lists of SQL.
 """
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
 
 from board.extensions import db
 from board.models import (
+    AuditEntry,
     Award,
     AwardType,
     Comment,
@@ -156,8 +158,14 @@ def test_response_page_costs_the_same_for_10_and_200_comments(make_visitor, role
     _same_count(small_log, large_log, "response page, 10 vs 200 comments")
 
 
+def _older_link(page: str) -> str | None:
+    """The "Older" link of the first keyset pager on `page`."""
+    match = re.search(r'<a href="([^"]+)" rel="next">', page)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
 @pytest.mark.parametrize("role", VIEWER_ROLES)
-def test_reading_page_costs_the_same_for_5_and_50_responses(make_visitor, role):
+def test_reading_page_costs_the_same_for_5_and_120_responses_and_on_its_older_pages(make_visitor, role):
     course = factories.course()
     instructor = factories.instructor_of(course)
     viewer = _viewer([course], role)
@@ -165,7 +173,7 @@ def test_reading_page_costs_the_same_for_5_and_50_responses(make_visitor, role):
     award_type = _award_type(course)
     small, large = (_post(course, instructor, PostKind.READING, due_at=utcnow() - timedelta(days=1)) for _ in range(2))
     responses = []
-    for reading, count in ((small, 5), (large, 50)):
+    for reading, count in ((small, 5), (large, 120)):
         for n in range(count):
             responses.append(
                 _post(
@@ -189,9 +197,109 @@ def test_reading_page_costs_the_same_for_5_and_50_responses(make_visitor, role):
 
     visitor = make_visitor(viewer)
     small_log, _ = _queries(visitor, f"/c/{course.slug}/posts/{small.id}", expect=responses[0].title)
-    large_log, page = _queries(visitor, f"/c/{course.slug}/posts/{large.id}", expect=responses[-1].title)
+    large_log, page = _queries(visitor, f"/c/{course.slug}/posts/{large.id}", expect=responses[5].title)
     assert page.count("mini-award") >= 12
-    _same_count(small_log, large_log, "reading page, 5 vs 50 responses")
+    _same_count(small_log, large_log, "reading page, 5 vs 120 responses")
+    older = _older_link(page)
+    assert older is not None, "120 responses fit on one page"
+    older_log, older_page = _queries(visitor, older, expect="Newer")
+    _same_count(small_log, older_log, "reading page, first page vs an older page")
+    assert responses[5].title not in older_page
+
+
+@pytest.mark.parametrize("role", VIEWER_ROLES)
+def test_person_page_costs_the_same_for_a_few_and_many_contributions(make_visitor, role):
+    course = factories.course()
+    instructor = factories.instructor_of(course)
+    viewer = _viewer([course], role)
+    quiet, busy = _classmates([course], 2)
+    others = _classmates([course], 5)
+    award_type = _award_type(course)
+    reading = _post(course, instructor, PostKind.READING)
+    posts = [
+        _post(course, author, PostKind.RESPONSE, reading=reading, minutes=n, anonymous=n % 5 == 1)
+        for author, count in ((quiet, 2), (busy, 60))
+        for n in range(count)
+    ]
+    db.session.add_all([reading, *posts])
+    db.session.flush()
+    db.session.add_all(Award(post_id=post.id, award_type=award_type, given_by_id=instructor.id) for post in posts)
+    for author, count in ((quiet, 2), (busy, 60)):
+        db.session.add_all(
+            Comment(
+                course_id=course.id,
+                post_id=posts[n % len(posts)].id,
+                author_id=author.id,
+                body_md=f"Remark {author.id}-{n}",
+                body_html=f"<p>Remark {author.id}-{n}</p>",
+                anonymous=n % 6 == 1,
+                created_at=utcnow() - timedelta(minutes=n),
+            )
+            for n in range(count)
+        )
+    for post in posts[:10]:
+        _discuss(post, others, 3, viewer)
+    db.session.commit()
+
+    visitor = make_visitor(viewer)
+    small_log, _ = _queries(visitor, f"/c/{course.slug}/people/{quiet.id}", expect=quiet.display_name)
+    large_log, page = _queries(visitor, f"/c/{course.slug}/people/{busy.id}", expect=f"Remark {busy.id}-0")
+    _same_count(small_log, large_log, "person page, 2 vs 60 of each")
+    assert page.count('rel="next"') == 3, "each of the three lists pages"
+    older_log, _ = _queries(visitor, _older_link(page), expect=busy.display_name)
+    _same_count(small_log, older_log, "person page, first page vs an older page")
+
+
+def test_awards_page_costs_the_same_for_2_and_120_awards(make_visitor):
+    course = factories.course()
+    instructor = factories.instructor_of(course)
+    viewer = _viewer([course], Role.STUDENT)
+    people = _classmates([course], 10)
+    small_type, large_type = _award_type(course), _award_type(course)
+    posts = [_post(course, people[n % 10], PostKind.RESPONSE, minutes=n) for n in range(120)]
+    db.session.add_all(posts)
+    db.session.flush()
+    db.session.add_all(
+        Award(post_id=post.id, award_type=large_type if n >= 2 else small_type, given_by_id=instructor.id)
+        for n, post in enumerate(posts)
+    )
+    db.session.commit()
+
+    visitor = make_visitor(viewer)
+    base = f"/c/{course.slug}/awards"
+    small_log, _ = _queries(visitor, f"{base}?type={small_type.id}", expect=posts[0].title)
+    large_log, page = _queries(visitor, f"{base}?type={large_type.id}", expect=posts[-1].title)
+    _same_count(small_log, large_log, "awards page, 2 vs 120 awards")
+    older_log, _ = _queries(visitor, _older_link(page), expect="Newer")
+    _same_count(small_log, older_log, "awards page, first page vs an older page")
+
+
+def test_audit_log_costs_the_same_for_3_and_250_entries(make_visitor):
+    small, large = factories.course(title="Small course"), factories.course(title="Large course")
+    instructor = factories.user("Instructor")
+    db.session.add_all(Membership(course_id=c.id, user_id=instructor.id, role=Role.INSTRUCTOR) for c in (small, large))
+    actors = _classmates([small, large], 5)
+    db.session.add_all(
+        AuditEntry(
+            course_id=course.id,
+            actor_id=actors[n % 5].id,
+            action="approve",
+            subject_type="comment",
+            subject_id=n,
+            detail=f"Entry {n}",
+            created_at=utcnow() - timedelta(minutes=n),
+        )
+        for course, count in ((small, 3), (large, 250))
+        for n in range(count)
+    )
+    db.session.commit()
+
+    visitor = make_visitor(instructor)
+    small_log, _ = _queries(visitor, f"/c/{small.slug}/audit", expect="Entry 2")
+    large_log, page = _queries(visitor, f"/c/{large.slug}/audit", expect="Entry 99")
+    _same_count(small_log, large_log, "audit log, 3 vs 250 entries")
+    older_log, _ = _queries(visitor, _older_link(page), expect="Entry 100")
+    _same_count(small_log, older_log, "audit log, first page vs an older page")
 
 
 def _fill_course(course, people, viewer, count: int) -> None:
@@ -252,3 +360,31 @@ def test_course_home_costs_the_same_for_5_and_100_posts(make_visitor, role):
     assert page.count('class="reading-item') == 20
     assert "mini-award" in page and "Your drafts" in page
     _same_count(small_log, large_log, "course home, 5 vs 100 posts")
+
+
+def test_moderation_queue_costs_the_same_for_a_few_and_many_held_items_and_on_later_pages(make_visitor):
+    small, large = factories.course(title="Small course"), factories.course(title="Large course")
+    instructor = factories.user("Instructor")
+    db.session.add_all(Membership(course_id=c.id, user_id=instructor.id, role=Role.INSTRUCTOR) for c in (small, large))
+    people = _classmates([small, large], 5)
+    for course, count in ((small, 3), (large, 120)):
+        posts = [
+            _post(course, people[n % 5], PostKind.RESPONSE, minutes=n, visibility=Visibility.HELD) for n in range(count)
+        ]
+        db.session.add_all(posts)
+        db.session.flush()
+        _discuss(posts[0], people, count, instructor)
+        db.session.execute(
+            Comment.__table__.update().where(Comment.post_id == posts[0].id).values(visibility=Visibility.HELD)
+        )
+    db.session.commit()
+
+    visitor = make_visitor(instructor)
+    small_log, _ = _queries(visitor, f"/c/{small.slug}/moderation", expect=">Comment 1<")
+    large_log, page = _queries(visitor, f"/c/{large.slug}/moderation", expect=">Comment 0<")
+    _same_count(small_log, large_log, "moderation queue, 3 vs 120 held posts and comments")
+    assert page.count('rel="next"') == 2, "held posts and held comments each page"
+    comments_later = re.search(r'href="([^"]*comments_after=[^"]*)"', page).group(1).replace("&amp;", "&")
+    later_log, later = _queries(visitor, comments_later, expect="Earlier")
+    _same_count(small_log, later_log, "moderation queue, first page vs a later page")
+    assert ">Comment 0<" not in later and ">Comment 100<" in later

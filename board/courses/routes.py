@@ -7,12 +7,15 @@ from flask_login import current_user, login_required
 
 from .. import access
 from ..extensions import db
+from ..keyset import Window
 from ..moderation import queries as moderation_queries
 from ..posts import queries
 from . import services
 from .forms import CourseForm, EmptyForm, JoinForm, RoleForm, SettingsForm
 
 bp = Blueprint("courses", __name__)
+HOME_LIST_SIZE = 10  # latest responses and recent comments on the course home
+PERSON_PAGE_SIZE = 20  # each of a person's lists (responses, comments, awards) pages by this many
 
 
 @bp.get("/")
@@ -73,8 +76,8 @@ def home(slug):
         "courses/home.html",
         ctx=ctx,
         readings=queries.course_readings(ctx),
-        responses=queries.latest_responses(ctx, limit=10),
-        comments=queries.recent_comments(ctx, limit=10),
+        responses=queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE)),
+        comments=queries.recent_comments(ctx, Window(size=HOME_LIST_SIZE)),
         drafts=queries.own_drafts(ctx),
         queue_size=moderation_queries.queue_size(ctx) if ctx.can("queue:view") else 0,
     )
@@ -90,9 +93,9 @@ def person(slug, user_id):
         ctx=ctx,
         person=person,
         person_role=person_membership.role,
-        responses=queries.latest_responses(ctx, limit=0, author_id=user_id),
-        comments=queries.recent_comments(ctx, limit=0, author_id=user_id),
-        awards=queries.awarded_posts(ctx, author_id=user_id),
+        responses=queries.latest_responses(ctx, Window.from_request(PERSON_PAGE_SIZE, "responses_"), author_id=user_id),
+        comments=queries.recent_comments(ctx, Window.from_request(PERSON_PAGE_SIZE, "comments_"), author_id=user_id),
+        awards=queries.awarded_posts(ctx, Window.from_request(PERSON_PAGE_SIZE, "awards_"), author_id=user_id),
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import CourseContext
 from ..extensions import db
+from ..keyset import Page, Window
 from ..models import (
     AuditEntry,
     AwardType,
@@ -18,50 +19,47 @@ from ..models import (
 )
 
 
-def held_posts(ctx: CourseContext) -> list[Post]:
-    """Published posts awaiting approval, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Post)
-            .where(Post.course_id == ctx.course.id, Post.visibility == Visibility.HELD)
-            .where(Post.status == PostStatus.PUBLISHED, Post.deleted_at.is_(None))
-            .options(selectinload(Post.reading))
-            .order_by(Post.published_at, Post.id)
+def held_posts(ctx: CourseContext, window: Window) -> Page:
+    """One page of the published posts awaiting approval, oldest first."""
+    query = (
+        select(Post)
+        .where(Post.course_id == ctx.course.id, Post.visibility == Visibility.HELD)
+        .where(Post.status == PostStatus.PUBLISHED, Post.deleted_at.is_(None))
+        .options(selectinload(Post.reading))
+    )
+    rows = db.session.scalars(window.apply(query, Post.published_at, Post.id)).all()
+    return window.page(list(rows), lambda post: (post.published_at, post.id))
+
+
+def held_comments(ctx: CourseContext, window: Window) -> Page:
+    """One page of the comments awaiting approval, oldest first, with their posts."""
+    query = (
+        select(Comment)
+        .where(Comment.course_id == ctx.course.id, Comment.visibility == Visibility.HELD)
+        .where(Comment.deleted_at.is_(None))
+        .options(selectinload(Comment.post))
+    )
+    rows = db.session.scalars(window.apply(query, Comment.created_at, Comment.id)).all()
+    return window.page(list(rows), lambda comment: (comment.created_at, comment.id))
+
+
+def open_reports(ctx: CourseContext, window: Window) -> Page:
+    """One page of the unresolved reports, oldest first, with what they report and who reported it."""
+    query = (
+        select(Report)
+        .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
+        .options(
+            selectinload(Report.reporter),
+            selectinload(Report.post),
+            selectinload(Report.comment).selectinload(Comment.post),
         )
     )
+    rows = db.session.scalars(window.apply(query, Report.created_at, Report.id)).all()
+    return window.page(list(rows), lambda report: (report.created_at, report.id))
 
 
-def held_comments(ctx: CourseContext) -> list[Comment]:
-    """Comments awaiting approval, oldest first, with their posts."""
-    return list(
-        db.session.scalars(
-            select(Comment)
-            .where(Comment.course_id == ctx.course.id, Comment.visibility == Visibility.HELD)
-            .where(Comment.deleted_at.is_(None))
-            .options(selectinload(Comment.post))
-            .order_by(Comment.created_at, Comment.id)
-        )
-    )
-
-
-def open_reports(ctx: CourseContext) -> list[Report]:
-    """Unresolved reports, oldest first, with what they report and who reported it."""
-    return list(
-        db.session.scalars(
-            select(Report)
-            .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
-            .options(
-                selectinload(Report.reporter),
-                selectinload(Report.post),
-                selectinload(Report.comment).selectinload(Comment.post),
-            )
-            .order_by(Report.created_at, Report.id)
-        )
-    )
-
-
-def queue_size(ctx: CourseContext) -> int:
-    """Held posts, held comments and open reports: the number on the Moderation link."""
+def queue_counts(ctx: CourseContext) -> tuple[int, int, int]:
+    """Held posts, held comments and open reports, counted in one query."""
     held_post_count = (
         select(func.count())
         .select_from(Post)
@@ -82,7 +80,12 @@ def queue_size(ctx: CourseContext) -> int:
         .where(Report.course_id == ctx.course.id, Report.resolved_at.is_(None))
         .scalar_subquery()
     )
-    return db.session.scalar(select(held_post_count + held_comment_count + report_count))
+    return tuple(db.session.execute(select(held_post_count, held_comment_count, report_count)).one())
+
+
+def queue_size(ctx: CourseContext) -> int:
+    """Held posts, held comments and open reports: the number on the Moderation link."""
+    return sum(queue_counts(ctx))
 
 
 def award_types(ctx: CourseContext) -> list[AwardType]:
@@ -112,16 +115,12 @@ AUDIT_ACTIONS = (
 )
 
 
-def audit_log(ctx: CourseContext, *, action: str | None = None, actor_id: int | None = None, limit: int = 200):
-    """The course's audit entries, newest first, optionally for one action or one person."""
-    query = (
-        select(AuditEntry)
-        .where(AuditEntry.course_id == ctx.course.id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    )
+def audit_log(ctx: CourseContext, window: Window, *, action: str | None = None, actor_id: int | None = None) -> Page:
+    """One page of the course's audit entries, newest first, optionally for one action or one person."""
+    query = select(AuditEntry).where(AuditEntry.course_id == ctx.course.id)
     if action:
         query = query.where(AuditEntry.action == action)
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
-    return list(db.session.scalars(query))
+    rows = db.session.scalars(window.apply(query, AuditEntry.created_at, AuditEntry.id)).all()
+    return window.page(list(rows), lambda entry: (entry.created_at, entry.id))

@@ -19,6 +19,7 @@ from .. import access, rate_limits
 from ..courses.forms import EmptyForm
 from ..extensions import db
 from ..inputs import database_id
+from ..keyset import Window
 from ..models import Comment, Post, PostRevision, User
 from ..urls import safe_next
 from . import queries, services
@@ -26,6 +27,9 @@ from .forms import AwardForm, AwardTypeForm, ReasonForm, ReportForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/c/<slug>")
 TARGET = "/<any(posts, comments):kind>/<int:item_id>"
+AWARDS_PAGE_SIZE = 50  # awards on the awards page, newest first
+AUDIT_PAGE_SIZE = 100  # audit entries per page, newest first
+QUEUE_PAGE_SIZE = 50  # each of the queue's lists (held posts, held comments, reports), oldest first
 
 
 @bp.before_request
@@ -93,7 +97,11 @@ def awards(slug):
     if selected is not None and selected not in {t.id for t in types}:
         abort(404)
     return render_template(
-        "moderation/awards.html", ctx=ctx, types=types, selected=selected, awarded=awarded_posts(ctx, selected)
+        "moderation/awards.html",
+        ctx=ctx,
+        types=types,
+        selected=selected,
+        awarded=awarded_posts(ctx, Window.from_request(AWARDS_PAGE_SIZE), selected),
     )
 
 
@@ -173,9 +181,10 @@ def queue(slug):
     return render_template(
         "moderation/queue.html",
         ctx=ctx,
-        posts=queries.held_posts(ctx),
-        comments=queries.held_comments(ctx),
-        reports=queries.open_reports(ctx),
+        posts=queries.held_posts(ctx, Window.from_request(QUEUE_PAGE_SIZE, "posts_", descending=False)),
+        comments=queries.held_comments(ctx, Window.from_request(QUEUE_PAGE_SIZE, "comments_", descending=False)),
+        reports=queries.open_reports(ctx, Window.from_request(QUEUE_PAGE_SIZE, "reports_", descending=False)),
+        counts=queries.queue_counts(ctx),
         reason_form=ReasonForm(),
     )
 
@@ -322,7 +331,7 @@ def audit(slug):
     return render_template(
         "moderation/audit.html",
         ctx=ctx,
-        entries=queries.audit_log(ctx, action=action, actor_id=actor_id),
+        entries=queries.audit_log(ctx, Window.from_request(AUDIT_PAGE_SIZE), action=action, actor_id=actor_id),
         actions=queries.AUDIT_ACTIONS,
         action=action,
         actor_id=actor_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..access import (
@@ -15,6 +15,7 @@ from ..access import (
     visible_posts_clause,
 )
 from ..extensions import db
+from ..keyset import Key, Page, Window
 from ..models import (
     Award,
     Comment,
@@ -30,20 +31,26 @@ from .threads import ThreadItem, build_thread
 
 
 def _comment_count(ctx: CourseContext):
-    """Correlated count of the comments on Post that the viewer can read."""
-    return (
-        select(func.count(Comment.id))
+    """The comments on Post that the viewer can read: the kept count of visible ones, plus the held and hidden ones
+    the viewer may also read (staff: all; a student: their own), which an index finds without reading the rest."""
+    unseen_by_class = (
+        select(func.count())
+        .select_from(Comment)
         .where(Comment.post_id == Post.id)
         .where(Comment.deleted_at.is_(None))
-        .where(visible_comments_clause(ctx))
-        .correlate(Post)
-        .scalar_subquery()
+        .where(Comment.visibility.in_((Visibility.HELD, Visibility.HIDDEN)))
     )
+    if not ctx.is_staff:
+        unseen_by_class = unseen_by_class.where(Comment.author_id == ctx.user.id)
+    return Post.comment_count + unseen_by_class.correlate(Post).scalar_subquery()
+
+
+_RESPONSE = db.aliased(Post, name="counted_response")  # made once: building an alias costs milliseconds
 
 
 def _response_count(ctx: CourseContext):
     """Correlated count of a reading's published responses (counted even when the viewer may not read them yet)."""
-    response = db.aliased(Post)
+    response = _RESPONSE
     query = (
         select(func.count(response.id))
         .where(response.reading_id == Post.id)
@@ -68,13 +75,11 @@ class PostRow:
 
 
 def course_readings(ctx: CourseContext) -> list[PostRow]:
-    """The course's readings in syllabus order (see reading_order)."""
+    """The course's readings in syllabus order (see reading_order), with their response counts."""
     rows = db.session.execute(
-        select(Post, _response_count(ctx), _comment_count(ctx))
-        .where(Post.kind == PostKind.READING)
-        .where(visible_posts_clause(ctx))
+        select(Post, _response_count(ctx)).where(Post.kind == PostKind.READING).where(visible_posts_clause(ctx))
     ).all()
-    readings = [PostRow(post, comment_count=comments, response_count=responses) for post, responses, comments in rows]
+    readings = [PostRow(post, response_count=responses) for post, responses in rows]
     return sorted(readings, key=lambda row: reading_order(row.post))
 
 
@@ -93,35 +98,43 @@ def reading_order(post: Post) -> tuple:
     return (not post.pinned, not post.week, week_key, due, post.created_at, post.id)
 
 
+def _published_key(row: PostRow) -> Key:
+    return row.post.published_at, row.post.id
+
+
 def latest_responses(
     ctx: CourseContext,
+    window: Window,
     *,
-    limit: int = 10,
     reading: Post | None = None,
     author_id: int | None = None,
     include_deleted: bool = False,
-) -> list[PostRow]:
-    """Published responses the viewer may read, newest first, with comment counts and awards loaded.
+) -> Page:
+    """One page of the published responses the viewer may read, newest first, with comment counts and awards.
 
-    include_deleted lets staff see responses their authors deleted (on a reading's page).
+    include_deleted lets staff see responses their authors deleted (on a reading's page). The page is chosen first
+    and only its rows are counted, so the cost does not grow with the course.
     """
-    query = (
-        select(Post, _comment_count(ctx))
+    chosen = (
+        select(Post.id)
         .where(Post.kind == PostKind.RESPONSE)
         .where(Post.status == PostStatus.PUBLISHED)
         .where(visible_posts_clause(ctx, include_deleted=include_deleted))
-        .options(selectinload(Post.awards), selectinload(Post.reading))
-        .order_by(Post.published_at.desc(), Post.id.desc())
     )
     if reading is not None:
-        query = query.where(Post.reading_id == reading.id)
+        chosen = chosen.where(Post.reading_id == reading.id)
     if author_id is not None:
-        query = query.where(Post.author_id == author_id)
+        chosen = chosen.where(Post.author_id == author_id)
         if author_id != ctx.user.id and not ctx.is_staff:
-            query = query.where(Post.anonymous.is_(False))
-    if limit:
-        query = query.limit(limit)
-    return [PostRow(post, comment_count=count) for post, count in db.session.execute(query).all()]
+            chosen = chosen.where(Post.anonymous.is_(False))
+    page_ids = window.apply(chosen, Post.published_at, Post.id).subquery()
+    rows = db.session.execute(
+        select(Post, _comment_count(ctx))
+        .join(page_ids, page_ids.c.id == Post.id)
+        .options(selectinload(Post.awards), selectinload(Post.reading))
+        .order_by(*window.order(Post.published_at, Post.id))
+    ).all()
+    return window.page([PostRow(post, comment_count=count) for post, count in rows], _published_key)
 
 
 def own_drafts(ctx: CourseContext) -> list[Post]:
@@ -138,24 +151,27 @@ def own_drafts(ctx: CourseContext) -> list[Post]:
     )
 
 
-def recent_comments(ctx: CourseContext, *, limit: int = 10, author_id: int | None = None) -> list[Comment]:
-    """Comments the viewer may read across the course, newest first, with their posts loaded."""
+def _created_key(comment: Comment) -> Key:
+    return comment.created_at, comment.id
+
+
+def recent_comments(ctx: CourseContext, window: Window, *, author_id: int | None = None) -> Page:
+    """One page of the comments the viewer may read across the course, newest first, with their posts loaded."""
     query = (
         select(Comment)
         .join(Post, Post.id == Comment.post_id)
+        .where(Comment.course_id == ctx.course.id)
         .where(visible_posts_clause(ctx))
         .where(Comment.deleted_at.is_(None))
         .where(visible_comments_clause(ctx))
         .options(selectinload(Comment.post))
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
     if author_id is not None:
         query = query.where(Comment.author_id == author_id)
         if author_id != ctx.user.id and not ctx.is_staff:
             query = query.where(Comment.anonymous.is_(False))
-    if limit:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+    rows = db.session.scalars(window.apply(query, Comment.created_at, Comment.id)).all()
+    return window.page(list(rows), _created_key)
 
 
 @dataclass
@@ -169,31 +185,27 @@ class PostPage:
 
 
 def post_page(ctx: CourseContext, post: Post) -> PostPage:
-    """Everything the post page shows: the thread with likes, and the post's likes, in four queries."""
-    comments = db.session.scalars(
-        select(Comment).where(Comment.post_id == post.id).order_by(Comment.created_at, Comment.id)
+    """Everything the post page shows: the thread with each comment's likes, and the post's likes, in two queries."""
+    # Likes are counted per comment through the likes' primary key (comment_id, user_id): a join of all likes with
+    # the post's comments let PostgreSQL walk the whole comments table in id order.
+    like_count = (
+        select(func.count()).select_from(CommentLike).where(CommentLike.comment_id == Comment.id).scalar_subquery()
+    )
+    liked = select(CommentLike.comment_id).where(
+        CommentLike.comment_id == Comment.id, CommentLike.user_id == ctx.user.id
+    )
+    rows = db.session.execute(
+        select(Comment, like_count.correlate(Comment), exists(liked.correlate(Comment)))
+        .where(Comment.post_id == post.id)
+        .order_by(Comment.created_at, Comment.id)
     ).all()
-    thread = build_thread(comments, readable=lambda c: can_read_comment(ctx, c))
-    counts = _comment_like_counts(ctx, post)
+    counts = {comment.id: (likes, bool(mine)) for comment, likes, mine in rows}
+    thread = build_thread((comment for comment, _, _ in rows), readable=lambda c: can_read_comment(ctx, c))
     for item in thread:
-        item.likes, item.liked = counts.get(item.comment.id, (0, False))
+        item.likes, item.liked = counts[item.comment.id]
     likes, liked = _post_like_counts(ctx, [post.id]).get(post.id, (0, False))
     readable = sum(1 for item in thread if item.placeholder is None)
     return PostPage(post=post, thread=thread, comment_count=readable, likes=likes, liked=liked)
-
-
-def _comment_like_counts(ctx: CourseContext, post: Post) -> dict[int, tuple[int, bool]]:
-    rows = db.session.execute(
-        select(
-            CommentLike.comment_id,
-            func.count(),
-            func.max(case((CommentLike.user_id == ctx.user.id, 1), else_=0)),
-        )
-        .join(Comment, Comment.id == CommentLike.comment_id)
-        .where(Comment.post_id == post.id)
-        .group_by(CommentLike.comment_id)
-    ).all()
-    return {comment_id: (count, bool(mine)) for comment_id, count, mine in rows}
 
 
 def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tuple[int, bool]]:
@@ -205,16 +217,21 @@ def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tupl
     return {post_id: (count, bool(mine)) for post_id, count, mine in rows}
 
 
-def awarded_posts(ctx: CourseContext, award_type_id: int | None = None, *, author_id: int | None = None) -> list[Award]:
-    """Awards on posts the viewer may read, newest first (the course's hall of fame, or one person's awards:
-    classmates do not see awards on that person's anonymous posts)."""
+def _award_key(award: Award) -> Key:
+    return award.created_at, award.id
+
+
+def awarded_posts(
+    ctx: CourseContext, window: Window, award_type_id: int | None = None, *, author_id: int | None = None
+) -> Page:
+    """One page of the awards on posts the viewer may read, newest first (the course's hall of fame, or one
+    person's awards: classmates do not see awards on that person's anonymous posts)."""
     query = (
         select(Award)
         .join(Post, Post.id == Award.post_id)
         .where(visible_posts_clause(ctx))
         .where(Post.status == PostStatus.PUBLISHED)
         .options(selectinload(Award.post))
-        .order_by(Award.created_at.desc(), Award.id.desc())
     )
     if award_type_id is not None:
         query = query.where(Award.award_type_id == award_type_id)
@@ -222,4 +239,5 @@ def awarded_posts(ctx: CourseContext, award_type_id: int | None = None, *, autho
         query = query.where(Post.author_id == author_id)
         if author_id != ctx.user.id and not ctx.is_staff:
             query = query.where(Post.anonymous.is_(False))
-    return list(db.session.scalars(query))
+    rows = db.session.scalars(window.apply(query, Award.created_at, Award.id)).all()
+    return window.page(list(rows), _award_key)

@@ -7,12 +7,14 @@ from flask_login import current_user, login_required
 
 from .. import access, rate_limits
 from ..inputs import database_id
+from ..keyset import Window
 from ..models import Post
 from ..moderation import queries as moderation_queries
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
+RESPONSES_PAGE_SIZE = 50  # a reading's responses page by this many, newest first
 
 
 @bp.before_request
@@ -107,7 +109,8 @@ def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentFor
     if post.is_reading:
         unlocked = access.has_unlocked(ctx, post)
         if unlocked:
-            responses = queries.latest_responses(ctx, limit=0, reading=post, include_deleted=True)
+            window = Window.from_request(RESPONSES_PAGE_SIZE)
+            responses = queries.latest_responses(ctx, window, reading=post, include_deleted=True)
         else:
             locked_count = queries.response_count(ctx, post)
     award_types = moderation_queries.award_types(ctx) if ctx.can("post:award") else []

@@ -1,9 +1,14 @@
-"""User Markdown to safe HTML: CommonMark through markdown-it-py, then sanitised by nh3. Done once, when saved."""
+"""User Markdown to safe HTML: CommonMark through markdown-it-py, then sanitised by nh3. Done once, when saved.
+
+Only pictures on this site are shown: one from elsewhere would tell its owner who read the page, and when.
+"""
 
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 
 
@@ -62,6 +67,40 @@ _md.helpers = SimpleNamespace(
 )
 
 
+def is_same_site(url: str) -> bool:
+    """True for a URL on this site (a path, no scheme or host), which a browser fetches from Board itself."""
+    # Browsers drop tabs and newlines inside URLs and read a backslash as a slash: "/\\evil.example" is another site.
+    if not url or "\\" in url or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith("//")
+
+
+def _image(renderer, tokens, idx, options, env) -> str:
+    """Pictures from this site as <img>; any other picture as a link to it, so no one's browser fetches it unasked."""
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    if is_same_site(src):
+        return renderer.image(tokens, idx, options, env)
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    host = urlsplit(src).hostname if src.lower().startswith(("http://", "https://")) else None
+    label = escapeHtml(f"Picture on {host}" + (f": {alt}" if alt else "") if host else f"Picture: {alt or 'not shown'}")
+    inside_link = sum(1 if t.type == "link_open" else -1 if t.type == "link_close" else 0 for t in tokens[:idx]) > 0
+    if host is None or inside_link:  # a link cannot hold another link; other schemes are not followed at all
+        return f"[{label}]"
+    return f'<a href="{escapeHtml(src)}">[{label}]</a>'
+
+
+_md.add_render_rule("image", _image)
+
+
+def _only_same_site_images(element: str, attribute: str, value: str) -> str | None:
+    # Raw HTML <img> tags get here too: a picture from elsewhere keeps its alt text but loses its src.
+    if element == "img" and attribute == "src" and not is_same_site(value):
+        return None
+    return value
+
+
 _TAGS = {
     "a",
     "abbr",
@@ -116,6 +155,7 @@ def render_markdown(source: str) -> str:
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
+        attribute_filter=_only_same_site_images,
     )
 
 

@@ -82,13 +82,38 @@ def _register_error_pages(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
-        # Every asset is served by the app, so the policy can be strict.
+        # Every asset is served by the app, so the policy can be strict. Pictures too: one from another site (or a
+        # data: URI, which could hide one) is a tracking pixel, and it also keeps any stored third-party <img> unloaded.
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Secure cookies mean Board is served over HTTPS; a year, renewed on every visit. Not includeSubDomains:
+            # Board often shares a university's domain with sites it does not speak for.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+# Board uses none of these browser features, so no page (nor anything injected into one) may ask for them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)

@@ -1,9 +1,105 @@
-"""User Markdown to safe HTML: CommonMark through markdown-it-py, then sanitised by nh3. Done once, when saved."""
+"""User Markdown to safe HTML: CommonMark through markdown-it-py, then sanitised by nh3. Done once, when saved.
+
+Only pictures on this site are shown: one from elsewhere would tell its owner who read the page, and when.
+"""
+
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import nh3
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_inline import StateInline
+
+
+def _parse_link_label(state: StateInline, start: int, disable_nested: bool = False) -> int:
+    """markdown-it's link-label scan, remembering the labels that cannot close so that no scan walks past them again.
+
+    Stock markdown-it lets every `[` whose label never closes rescan up to its nesting limit (20 levels) of cached
+    tokens, so 100,000 `[` took seconds (found with cProfile). Two shortcuts, each giving the stock answer sooner:
+    a label cannot close with no `]` after it; and a scan that meets a text `[` already known to fail fails too, since
+    from there it walks the very tokens that opener's scan walked (skipToken's cache fixes them) one level higher, so
+    it cannot close either, and fails the same way (end of text, or a nested link when nesting is disabled).
+    """
+    # Kept on the state, which lives for one inline run, as skipToken's cache does.
+    memo = state.__dict__.get("_board_label_memo")
+    if memo is None:
+        memo = state.__dict__["_board_label_memo"] = (state.src.rfind("]"), set(), set())
+    last_bracket, never_closes, no_link_text = memo  # any scan fails / a scan with nesting disabled fails
+    known = no_link_text if disable_nested else never_closes
+    if start >= last_bracket or start in never_closes or start in known:
+        return -1
+    old_pos = state.pos
+    state.pos = start + 1
+    level = 1
+    while state.pos < state.posMax:
+        marker = state.src[state.pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                label_end = state.pos
+                state.pos = old_pos
+                return label_end
+        previous = state.pos
+        state.md.inline.skipToken(state)
+        if marker == "[":
+            if previous == state.pos - 1:
+                if previous in never_closes or previous in known:
+                    known.add(start)
+                    state.pos = old_pos
+                    return -1
+                level += 1
+            elif disable_nested:
+                no_link_text.add(start)
+                state.pos = old_pos
+                return -1
+    state.pos = old_pos
+    never_closes.add(start)
+    return -1
+
 
 _md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table").enable("strikethrough")
+# A per-instance replacement: other MarkdownIt users in the process keep the stock helper.
+_md.helpers = SimpleNamespace(
+    parseLinkLabel=_parse_link_label,
+    parseLinkDestination=helpers.parseLinkDestination,
+    parseLinkTitle=helpers.parseLinkTitle,
+)
+
+
+def is_same_site(url: str) -> bool:
+    """True for a URL on this site (a path, no scheme or host), which a browser fetches from Board itself."""
+    # Browsers drop tabs and newlines inside URLs and read a backslash as a slash: "/\\evil.example" is another site.
+    if not url or "\\" in url or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith("//")
+
+
+def _image(renderer, tokens, idx, options, env) -> str:
+    """Pictures from this site as <img>; any other picture as a link to it, so no one's browser fetches it unasked."""
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    if is_same_site(src):
+        return renderer.image(tokens, idx, options, env)
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    host = urlsplit(src).hostname if src.lower().startswith(("http://", "https://")) else None
+    label = escapeHtml(f"Picture on {host}" + (f": {alt}" if alt else "") if host else f"Picture: {alt or 'not shown'}")
+    inside_link = sum(1 if t.type == "link_open" else -1 if t.type == "link_close" else 0 for t in tokens[:idx]) > 0
+    if host is None or inside_link:  # a link cannot hold another link; other schemes are not followed at all
+        return f"[{label}]"
+    return f'<a href="{escapeHtml(src)}">[{label}]</a>'
+
+
+_md.add_render_rule("image", _image)
+
+
+def _only_same_site_images(element: str, attribute: str, value: str) -> str | None:
+    # Raw HTML <img> tags get here too: a picture from elsewhere keeps its alt text but loses its src.
+    if element == "img" and attribute == "src" and not is_same_site(value):
+        return None
+    return value
+
 
 _TAGS = {
     "a",
@@ -59,6 +155,7 @@ def render_markdown(source: str) -> str:
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
+        attribute_filter=_only_same_site_images,
     )
 
 

@@ -1,0 +1,115 @@
+"""Markdown rendering: ordinary documents render exactly as before, and no body the forms accept can stall a worker.
+
+The timing tests measure the CPU time of one render of a body at the longest length the forms accept (100,000
+characters for posts). Before the link-label fix, 50,000 `![` took 1.2-2 s of CPU here (6-8 s under coverage); each
+pathological input must now render within BOUND seconds, three times that when a tracer such as coverage is running.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from board.markdown import _md, render_markdown
+from board.posts.forms import BODY_MAX
+
+CORPUS = json.loads((Path(__file__).parent / "data" / "markdown_ordinary.json").read_text())
+BOUND = 1.0 * (3 if sys.gettrace() else 1)  # CPU seconds for one body of BODY_MAX characters
+
+
+def _fill(unit: str, length: int = BODY_MAX) -> str:
+    return (unit * (length // len(unit) + 1))[:length]
+
+
+def _cpu_seconds(source: str) -> float:
+    """CPU time of the fastest of up to three renders: other processes on the machine slow the wall clock, not this."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        render_markdown(source)
+        best = min(best, time.process_time() - start)
+        if best < BOUND:
+            break
+    return best
+
+
+PATHOLOGICAL = {
+    "open brackets": _fill("["),
+    "image openers": _fill("!["),
+    "bracket bang": _fill("[!"),
+    "brackets and emphasis": _fill("[*!"),
+    "brackets, underscores": _fill("[_!"),
+    "brackets closed once at the end": _fill("[", BODY_MAX - 1) + "]",
+    "nested brackets": "[" * (BODY_MAX // 2) + "]" * (BODY_MAX // 2),
+    "bracketed words": _fill("[a "),
+    "link closers": _fill("]"),
+    "unclosed links": _fill("[a]("),
+    "unclosed destinations": _fill("[a](b"),
+    "unclosed angle destinations": _fill("[a](<b"),
+    "empty links opened": _fill("[]("),
+    "hard link and emphasis": _fill("[ (]("),
+    "stars": _fill("*"),
+    "underscores": _fill("_"),
+    "emphasis openers": _fill("*a "),
+    "emphasis closers": _fill("a* "),
+    "mismatched emphasis": _fill("*a_ "),
+    "nested strong": "*" * (BODY_MAX // 2 - 1) + "a" + "*" * (BODY_MAX // 2),
+    "backticks": _fill("`"),
+    "backtick runs": "".join("`" * i + "a" for i in range(1, 440)),
+    "less-than": _fill("<"),
+    "greater-than": _fill(">"),
+    "html openers": _fill("<a "),
+    "html comments": _fill("<!--"),
+    "entities": _fill("&#"),
+    "escaped brackets": _fill("\\["),
+    "nested quotes": _fill(">", BODY_MAX - 2) + " a",
+    "nested quotes spaced": _fill("> ", BODY_MAX - 1) + "a",
+    "nested bullets": _fill("- "),
+    "nested ordered lists": _fill("1. "),
+    "indented list levels": "".join("  " * i + "- a\n" for i in range(313)),
+    "quotes in lists": _fill("- > "),
+    "reference uses": "[a]: /u\n" + _fill("[a]", BODY_MAX - 8),
+}
+
+
+@pytest.mark.parametrize("name", PATHOLOGICAL)
+def test_pathological_body_renders_quickly(name):
+    source = PATHOLOGICAL[name]
+    assert len(source) <= BODY_MAX
+    seconds = _cpu_seconds(source)
+    assert seconds < BOUND, f"{name}: {seconds:.2f} s of CPU to render {len(source):,} characters"
+
+
+_MARKUP = st.sampled_from(list("[]()!*_`<>\\-#|~&:\"' \n") + ["a", "1.", "![", "](", "http://x.org/"])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(unit=st.lists(_MARKUP, min_size=1, max_size=12).map("".join))
+def test_random_repeated_markup_renders_quickly(unit):
+    source = _fill(unit)
+    # Dense but ordinary Markdown (a heading or a table row per line) costs about as much as the worst attacks.
+    assert _cpu_seconds(source) < 1.5 * BOUND, repr(unit)
+
+
+_STOCK = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table").enable("strikethrough")
+_BRACKETY = st.lists(st.sampled_from(list("[]()!*_`<>\\ a\n") + ["](", "![", "[a]: /u\n"]), max_size=60).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(source=_BRACKETY)
+def test_link_label_shortcut_parses_exactly_like_markdown_it(source):
+    ours = [token.as_dict() for token in _md.parse(source)]
+    stock = [token.as_dict() for token in _STOCK.parse(source)]
+    assert ours == stock
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[case["name"] for case in CORPUS])
+def test_ordinary_markdown_renders_as_before(case):
+    assert render_markdown(case["markdown"]) == case["html"]

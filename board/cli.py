@@ -67,7 +67,7 @@ def set_password(email: str, password: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
 def demo(host: str, port: int) -> None:
-    """Apply migrations, seed the demo course, print the URL and demo logins, and serve the app."""
+    """Apply migrations, seed the demo course, print the URL and demo logins, start a job worker, serve the app."""
     from .seeding import DEMO_PASSWORD, seed_demo
 
     upgrade()
@@ -88,12 +88,13 @@ def demo(host: str, port: int) -> None:
 
     click.echo(f"Email is {mail.describe_delivery()}.")
     job_worker = start_worker()
-    # SIGTERM (`kill`) stops the demo as Ctrl-C does, so its worker is stopped too rather than left running.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # `kill` and a closed terminal stop the demo as Ctrl-C does, so its worker is stopped too rather than left behind.
+    previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         run_simple(host, port, app, threaded=True)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         stop_worker(job_worker)
 
 
@@ -105,14 +106,16 @@ def start_worker() -> subprocess.Popen | None:
     """Start `flask --app board worker` beside the demo server, unless jobs run immediately (QUEUE_URL=immediate).
 
     A separate process rather than a thread: it is exactly what production runs, and Huey's consumer installs its
-    own signal handlers, which only a process's main thread may do. Ctrl-C reaches both through the terminal.
+    own signal handlers, which only a process's main thread may do. It gets its own process group, so the
+    terminal's Ctrl-C reaches only the demo, which then stops it with one SIGINT (a second would cut short the
+    jobs it is finishing).
     """
     from . import jobs
 
     if jobs.huey.immediate:
         click.echo(f"Jobs: {jobs.describe_queue()}.")
         return None
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "board", "worker"])
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "board", "worker"], process_group=0)
     click.echo(f"Jobs: a worker (pid {process.pid}) consumes {jobs.describe_queue()}.")
     return process
 

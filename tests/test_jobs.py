@@ -143,6 +143,9 @@ class Process:
             self.popen.kill()
             self.popen.wait()
         self._reader.join(5)
+        # Closing a pipe another thread still reads would block: the output stays open while any process that
+        # inherited it (a worker left behind) still runs.
+        assert not self._reader.is_alive(), f"a process left behind still holds the output:\n{self.output}"
         self.popen.stdout.close()
 
 
@@ -202,15 +205,15 @@ def test_demo_runs_a_worker_beside_the_server_and_stopping_it_stops_both(redis_q
         [(_, _, message)] = _wait_for_mail(received)
         assert message["Subject"] == "Sent by the demo's worker"
 
-        # Only the demo gets the signal (a terminal's Ctrl-C would reach both): it stops the worker itself.
+        # Only the demo gets the signal, as from a terminal's Ctrl-C (the worker has its own process group).
         assert demo.interrupt(signum) == 0, demo.output
         assert "Worker stopped." in demo.output
         with pytest.raises(ProcessLookupError):
             os.kill(worker_pid, 0)
     finally:
-        demo.close()
         if worker_pid is not None:
             try:
                 os.kill(worker_pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        demo.close()

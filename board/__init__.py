@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config
+from . import config, jobs
 from .extensions import configure_database, csrf, db, limiter, login_manager, migrate
 from .inputs import register_input_cleaning
 from .models import MAX_ID
@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     register_input_cleaning(app)
+    jobs.init_app(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .admin.routes import bp as admin_bp

@@ -9,12 +9,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import access
-from ..models import MAX_ID, Post
+from ..models import MAX_ID, Comment, Post
 from ..moderation import queries as moderation_queries
 from . import queries, services
-from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm
+from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
+bp.add_app_template_global(new_submission_key)
 
 
 @bp.before_request
@@ -83,6 +84,7 @@ def new_response(slug, reading_id):
                 body=form.body.data,
                 publish=form.publish.data,
                 anonymous=form.anonymous.data,
+                submission_key=form.submission_key.data,
             )
         except services.PostError as error:
             flash(str(error), "error")
@@ -113,7 +115,17 @@ def _writes_anonymously(ctx: access.CourseContext, post: Post) -> bool:
     return post.anonymous and post.author_id == ctx.user.id and ctx.course.allow_anonymous
 
 
-def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentForm, status: int = 200):
+def _render_post(
+    ctx: access.CourseContext,
+    post: Post,
+    comment_form: CommentForm,
+    status: int = 200,
+    *,
+    reply_form: CommentForm | None = None,
+    kept_note: str | None = None,
+):
+    """The post page. A refused reply is shown in that comment's reply form (`reply_form`), never in the form at the
+    bottom; `kept_note` explains why text typed for a comment is shown again rather than posted."""
     page = queries.post_page(ctx, post)
     responses, unlocked, locked_count = [], True, 0
     if post.is_reading:
@@ -129,6 +141,8 @@ def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentFor
         post=post,
         page=page,
         comment_form=comment_form,
+        reply_form=reply_form,
+        kept_note=kept_note,
         responses=responses,
         unlocked=unlocked,
         locked_count=locked_count,
@@ -182,30 +196,67 @@ def comment(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
     form = CommentForm()
+    parent, parent_gone = _parent_comment(ctx, post, form.parent_id.data)
     if not form.validate_on_submit():
-        return _render_post(ctx, post, form, status=422)
-    parent = _parent_comment(ctx, form.parent_id.data)
+        return _refused_comment(ctx, post, form, parent)
+    if parent_gone:
+        return _refused_comment(
+            ctx,
+            post,
+            form,
+            None,
+            "The comment you replied to was deleted or hidden meanwhile. Your text is below: you can post it as a "
+            "comment on the post instead.",
+        )
     try:
-        new = services.add_comment(ctx, post, form.body.data, parent=parent, anonymous=form.anonymous.data)
+        new = services.add_comment(
+            ctx,
+            post,
+            form.body.data,
+            parent=parent,
+            anonymous=form.anonymous.data,
+            submission_key=form.submission_key.data,
+        )
     except services.PostError as error:
-        form.body.errors.append(str(error))
-        return _render_post(ctx, post, form, status=422)
+        return _refused_comment(ctx, post, form, parent, str(error))
     if new.visibility == "held":
         flash("Your comment is awaiting approval by an instructor before classmates see it.", "info")
     return redirect(url_for("posts.show", slug=slug, post_id=post.id, _anchor=f"comment-{new.id}"))
 
 
-def _parent_comment(ctx: access.CourseContext, parent_id: str | None):
-    """The comment a reply answers; a parent_id that is not a number is as unknown as a missing comment (404)."""
+def _refused_comment(
+    ctx: access.CourseContext, post: Post, form: CommentForm, parent: Comment | None, message: str | None = None
+):
+    """The post page again with the typed text in the composer that was used: the reply form of `parent` when that
+    reply can still be posted, else the form at the bottom (as a comment on the post), with `message` on the text."""
+    if message is not None:
+        form.body.errors = [*form.body.errors, message]
+    if parent is not None and parent.post_id == post.id and _open_for_comments(post):
+        fresh = CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post))
+        return _render_post(ctx, post, fresh, status=422, reply_form=form)
+    form.parent_id.data = ""
+    kept_note = None if _open_for_comments(post) else message
+    return _render_post(ctx, post, form, status=422, kept_note=kept_note)
+
+
+def _open_for_comments(post: Post) -> bool:
+    return post.is_published and not post.comments_locked and post.deleted_at is None
+
+
+def _parent_comment(ctx: access.CourseContext, post: Post, parent_id: str | None) -> tuple[Comment | None, bool]:
+    """The comment a reply answers, and whether it was on this post but is gone for this reader (deleted or hidden
+    since the page was loaded). An id that is not a number, or of no comment on this post, is unknown (404)."""
     if not parent_id:
-        return None
+        return None, False
     try:
         comment_id = int(parent_id)
     except ValueError:
         abort(404)
     if not 0 < comment_id <= MAX_ID:
         abort(404)
-    return access.get_comment(ctx, comment_id)
+    if queries.comment_gone_from(ctx, post, comment_id):
+        return None, True
+    return access.get_comment(ctx, comment_id), False
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

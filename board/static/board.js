@@ -11,6 +11,68 @@
     });
   }
 
+  // Drafts: what is typed in a composer (form[data-draft]) is kept in this browser until it is posted, so a reload or
+  // a crashed tab loses nothing. The key is the form's target and the comment it replies to, which the page shown
+  // again after a refusal (error in the form, stale token) shares with the page it came from.
+  var DRAFT_PREFIX = "board-draft:";
+  var SENT = "board-draft-sent";
+
+  function draftKey(form) {
+    var parent = form.querySelector("input[name=parent_id]");
+    return DRAFT_PREFIX + new URL(form.action, location.href).pathname + "|" + (parent ? parent.value : "");
+  }
+
+  function draftFields(form) {
+    return form.querySelectorAll("textarea[name], input[type=text][name]");
+  }
+
+  function storage(kind) {
+    try { return window[kind]; } catch (e) { return null; }  // blocked storage: no drafts, nothing breaks
+  }
+
+  function drafts(root) {
+    var local = storage("localStorage"), session = storage("sessionStorage");
+    if (!local || !session) { return; }
+    var forms = root.querySelectorAll("form[data-draft]");
+    // The last form sent: if this page does not show it again refused, it was posted, and its draft goes.
+    var sent = session.getItem(SENT);
+    session.removeItem(SENT);
+    if (sent) {
+      var refusedAgain = Array.prototype.some.call(forms, function (form) {
+        return draftKey(form) === sent && (form.querySelector(".error") || form.classList.contains("refused-form"));
+      });
+      if (!refusedAgain) { local.removeItem(sent); }
+    }
+    forms.forEach(function (form) {
+      var key = draftKey(form), saved = null;
+      try { saved = JSON.parse(local.getItem(key) || "null"); } catch (e) { saved = null; }
+      if (saved) {
+        var restored = false;
+        draftFields(form).forEach(function (el) {
+          if (!el.value && saved[el.name]) { el.value = saved[el.name]; restored = true; }
+        });
+        var details = form.closest("details");
+        if (restored && details) { details.open = true; }
+      }
+      form.addEventListener("input", function () {
+        var values = {}, any = false;
+        draftFields(form).forEach(function (el) { values[el.name] = el.value; any = any || !!el.value.trim(); });
+        if (any) { local.setItem(key, JSON.stringify(values)); } else { local.removeItem(key); }
+      });
+      form.addEventListener("submit", function () { session.setItem(SENT, key); });
+    });
+  }
+
+  // A field refused by the server is brought into view, with the cursor in it, wherever its form is on the page.
+  function showFirstError(root) {
+    var field = root.querySelector("form [aria-invalid=true], .kept-text textarea");
+    if (!field) { return; }
+    var details = field.closest("details");
+    if (details) { details.open = true; }
+    field.focus({ preventScroll: true });
+    (field.closest(".field") || field).scrollIntoView({ block: "center" });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     // The browser's time zone, so a due date typed in local time is stored correctly.
@@ -31,6 +93,8 @@
         });
       });
     });
+    drafts(document);
+    showFirstError(document);
     // Opening a reply form puts the cursor in it.
     document.querySelectorAll("details.reply").forEach(function (details) {
       details.addEventListener("toggle", function () {

@@ -297,7 +297,7 @@ def test_reply_to_a_comment_elsewhere_is_refused(make_visitor):
     assert [comment.id for comment in _comments()] == [foreign.id, elsewhere]
 
 
-def test_reply_to_a_deleted_comment_is_refused(make_visitor):
+def test_reply_to_a_deleted_comment_keeps_the_text_and_offers_it_as_a_comment(make_visitor):
     course, post = _discussion()
     author = make_visitor(factories.member(course))
     parent = _new_id(_comment(author, post, "Gone soon"))
@@ -305,5 +305,6 @@ def test_reply_to_a_deleted_comment_is_refused(make_visitor):
     response = make_visitor(factories.member(course)).post(
         f"/c/{course.slug}/posts/{post.id}/comments", {"body": "Too late", "parent_id": str(parent)}
     )
-    assert response.status_code == 404
+    assert response.status_code == 422
+    assert "The comment you replied to was deleted or hidden meanwhile." in response.get_data(as_text=True)
     assert [comment.id for comment in _comments()] == [parent]

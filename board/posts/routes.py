@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import posixpath
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import access
 from ..models import MAX_ID, Comment, Post
 from ..moderation import queries as moderation_queries
+from ..templating import author_name
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
 
@@ -25,7 +28,8 @@ def require_login():
 
 
 def _context(slug: str) -> access.CourseContext:
-    return access.course_context(current_user, slug)
+    # The user itself, not Flask-Login's proxy: a long thread asks ctx.user.id thousands of times.
+    return access.course_context(current_user._get_current_object(), slug)
 
 
 def _aware(local: datetime | None, timezone: str | None) -> datetime | None:
@@ -142,6 +146,8 @@ def _render_post(
         page=page,
         comment_form=comment_form,
         reply_form=reply_form,
+        blank_reply=CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post)),
+        **_thread_urls(ctx),
         kept_note=kept_note,
         responses=responses,
         unlocked=unlocked,
@@ -150,6 +156,34 @@ def _render_post(
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
     ), status
+
+
+def _thread_urls(ctx: access.CourseContext) -> dict[str, str]:
+    """URL bases the comment loop appends ids to. A url_for per link was a fifth of the time of a long thread, and
+    the bases are relative to this page ("../comments/"): the course's path would otherwise repeat in every link."""
+    slug, here = ctx.course.slug, posixpath.dirname(request.path)
+    comments = url_for("posts.edit_comment", slug=slug, comment_id=1).removesuffix("/1/edit")
+    people = url_for("courses.person", slug=slug, user_id=1).removesuffix("/1")
+    return {
+        "comment_base": posixpath.relpath(comments, here) + "/",
+        "people_base": posixpath.relpath(people, here) + "/",
+    }
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_timestamp(value: datetime) -> Markup:
+    """A comment's <time>, to the minute, from the date's fields (strftime was a tenth of a long thread's time);
+    board.js shows it in the viewer's local time."""
+    v = value.astimezone(UTC)
+    return Markup(
+        f'<time datetime="{v.year}-{v.month:02}-{v.day:02}T{v.hour:02}:{v.minute:02}Z">'
+        f"{_MONTHS[v.month - 1]} {v.day}, {v.year}, {v.hour:02}:{v.minute:02} UTC</time>"
+    )
+
+
+bp.add_app_template_filter(short_timestamp)
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -222,6 +256,33 @@ def comment(slug, post_id):
     if new.visibility == "held":
         flash("Your comment is awaiting approval by an instructor before classmates see it.", "info")
     return redirect(url_for("posts.show", slug=slug, post_id=post.id, _anchor=f"comment-{new.id}"))
+
+
+@bp.get("/comments/<int:comment_id>/reply")
+def reply(slug, comment_id):
+    """The reply form on a page of its own, for browsers without JavaScript (with it, the form opens in place)."""
+    ctx = _context(slug)
+    ctx.require("comment:create")
+    parent = access.get_comment(ctx, comment_id)
+    post = access.get_post(ctx, parent.post_id)
+    return render_template(
+        "posts/reply.html",
+        ctx=ctx,
+        post=post,
+        parent=parent,
+        to_name=author_name(ctx, parent),
+        open=_open_for_comments(post),
+        form=CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post)),
+    )
+
+
+@bp.get("/comments/<int:comment_id>/moderate")
+def moderate_comment(slug, comment_id):
+    """A comment's moderation buttons on a page of their own, so the thread carries one link per comment for them."""
+    ctx = _context(slug)
+    ctx.require("comment:moderate")
+    comment = access.get_comment(ctx, comment_id)
+    return render_template("posts/moderate_comment.html", ctx=ctx, comment=comment, post=comment.post)
 
 
 def _refused_comment(

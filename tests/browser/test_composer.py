@@ -46,12 +46,12 @@ def test_empty_comment_and_reply_errors_are_in_view_and_focused_on_a_phone(new_p
     # An empty reply: its error is in that comment's reply form, and the bottom form is still a plain comment.
     first = page.locator("ol.comment-list > li.comment:not(.placeholder)").first
     comment_id = first.get_attribute("id")
-    first.locator("details.reply > summary").click()
+    first.get_by_role("link", name="Reply").click()
     first.get_by_role("button", name="Post reply").click()
-    reply_box = page.locator(f"#{comment_id} details.reply textarea")
-    expect(page.locator(f"#{comment_id} details.reply .error")).to_have_text("Write something first.")
+    reply_box = page.locator(f"#{comment_id} #reply-form textarea")
+    expect(page.locator(f"#{comment_id} #reply-form .error")).to_have_text("Write something first.")
     expect(reply_box).to_be_focused()
-    assert in_viewport(page, f"#{comment_id} details.reply .error")
+    assert in_viewport(page, f"#{comment_id} #reply-form .error")
     expect(page.locator("#comment-form input[name=parent_id]")).to_have_count(0)
 
 
@@ -63,12 +63,13 @@ def test_a_draft_survives_a_reload_and_is_gone_once_posted(new_page, demo_course
     page.locator("#comment-form textarea[name=body]").fill(draft)
     first = page.locator("ol.comment-list > li.comment:not(.placeholder)").first
     comment_id = first.get_attribute("id")
-    first.locator("details.reply > summary").click()
-    first.locator("details.reply textarea").fill("A reply in progress")
+    first.get_by_role("link", name="Reply").click()
+    first.locator("#reply-form textarea").fill("A reply in progress")
     page.reload()
     expect(page.locator("#comment-form textarea[name=body]")).to_have_value(draft)
-    expect(page.locator(f"#{comment_id} details.reply textarea")).to_have_value("A reply in progress")
-    expect(page.locator(f"#{comment_id} details.reply")).to_have_attribute("open", "")
+    # The reply's draft reopens the composer under its comment.
+    expect(page.locator(f"#{comment_id} #reply-form textarea")).to_have_value("A reply in progress")
+    expect(page.locator(f"#{comment_id} #reply-form")).to_be_visible()
 
     page.get_by_role("button", name="Post comment").click()
     expect(page.locator("ol.comment-list > li.comment", has_text=draft)).to_be_visible()
@@ -76,7 +77,7 @@ def test_a_draft_survives_a_reload_and_is_gone_once_posted(new_page, demo_course
     page.reload()
     expect(page.locator("#comment-form textarea[name=body]")).to_have_value("")
     # The reply was not sent, so its draft stays.
-    expect(page.locator(f"#{comment_id} details.reply textarea")).to_have_value("A reply in progress")
+    expect(page.locator(f"#{comment_id} #reply-form textarea")).to_have_value("A reply in progress")
 
 
 def test_stale_session_then_post_again_posts_the_comment_once(new_page, demo_course):
@@ -100,3 +101,27 @@ def test_stale_session_then_post_again_posts_the_comment_once(new_page, demo_cou
     expect(page.locator("ol.comment-list > li.comment", has_text=text)).to_have_count(1)
     db.session.expire_all()
     assert db.session.query(Comment).filter_by(body_md=text).count() == 1
+
+
+def test_one_reply_composer_moves_between_comments_by_keyboard_on_a_phone(new_page, demo_course):
+    page = new_page(width=PHONE_WIDTH, height=667)
+    log_in(page, STUDENT)
+    open_post(page)
+    comments = page.locator("ol.comment-list > li.comment:not(.placeholder)")
+    first, second = comments.nth(0), comments.nth(1)
+    first.get_by_role("link", name="Reply").focus()
+    page.keyboard.press("Enter")
+    expect(first.locator("#reply-form textarea")).to_be_focused()
+    author = first.locator("header .author").inner_text()
+    expect(first.locator("#reply-form label")).to_have_text(f"Reply to {author}")
+    page.keyboard.type("Typed for the first comment")
+    second.get_by_role("link", name="Reply").click()
+    expect(second.locator("#reply-form textarea")).to_have_value("")
+    expect(page.locator("#reply-form")).to_have_count(1)
+    first.get_by_role("link", name="Reply").click()
+    expect(first.locator("#reply-form textarea")).to_have_value("Typed for the first comment")
+    first.get_by_role("button", name="Post reply").click()
+    reply = page.locator("ol.comment-list > li.comment", has_text="Typed for the first comment")
+    expect(reply).to_have_class(re.compile(r"\bdepth-2\b"))
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE_WIDTH, f"the page scrolls sideways on a phone: {scroll_width}px wide"

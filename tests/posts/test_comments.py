@@ -29,9 +29,12 @@ def _item(page: str, comment_id: int) -> str:
 
 
 def _comment(visitor, post, body: str, parent_id: int | None = None):
-    """Post the comment form, or the reply form of comment `parent_id` (checking the page offers it)."""
+    """Post the comment form, or the reply form of comment `parent_id` (checking the page links to its reply page,
+    and that page offers the form, as a browser without JavaScript would use them)."""
     if parent_id is not None:
-        assert f'name="parent_id" value="{parent_id}"' in _page(visitor, post), "no reply form for that comment"
+        assert f'comments/{parent_id}/reply"' in _page(visitor, post), "no reply link for that comment"
+        reply_page = visitor.get(f"/c/{post.course.slug}/comments/{parent_id}/reply").get_data(as_text=True)
+        assert f'name="parent_id" value="{parent_id}"' in reply_page, "no reply form for that comment"
     data = {"body": body} | ({"parent_id": str(parent_id)} if parent_id is not None else {})
     return visitor.post(f"/c/{post.course.slug}/posts/{post.id}/comments", data)
 

@@ -59,8 +59,12 @@ def form_where(page: str, **attrs) -> dict:
     return found[0]
 
 
-def reply_form(page: str, parent_id: int) -> dict:
-    [found] = [f for f in forms(page) if ["parent_id", str(parent_id)] in f["fields"]]
+def reply_form(visitor, post, parent_id: int) -> dict:
+    """The reply form of comment `parent_id`, from the reply page its "Reply" link opens (without JavaScript)."""
+    page = visitor.get(_url(post)).get_data(as_text=True)
+    assert f'href="../comments/{parent_id}/reply"' in page
+    reply_page = visitor.get(f"/c/{post.course.slug}/comments/{parent_id}/reply").get_data(as_text=True)
+    [found] = [f for f in forms(reply_page) if ["parent_id", str(parent_id)] in f["fields"]]
     return found
 
 
@@ -89,16 +93,19 @@ def test_empty_reply_shows_its_error_in_that_reply_form_and_the_bottom_form_stay
     course, post = _discussion()
     student = make_visitor(factories.member(course))
     parent = factories.comment(post, factories.member(course), body="Is labour dignity?")
-    page = student.get(_url(post)).get_data(as_text=True)
-    response = send(student, reply_form(page, parent.id), body="")
+    response = send(student, reply_form(student, post, parent.id), body="")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     bottom = form_where(page, id="comment-form")
     assert "parent_id" not in dict(bottom["fields"]), "the bottom form was turned into a reply"
     assert "Write something first." not in page[page.index('id="comment-form"') :]
-    reply = page[page.index(f'id="comment-{parent.id}"') : page.index('id="comment-form"')]
-    assert '<details class="reply" open>' in reply
-    assert 'aria-invalid="true"' in reply and "Write something first." in reply and "autofocus" in reply
+    comment = page[
+        page.index(f'id="comment-{parent.id}"') : page.index("</li>", page.index(f'id="comment-{parent.id}"'))
+    ]
+    reply = form_where(comment, id="reply-form")  # the page's one reply composer, under the comment, shown
+    assert "hidden" not in reply["attrs"] and dict(reply["fields"])["parent_id"] == str(parent.id)
+    assert 'aria-invalid="true"' in comment and "Write something first." in comment and "autofocus" in comment
+    assert page.count('id="reply-form"') == 1
     # What is typed next in the bottom form is a comment on the post, not a reply.
     assert send(student, bottom, body="A comment of my own").status_code == 302
     assert [(c.body_md, c.parent_id) for c in _comments()] == [
@@ -121,7 +128,7 @@ def test_reply_to_a_comment_deleted_meanwhile_can_be_posted_as_a_comment(make_vi
     author = factories.member(course)
     parent = factories.comment(post, author, body="Gone soon")
     student = make_visitor(factories.member(course))
-    form = reply_form(student.get(_url(post)).get_data(as_text=True), parent.id)
+    form = reply_form(student, post, parent.id)
     make_visitor(author).post(f"/c/{course.slug}/comments/{parent.id}/delete")
     response = send(student, form, body="My careful reply")
     assert response.status_code == 422
@@ -138,7 +145,7 @@ def test_reply_to_a_comment_hidden_meanwhile_keeps_the_text(make_visitor):
     course, post = _discussion()
     parent = factories.comment(post, factories.member(course), body="Soon hidden")
     student = make_visitor(factories.member(course))
-    form = reply_form(student.get(_url(post)).get_data(as_text=True), parent.id)
+    form = reply_form(student, post, parent.id)
     parent.visibility = "hidden"
     db.session.commit()
     page = send(student, form, body="Still worth saying").get_data(as_text=True)
@@ -182,7 +189,7 @@ def test_sending_the_same_reply_form_twice_creates_one_reply(make_visitor):
     course, post = _discussion()
     parent = factories.comment(post, factories.member(course))
     student = make_visitor(factories.member(course))
-    form = reply_form(student.get(_url(post)).get_data(as_text=True), parent.id)
+    form = reply_form(student, post, parent.id)
     assert (
         send(student, form, body="Agreed").headers["Location"] == send(student, form, body="Agreed").headers["Location"]
     )
@@ -262,8 +269,12 @@ def test_service_without_a_key_always_creates(make_visitor):
     assert len(_comments()) == 2
 
 
-def test_no_composer_shows_a_parent_id_it_was_not_given(make_visitor):
+def test_the_post_page_has_one_hidden_reply_composer_for_every_comment(make_visitor):
     course, post = _discussion()
-    parent = factories.comment(post, factories.member(course))
+    for _ in range(3):
+        factories.comment(post, factories.member(course))
     page = make_visitor(factories.member(course)).get(_url(post)).get_data(as_text=True)
-    assert re.findall(r'name="parent_id" value="(\d+)"', page) == [str(parent.id)]
+    reply = form_where(page, id="reply-form")
+    assert "hidden" in reply["attrs"] and dict(reply["fields"])["parent_id"] == ""
+    assert len(re.findall(r'name="parent_id"', page)) == 1
+    assert len(re.findall(r'href="\.\./comments/\d+/reply"', page)) == 3

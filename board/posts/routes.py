@@ -126,10 +126,9 @@ def _render_post(
     status: int = 200,
     *,
     reply_form: CommentForm | None = None,
-    kept_note: str | None = None,
 ):
-    """The post page. A refused reply is shown in that comment's reply form (`reply_form`), never in the form at the
-    bottom; `kept_note` explains why text typed for a comment is shown again rather than posted."""
+    """The post page. A refused reply is shown in the reply composer under its comment (`reply_form`), never in the
+    comment form at the bottom."""
     page = queries.post_page(ctx, post)
     responses, unlocked, locked_count = [], True, 0
     if post.is_reading:
@@ -148,11 +147,9 @@ def _render_post(
         reply_form=reply_form,
         blank_reply=CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post)),
         **_thread_urls(ctx),
-        kept_note=kept_note,
         responses=responses,
         unlocked=unlocked,
         locked_count=locked_count,
-        anonymous_by_default=_writes_anonymously(ctx, post),
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
     ), status
@@ -296,8 +293,7 @@ def _refused_comment(
         fresh = CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post))
         return _render_post(ctx, post, fresh, status=422, reply_form=form)
     form.parent_id.data = ""
-    kept_note = None if _open_for_comments(post) else message
-    return _render_post(ctx, post, form, status=422, kept_note=kept_note)
+    return _render_post(ctx, post, form, status=422)
 
 
 def _open_for_comments(post: Post) -> bool:

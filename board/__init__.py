@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
+    from .errors import register_error_pages
     from .moderation.routes import bp as moderation_bp
     from .posts.routes import bp as posts_bp
     from .templating import register_template_helpers
@@ -60,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     register_template_helpers(app)
     register_commands(app)
-    _register_error_pages(app)
+    register_error_pages(app)
     _register_security_headers(app)
     return app
 
@@ -71,13 +72,6 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
-
-
-def _register_error_pages(app: Flask) -> None:
-    for code, title in ((403, "Not allowed"), (404, "Not found"), (413, "Too large"), (429, "Too many attempts")):
-        app.register_error_handler(
-            code, lambda error, code=code, title=title: (render_template("error.html", code=code, title=title), code)
-        )
 
 
 def _register_security_headers(app: Flask) -> None:

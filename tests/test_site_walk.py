@@ -7,7 +7,7 @@ visitor learns nothing about which courses exist.
 from __future__ import annotations
 
 import re
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urljoin
 
 import pytest
 from sqlalchemy import select
@@ -35,7 +35,7 @@ def _walk(visitor: Visitor, start: str, limit: int = 400) -> dict[str, int]:
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
         for href in _HREF.findall(response.get_data(as_text=True)):
-            href = urldefrag(href.replace("&amp;", "&")).url
+            href = urldefrag(urljoin(url, href.replace("&amp;", "&"))).url  # post pages link relatively
             if href.startswith("/") and not href.startswith(("//", "/static/")) and href not in seen:
                 queue.append(href)
     return seen

@@ -1,5 +1,6 @@
 """Forms for readings, responses and comments."""
 
+import secrets
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +17,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 BODY_MAX = 100_000
+
+
+def new_submission_key() -> str:
+    """A random key for one composer form, so that sending it twice creates one item."""
+    return secrets.token_urlsafe(24)
+
+
+class _SubmissionKey:
+    # A resend of the same form (double click, reload, "Post again") carries the same key; the service keeps one.
+    submission_key = HiddenField(default=new_submission_key, validators=[Optional(), Length(max=64)])
 
 
 class _PublishButtons:
@@ -66,13 +77,13 @@ def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
-class ResponseForm(_PublishButtons, FlaskForm):
+class ResponseForm(_SubmissionKey, _PublishButtons, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("Your response", description="Markdown", validators=[DataRequired(), Length(max=BODY_MAX)])
     anonymous = BooleanField("Post anonymously to classmates")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(_SubmissionKey, FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="Write something first."), Length(max=20_000)])
     parent_id = HiddenField()
     anonymous = BooleanField("Comment anonymously to classmates")

@@ -241,3 +241,9 @@ def awarded_posts(
             query = query.where(Post.anonymous.is_(False))
     rows = db.session.scalars(window.apply(query, Award.created_at, Award.id)).all()
     return window.page(list(rows), _award_key)
+
+
+def comment_gone_from(ctx: CourseContext, post: Post, comment_id: int) -> bool:
+    """Whether comment `comment_id` is on `post` but deleted or hidden from this reader (a reply to it is too late)."""
+    comment = db.session.scalar(select(Comment).where(Comment.id == comment_id).where(Comment.post_id == post.id))
+    return comment is not None and (comment.deleted_at is not None or not can_read_comment(ctx, comment))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import posixpath
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import access, rate_limits
 from ..inputs import database_id
 from ..keyset import Window
-from ..models import Post
+from ..models import Comment, Post
 from ..moderation import queries as moderation_queries
+from ..templating import author_name
 from . import queries, services
-from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm
+from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
+bp.add_app_template_global(new_submission_key)
 RESPONSES_PAGE_SIZE = 50  # a reading's responses page by this many, newest first
 
 
@@ -24,7 +30,8 @@ def require_login():
 
 
 def _context(slug: str) -> access.CourseContext:
-    return access.course_context(current_user, slug)
+    # The user itself, not Flask-Login's proxy: a long thread asks ctx.user.id thousands of times.
+    return access.course_context(current_user._get_current_object(), slug)
 
 
 def _reading_fields(form: ReadingForm) -> dict:
@@ -73,6 +80,7 @@ def new_response(slug, reading_id):
                 body=form.body.data,
                 publish=form.publish.data,
                 anonymous=form.anonymous.data,
+                submission_key=form.submission_key.data,
             )
         except services.PostError as error:
             flash(str(error), "error")
@@ -103,7 +111,16 @@ def _writes_anonymously(ctx: access.CourseContext, post: Post) -> bool:
     return post.anonymous and post.author_id == ctx.user.id and ctx.course.allow_anonymous
 
 
-def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentForm, status: int = 200):
+def _render_post(
+    ctx: access.CourseContext,
+    post: Post,
+    comment_form: CommentForm,
+    status: int = 200,
+    *,
+    reply_form: CommentForm | None = None,
+):
+    """The post page. A refused reply is shown in the reply composer under its comment (`reply_form`), never in the
+    comment form at the bottom."""
     page = queries.post_page(ctx, post)
     responses, unlocked, locked_count = [], True, 0
     if post.is_reading:
@@ -120,13 +137,43 @@ def _render_post(ctx: access.CourseContext, post: Post, comment_form: CommentFor
         post=post,
         page=page,
         comment_form=comment_form,
+        reply_form=reply_form,
+        blank_reply=CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post)),
+        **_thread_urls(ctx),
         responses=responses,
         unlocked=unlocked,
         locked_count=locked_count,
-        anonymous_by_default=_writes_anonymously(ctx, post),
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
     ), status
+
+
+def _thread_urls(ctx: access.CourseContext) -> dict[str, str]:
+    """URL bases the comment loop appends ids to. A url_for per link was a fifth of the time of a long thread, and
+    the bases are relative to this page ("../comments/"): the course's path would otherwise repeat in every link."""
+    slug, here = ctx.course.slug, posixpath.dirname(request.path)
+    comments = url_for("posts.edit_comment", slug=slug, comment_id=1).removesuffix("/1/edit")
+    people = url_for("courses.person", slug=slug, user_id=1).removesuffix("/1")
+    return {
+        "comment_base": posixpath.relpath(comments, here) + "/",
+        "people_base": posixpath.relpath(people, here) + "/",
+    }
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_timestamp(value: datetime) -> Markup:
+    """A comment's <time>, to the minute, from the date's fields (strftime was a tenth of a long thread's time);
+    board.js shows it in the viewer's local time."""
+    v = value.astimezone(UTC)
+    return Markup(
+        f'<time datetime="{v.year}-{v.month:02}-{v.day:02}T{v.hour:02}:{v.minute:02}Z">'
+        f"{_MONTHS[v.month - 1]} {v.day}, {v.year}, {v.hour:02}:{v.minute:02} UTC</time>"
+    )
+
+
+bp.add_app_template_filter(short_timestamp)
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -174,28 +221,91 @@ def comment(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
     form = CommentForm()
+    parent, parent_gone = _parent_comment(ctx, post, form.parent_id.data)
     if not form.validate_on_submit():
-        return _render_post(ctx, post, form, status=422)
-    parent = _parent_comment(ctx, form.parent_id.data)
+        return _refused_comment(ctx, post, form, parent)
+    if parent_gone:
+        return _refused_comment(
+            ctx,
+            post,
+            form,
+            None,
+            "The comment you replied to was deleted or hidden meanwhile. Your text is below: you can post it as a "
+            "comment on the post instead.",
+        )
     try:
-        new = services.add_comment(ctx, post, form.body.data, parent=parent, anonymous=form.anonymous.data)
+        new = services.add_comment(
+            ctx,
+            post,
+            form.body.data,
+            parent=parent,
+            anonymous=form.anonymous.data,
+            submission_key=form.submission_key.data,
+        )
     except services.PostError as error:
-        form.body.errors.append(str(error))
-        return _render_post(ctx, post, form, status=422)
+        return _refused_comment(ctx, post, form, parent, str(error))
     if new.visibility == "held":
         flash("Your comment is awaiting approval by an instructor before classmates see it.", "info")
     return redirect(url_for("posts.show", slug=slug, post_id=post.id, _anchor=f"comment-{new.id}"))
 
 
-def _parent_comment(ctx: access.CourseContext, parent_id: str | None):
-    """The comment a reply answers; a parent_id that is not a number is as unknown as a missing comment (404)."""
+@bp.get("/comments/<int:comment_id>/reply")
+def reply(slug, comment_id):
+    """The reply form on a page of its own, for browsers without JavaScript (with it, the form opens in place)."""
+    ctx = _context(slug)
+    ctx.require("comment:create")
+    parent = access.get_comment(ctx, comment_id)
+    post = access.get_post(ctx, parent.post_id)
+    return render_template(
+        "posts/reply.html",
+        ctx=ctx,
+        post=post,
+        parent=parent,
+        to_name=author_name(ctx, parent),
+        open=_open_for_comments(post),
+        form=CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post)),
+    )
+
+
+@bp.get("/comments/<int:comment_id>/moderate")
+def moderate_comment(slug, comment_id):
+    """A comment's moderation buttons on a page of their own, so the thread carries one link per comment for them."""
+    ctx = _context(slug)
+    ctx.require("comment:moderate")
+    comment = access.get_comment(ctx, comment_id)
+    return render_template("posts/moderate_comment.html", ctx=ctx, comment=comment, post=comment.post)
+
+
+def _refused_comment(
+    ctx: access.CourseContext, post: Post, form: CommentForm, parent: Comment | None, message: str | None = None
+):
+    """The post page again with the typed text in the composer that was used: the reply form of `parent` when that
+    reply can still be posted, else the form at the bottom (as a comment on the post), with `message` on the text."""
+    if message is not None:
+        form.body.errors = [*form.body.errors, message]
+    if parent is not None and parent.post_id == post.id and _open_for_comments(post):
+        fresh = CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post))
+        return _render_post(ctx, post, fresh, status=422, reply_form=form)
+    form.parent_id.data = ""
+    return _render_post(ctx, post, form, status=422)
+
+
+def _open_for_comments(post: Post) -> bool:
+    return post.is_published and not post.comments_locked and post.deleted_at is None
+
+
+def _parent_comment(ctx: access.CourseContext, post: Post, parent_id: str | None) -> tuple[Comment | None, bool]:
+    """The comment a reply answers, and whether it was on this post but is gone for this reader (deleted or hidden
+    since the page was loaded). An id that is not a number, or of no comment on this post, is unknown (404)."""
     if not parent_id:
-        return None
+        return None, False
     try:
         comment_id = database_id(parent_id)
     except ValueError:
         abort(404)
-    return access.get_comment(ctx, comment_id)
+    if queries.comment_gone_from(ctx, post, comment_id):
+        return None, True
+    return access.get_comment(ctx, comment_id), False
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
 from ..access import CourseContext
 from ..audit import record
@@ -118,11 +119,47 @@ def _apply_reading_fields(
     post.unlock_min_words = unlock_min_words or 0
 
 
+def _already_sent(ctx: CourseContext, model: type[Post | Comment], submission_key: str | None):
+    """The item this person already created from the same form (same submission key), if any."""
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        select(model).where(model.author_id == ctx.user.id).where(model.submission_key == submission_key)
+    )
+
+
+def _commit_once(ctx: CourseContext, item: Post | Comment, before_commit=None) -> Post | Comment:
+    """Add and commit `item`; if the same form was sent at the same moment and won, the item that request created."""
+    db.session.add(item)
+    try:
+        if before_commit is not None:
+            db.session.flush()
+            before_commit()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        first = _already_sent(ctx, type(item), item.submission_key)
+        if first is None:
+            raise
+        return first
+    return item
+
+
 def create_response(
-    ctx: CourseContext, reading: Post | None, *, title: str, body: str, publish: bool, anonymous: bool = False
+    ctx: CourseContext,
+    reading: Post | None,
+    *,
+    title: str,
+    body: str,
+    publish: bool,
+    anonymous: bool = False,
+    submission_key: str | None = None,
 ) -> Post:
-    """A response to `reading`, or a free course-blog post when reading is None (if the course allows them)."""
+    """A response to `reading`, or a free course-blog post when reading is None (if the course allows them); the
+    same form sent again (same submission key) returns the post it created the first time."""
     ctx.require("response:create")
+    if (first := _already_sent(ctx, Post, submission_key)) is not None:
+        return first
     if reading is None and not (ctx.course.allow_free_posts or ctx.is_staff):
         raise PostError("This course does not take posts that are not responses to a reading.")
     if reading is not None and not (reading.is_reading and reading.is_published and reading.deleted_at is None):
@@ -134,16 +171,12 @@ def create_response(
         reading_id=reading.id if reading is not None else None,
         title=title.strip(),
         anonymous=bool(anonymous and ctx.course.allow_anonymous),
+        submission_key=submission_key or None,
     )
     _set_body(post, body)
-    db.session.add(post)
     if publish:
         _publish(ctx, post)
-    if post.anonymous:
-        db.session.flush()
-        _record_anonymity(ctx, post)
-    db.session.commit()
-    return post
+    return _commit_once(ctx, post, (lambda: _record_anonymity(ctx, post)) if post.anonymous else None)
 
 
 def _record_anonymity(ctx: CourseContext, item: Post | Comment) -> None:
@@ -197,10 +230,19 @@ def delete_post(ctx: CourseContext, post: Post) -> None:
 
 
 def add_comment(
-    ctx: CourseContext, post: Post, body: str, *, parent: Comment | None = None, anonymous: bool = False
+    ctx: CourseContext,
+    post: Post,
+    body: str,
+    *,
+    parent: Comment | None = None,
+    anonymous: bool = False,
+    submission_key: str | None = None,
 ) -> Comment:
-    """A comment on `post`, or a reply to `parent`; held for approval when the course's policy says so."""
+    """A comment on `post`, or a reply to `parent`; held for approval when the course's policy says so. The same
+    form sent again (same submission key) returns the comment it created the first time."""
     ctx.require("comment:create")
+    if (first := _already_sent(ctx, Comment, submission_key)) is not None:
+        return first
     if not post.is_published:
         raise PostError("Comments open when the post is published.")
     if post.deleted_at is not None:
@@ -219,13 +261,9 @@ def add_comment(
         body_html=render_markdown(body),
         visibility=initial_visibility(ctx),
         anonymous=bool(anonymous and ctx.course.allow_anonymous),
+        submission_key=submission_key or None,
     )
-    db.session.add(comment)
-    if comment.anonymous:
-        db.session.flush()
-        _record_anonymity(ctx, comment)
-    db.session.commit()
-    return comment
+    return _commit_once(ctx, comment, (lambda: _record_anonymity(ctx, comment)) if comment.anonymous else None)
 
 
 def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:

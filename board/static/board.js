@@ -11,16 +11,111 @@
     });
   }
 
+  // Drafts: what is typed in a composer (form[data-draft]) is kept in this browser until it is posted, so a reload or
+  // a crashed tab loses nothing. The key is the form's target and the comment it replies to, which the page shown
+  // again after a refusal (error in the form, stale token) shares with the page it came from.
+  var DRAFT_PREFIX = "board-draft:";
+  var SENT = "board-draft-sent";
+
+  function storage(kind) {
+    try { return window[kind]; } catch (e) { return null; }  // blocked storage: no drafts, nothing breaks
+  }
+  var local = storage("localStorage"), session = storage("sessionStorage");
+
+  function draftKey(form) {
+    var parent = form.querySelector("input[name=parent_id]");
+    if (parent && !parent.value) { return null; }  // the reply composer before it is opened under a comment
+    return DRAFT_PREFIX + new URL(form.action, location.href).pathname + "|" + (parent ? parent.value : "");
+  }
+
+  function draftFields(form) {
+    return form.querySelectorAll("textarea[name], input[type=text][name]");
+  }
+
+  function restoreDraft(form) {
+    var key = draftKey(form), saved = null;
+    if (!local || !key) { return false; }
+    try { saved = JSON.parse(local.getItem(key) || "null"); } catch (e) { saved = null; }
+    var restored = false;
+    if (saved) {
+      draftFields(form).forEach(function (el) {
+        if (!el.value && saved[el.name]) { el.value = saved[el.name]; restored = true; }
+      });
+    }
+    return restored;
+  }
+
+  function drafts(root) {
+    if (!local || !session) { return; }
+    var forms = root.querySelectorAll("form[data-draft]");
+    // The last form sent: if this page does not show it again refused, it was posted, and its draft goes.
+    var sent = session.getItem(SENT);
+    session.removeItem(SENT);
+    if (sent) {
+      var refusedAgain = Array.prototype.some.call(forms, function (form) {
+        return draftKey(form) === sent && (form.querySelector(".error") || form.classList.contains("refused-form"));
+      });
+      if (!refusedAgain) { local.removeItem(sent); }
+    }
+    forms.forEach(function (form) {
+      restoreDraft(form);
+      form.addEventListener("input", function () {
+        var key = draftKey(form), values = {}, any = false;
+        if (!key) { return; }
+        draftFields(form).forEach(function (el) { values[el.name] = el.value; any = any || !!el.value.trim(); });
+        if (any) { local.setItem(key, JSON.stringify(values)); } else { local.removeItem(key); }
+      });
+      form.addEventListener("submit", function () { var key = draftKey(form); if (key) { session.setItem(SENT, key); } });
+    });
+  }
+
+  // A field refused by the server is brought into view, with the cursor in it, wherever its form is on the page.
+  function showFirstError(root) {
+    var field = root.querySelector("form [aria-invalid=true], .kept-text textarea");
+    if (!field) { return; }
+    field.focus({ preventScroll: true });
+    (field.closest(".field") || field).scrollIntoView({ block: "center" });
+  }
+
+  // The page's one reply composer moves under the comment whose "Reply" link was followed (without JavaScript the
+  // link opens the reply page). Its parent_id, label and draft follow it.
+  function openReply(link) {
+    var form = document.getElementById("reply-form");
+    var comment = link.closest("li.comment");
+    if (!form || !comment) { return false; }
+    var parent = form.querySelector("input[name=parent_id]");
+    var id = comment.id.replace("comment-", "");
+    var area = form.querySelector("textarea[name=body]");
+    if (parent.value !== id) {
+      parent.value = id;
+      area.value = "";
+      form.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      area.removeAttribute("aria-invalid");
+      area.removeAttribute("aria-describedby");
+      var field = area.closest(".field");
+      if (field) { field.classList.remove("has-error"); }
+      restoreDraft(form);
+    }
+    var author = comment.querySelector("header .author");
+    form.querySelector(".reply-to").textContent = author ? author.textContent : "";
+    comment.querySelector("article").appendChild(form);
+    form.hidden = false;
+    document.querySelectorAll("li.comment a[href$='/reply'][aria-expanded]").forEach(function (el) { el.removeAttribute("aria-expanded"); });
+    link.setAttribute("aria-expanded", "true");
+    area.focus();
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("li.comment a[href$='/reply']");
+    if (link && openReply(link)) { event.preventDefault(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     // The browser's time zone, so a due date typed in local time is stored correctly.
     document.querySelectorAll("input[data-timezone]").forEach(function (el) {
       try { el.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }
-    });
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-      });
     });
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -31,38 +126,55 @@
         });
       });
     });
-    // Opening a reply form puts the cursor in it.
-    document.querySelectorAll("details.reply").forEach(function (details) {
-      details.addEventListener("toggle", function () {
-        if (details.open) { var area = details.querySelector("textarea"); if (area) { area.focus(); } }
+    drafts(document);
+    // A reply draft kept from before a reload reopens its composer under its comment.
+    var reply = document.getElementById("reply-form");
+    if (reply && reply.hidden && local) {
+      document.querySelectorAll("li.comment a[href$='/reply']").forEach(function (link) {
+        var id = link.closest("li.comment").id.replace("comment-", "");
+        var key = DRAFT_PREFIX + new URL(reply.action, location.href).pathname + "|" + id;
+        if (reply.hidden && local.getItem(key)) { openReply(link); }
       });
-    });
+    }
+    showFirstError(document);
   });
 })();
 
-// Likes update in place; without JavaScript the form posts and the page returns to the same place.
+// Confirmations: on a form (data-confirm) or on the button that sends it.
 document.addEventListener("submit", function (event) {
-  var form = event.target;
-  if (!form.classList || !form.classList.contains("like-form") || !window.fetch) { return; }
+  var form = event.target, button = event.submitter;
+  var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) { event.preventDefault(); event.stopImmediatePropagation(); }
+});
+
+// Likes update in place; without JavaScript the button posts the page's shared form and the page returns to the
+// same place.
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  if (event.defaultPrevented || !button || button.name !== "liked" || !window.fetch) { return; }
+  if (button.getAttribute("data-plain")) { button.removeAttribute("data-plain"); return; }
   event.preventDefault();
-  var button = form.querySelector("button");
+  var form = event.target;
   button.disabled = true;
-  fetch(form.action, {
+  fetch(button.formAction, {
     method: "POST",
-    body: new FormData(form),
+    body: new FormData(form, button),
     headers: { "Accept": "application/json" },
     credentials: "same-origin"
   }).then(function (response) {
     if (!response.ok) { throw new Error("like failed"); }
     return response.json();
   }).then(function (data) {
-    form.querySelector("input[name=liked]").value = data.liked ? "0" : "1";
+    button.value = data.liked ? "0" : "1";
     button.setAttribute("aria-pressed", data.liked ? "true" : "false");
     button.textContent = data.liked ? "★ Liked" : "☆ Like";
-    var count = form.parentNode.querySelector(".like-count");
+    var count = button.parentNode.querySelector(".like-count");
+    if (!count.getAttribute("href")) { count.setAttribute("href", button.getAttribute("formaction") + "s"); }
     count.textContent = data.count ? data.label : "";
     count.classList.toggle("is-empty", !data.count);
   }).catch(function () {
-    form.submit();
+    button.disabled = false;
+    button.setAttribute("data-plain", "1");  // the plain post this time, without this handler
+    form.requestSubmit(button);
   }).finally(function () { button.disabled = false; });
 });

@@ -45,8 +45,8 @@ def test_student_comments_on_reading_and_reply_is_nested(new_page, demo_course):
     expect(comment).to_have_class(re.compile(r"\bdepth-1\b"))
 
     reply_text = "Replying to myself: compare Rossi's testimony on the same theme."
-    comment.locator("details.reply > summary", has_text="Reply").click()
-    comment.locator("details.reply textarea[name=body]").fill(reply_text)
+    comment.get_by_role("link", name="Reply").click()
+    comment.locator("#reply-form textarea[name=body]").fill(reply_text)
     comment.get_by_role("button", name="Post reply").click()
 
     comment = page.locator("ol.comment-list > li.comment", has_text=comment_text)

@@ -691,7 +691,8 @@ def test_replies_can_be_anonymous_and_start_anonymous_on_ones_own_anonymous_post
     essay = _respond(ann, course, reading, "Secret essay", anonymous="y")
     question = factories.comment(essay, people["ben"], "Who wrote this?")
     shown = page(ann, f"/c/{course.slug}/posts/{essay.id}")
-    assert _is_ticked(shown, f"reply-{question.id}-anonymous")
+    assert _is_ticked(shown, "reply-anonymous")  # the page's one reply composer
+    assert _is_ticked(page(ann, f"/c/{course.slug}/comments/{question.id}/reply"), "reply-anonymous")
     assert _is_ticked(shown, "anonymous")  # the main comment form too
     assert not _is_ticked(page(ann, f"/c/{course.slug}/posts/{reading.id}"), "anonymous")
     ann.post(

@@ -29,9 +29,12 @@ def _item(page: str, comment_id: int) -> str:
 
 
 def _comment(visitor, post, body: str, parent_id: int | None = None):
-    """Post the comment form, or the reply form of comment `parent_id` (checking the page offers it)."""
+    """Post the comment form, or the reply form of comment `parent_id` (checking the page links to its reply page,
+    and that page offers the form, as a browser without JavaScript would use them)."""
     if parent_id is not None:
-        assert f'name="parent_id" value="{parent_id}"' in _page(visitor, post), "no reply form for that comment"
+        assert f'comments/{parent_id}/reply"' in _page(visitor, post), "no reply link for that comment"
+        reply_page = visitor.get(f"/c/{post.course.slug}/comments/{parent_id}/reply").get_data(as_text=True)
+        assert f'name="parent_id" value="{parent_id}"' in reply_page, "no reply form for that comment"
     data = {"body": body} | ({"parent_id": str(parent_id)} if parent_id is not None else {})
     return visitor.post(f"/c/{post.course.slug}/posts/{post.id}/comments", data)
 
@@ -297,7 +300,7 @@ def test_reply_to_a_comment_elsewhere_is_refused(make_visitor):
     assert [comment.id for comment in _comments()] == [foreign.id, elsewhere]
 
 
-def test_reply_to_a_deleted_comment_is_refused(make_visitor):
+def test_reply_to_a_deleted_comment_keeps_the_text_and_offers_it_as_a_comment(make_visitor):
     course, post = _discussion()
     author = make_visitor(factories.member(course))
     parent = _new_id(_comment(author, post, "Gone soon"))
@@ -305,5 +308,6 @@ def test_reply_to_a_deleted_comment_is_refused(make_visitor):
     response = make_visitor(factories.member(course)).post(
         f"/c/{course.slug}/posts/{post.id}/comments", {"body": "Too late", "parent_id": str(parent)}
     )
-    assert response.status_code == 404
+    assert response.status_code == 422
+    assert "The comment you replied to was deleted or hidden meanwhile." in response.get_data(as_text=True)
     assert [comment.id for comment in _comments()] == [parent]

@@ -47,7 +47,6 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_DEVICE_LIMIT": os.environ.get("LOGIN_DEVICE_LIMIT", "10 per 15 minutes"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "30 per minute;300 per hour"),
         "POSTING_RATE_LIMIT": os.environ.get("POSTING_RATE_LIMIT", "20 per minute;300 per hour"),
-        "RATELIMIT_HEADERS_ENABLED": True,  # so a 429 carries Retry-After
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .extensions import db
+from .extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ TITLES = {
     400: "Bad request",
     403: "Not allowed",
     404: "Not found",
+    405: "Not available this way",
     413: "Too large",
     429: "Too many attempts",
     500: "Something went wrong",
@@ -97,8 +99,16 @@ def _render(error: Exception, code: int):
 
 
 def handle_http_error(error: HTTPException):
-    """Board's page for an HTTP error; a refused post also shows its form again, filled in."""
-    return _render(error, error.code or 500)
+    """Board's page for an HTTP error; a refused post also shows its form again, filled in. The error's own headers
+    (Retry-After on 429 and 503, Allow on 405) are kept."""
+    response = make_response(_render(error, error.code or 500))
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if error.code == 429 and "Retry-After" not in response.headers and limiter.current_limit is not None:
+        # Flask-Limiter's refusal: when the window that was used up starts again.
+        response.headers["Retry-After"] = str(max(1, int(limiter.current_limit.reset_at - time.time())))
+    return response
 
 
 def handle_server_error(error: InternalServerError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -85,6 +85,7 @@ _FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.DOTALL | re.IGNORECASE)
 _FIELD = re.compile(r"<(input|textarea|select|button)\b([^>]*)>(?:(.*?)</\1>)?", re.DOTALL | re.IGNORECASE)
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 _HREF = re.compile(r'href="([^"]+)"')
+_FORMACTION = re.compile(r"<button\b([^>]*\bformaction=[^>]*)>", re.IGNORECASE)
 _PART = re.compile(r"<(?:[^<>]*:)?(\w+)>")
 
 
@@ -132,6 +133,11 @@ def _read_forms(page: str, here: str, seen: FormsSeen) -> None:
                 fields.setdefault(field_attrs["name"], value)
         method = "POST" if attrs.get("method", "get").lower() == "post" else "GET"
         seen.saw(urlsplit(attrs.get("action") or here).path, method, fields.items() if method == "POST" else fields)
+    # Buttons that post a shared form to their own address (<button form="acts" formaction=…>): one CSRF token a page.
+    for tag_attrs in _FORMACTION.findall(page):
+        attrs = _attrs(tag_attrs)
+        fields = {attrs["name"]: attrs.get("value", "")} if "name" in attrs else {}
+        seen.saw(urlsplit(urljoin(here, attrs["formaction"])).path, "POST", fields.items())
 
 
 def _crawl(visitor: Visitor, start: list[str], seen: FormsSeen, limit: int = 150) -> None:
@@ -148,9 +154,10 @@ def _crawl(visitor: Visitor, start: list[str], seen: FormsSeen, limit: int = 150
         page = response.get_data(as_text=True)
         _read_forms(page, urlsplit(url).path, seen)
         for href in _HREF.findall(page):
-            if not href.startswith("/") or href.startswith(("//", "/static/")):
+            href = urljoin(urlsplit(url).path, html.unescape(href))  # the comment thread's links are relative
+            if not href.startswith("/") or href.startswith(("//", "/static/")) or href.startswith("#"):
                 continue
-            parts = urlsplit(html.unescape(href))
+            parts = urlsplit(href)
             seen.saw(parts.path, "GET", [name for name, _ in parse_qsl(parts.query)])
             queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
 
@@ -186,7 +193,9 @@ def world(request, app, make_visitor) -> World:
     db.session.commit()
     membership = db.session.scalar(select(Membership).where(Membership.user_id == student.id))
     seen = FormsSeen(app.url_map.bind("localhost"))
-    visitor = make_visitor(student if getattr(request, "param", "instructor") == "student" else instructor)
+    person = student if getattr(request, "param", "instructor") == "student" else instructor
+    make_visitor(person)  # signed in on a second browser too, so the account page offers "Log out everywhere else"
+    visitor = make_visitor(person)
     _crawl(visitor, ["/courses", "/account", f"/c/{course.slug}/", f"/c/{course.slug}/posts/{response.id}"], seen)
     anonymous = make_visitor()
     for page in ("/login", "/register"):

@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config
+from . import config, jobs
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .models import MAX_ID
 from .paths import resource_dir
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    jobs.init_app(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .admin.routes import bp as admin_bp

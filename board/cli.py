@@ -1,10 +1,14 @@
-"""Command-line tools: flask --app board create-user | set-password | demo | seed | courses | import-posts |
-export-course | import-course."""
+"""Command-line tools: flask --app board create-user | set-password | demo | worker | seed | courses |
+import-posts | export-course | import-course."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -22,6 +26,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(set_password)
     app.cli.add_command(demo)
+    app.cli.add_command(worker)
     app.cli.add_command(seed)
     app.cli.add_command(list_courses)
     app.cli.add_command(import_posts)
@@ -79,7 +84,67 @@ def demo(host: str, port: int) -> None:
     click.echo("")
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, threaded=True)
+    from . import mail
+
+    click.echo(f"Email is {mail.describe_delivery()}.")
+    job_worker = start_worker()
+    # SIGTERM (`kill`) stops the demo as Ctrl-C does, so its worker is stopped too rather than left running.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        run_simple(host, port, app, threaded=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop_worker(job_worker)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def start_worker() -> subprocess.Popen | None:
+    """Start `flask --app board worker` beside the demo server, unless jobs run immediately (QUEUE_URL=immediate).
+
+    A separate process rather than a thread: it is exactly what production runs, and Huey's consumer installs its
+    own signal handlers, which only a process's main thread may do. Ctrl-C reaches both through the terminal.
+    """
+    from . import jobs
+
+    if jobs.huey.immediate:
+        click.echo(f"Jobs: {jobs.describe_queue()}.")
+        return None
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "board", "worker"])
+    click.echo(f"Jobs: a worker (pid {process.pid}) consumes {jobs.describe_queue()}.")
+    return process
+
+
+def stop_worker(process: subprocess.Popen | None, timeout: float = 10) -> None:
+    """Stop the demo's worker as Ctrl-C would (it finishes the job in hand), and kill it if it takes too long."""
+    if process is None:
+        return
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    click.echo("Worker stopped.")
+
+
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 32), help="Jobs run at once.")
+def worker(threads: int) -> None:
+    """Run the job queue's consumer (it sends email) until Ctrl-C or SIGTERM."""
+    from . import jobs, mail
+
+    if jobs.huey.immediate:
+        raise click.ClickException("QUEUE_URL=immediate runs each job inside its caller: there is no queue to consume.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo(
+        f"Worker: consuming {jobs.describe_queue()} with {threads} threads; email is {mail.describe_delivery()}."
+    )
+    # Huey's signals: SIGINT (Ctrl-C) lets running jobs finish, SIGTERM stops at once.
+    jobs.huey.create_consumer(workers=threads, worker_type="thread").run()
 
 
 @click.command("seed")

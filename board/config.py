@@ -51,4 +51,8 @@ def from_environment(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Email and the job queue (board/mail.py, board/jobs.py): unset means the outbox folder and a SQLite queue.
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Board <board@localhost>"),
+        "QUEUE_URL": os.environ.get("QUEUE_URL") or None,
     }

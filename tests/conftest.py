@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 
 import pytest
 from flask.testing import FlaskClient
@@ -68,6 +72,9 @@ def app(tmp_path_factory):
             "REGISTER_RATE_LIMIT": "10000 per minute",
             "POSTING_RATE_LIMIT": "10000 per minute",
             "SERVER_NAME": None,
+            # Jobs run at once inside their caller, and mail goes to the outbox unless a test names a server.
+            "QUEUE_URL": "immediate",
+            "SMTP_URL": None,
         }
     )
     app.instance_path = str(instance)
@@ -97,6 +104,38 @@ def _empty_tables() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+class ReceivedMail:
+    """What the loopback SMTP server was sent: one (envelope sender, recipients, parsed message) per message."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port; yields (url, ReceivedMail)."""
+    from aiosmtpd.controller import Controller
+
+    received = ReceivedMail()
+    controller = Controller(received, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{controller.port}", received
+    finally:
+        controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from board import jobs
 
 from .conftest import free_port
 
-# Redis database 6 on the local server is this suite's; it is emptied before and after each test that uses it.
-REDIS_QUEUE_URL = "redis://127.0.0.1:6379/6"
+# Redis database 6 (TEST_REDIS_QUEUE_URL overrides it) is this suite's; it is emptied before and after each test using it.
+REDIS_QUEUE_URL = os.environ.get("TEST_REDIS_QUEUE_URL", "redis://127.0.0.1:6379/6")
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -76,6 +76,12 @@ def demo(host: str, port: int) -> None:
     # The development server speaks plain HTTP, so cookies cannot be Secure here (they are in production).
     app.config.update(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
     url = f"http://{host}:{port}/"
+    if not os.environ.get("BASE_URL"):
+        # Links in the demo's email lead back to the demo itself (the worker only sends what the web process wrote).
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        app.config["BASE_URL"] = (
+            f"http://{shown_host}:{port}" if ":" not in shown_host else f"http://[{shown_host}]:{port}"
+        )
     click.echo("")
     click.echo(f"Board is running at {url}")
     click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")

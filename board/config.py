@@ -54,4 +54,8 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Board <board@localhost>"),
         "QUEUE_URL": os.environ.get("QUEUE_URL") or None,
+        # Links in email start with BASE_URL, never with the Host header a request came with (which anyone can forge).
+        "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Account email (reset links, registration) to any one address, so nobody can flood a mailbox through Board.
+        "ACCOUNT_EMAIL_LIMIT": os.environ.get("ACCOUNT_EMAIL_LIMIT", "1 per 5 minutes;10 per day"),
     }

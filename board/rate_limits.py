@@ -1,4 +1,4 @@
-"""Limits on writing: registrations per address, and comments, responses and reports per account.
+"""Limits on writing: registrations and reset requests per address, and comments, responses and reports per account.
 
 Flask-Limiter counts in RATELIMIT_STORAGE_URI (per process with memory://, shared by every worker with redis://)
 and refuses with a 429 TooManyRequests carrying Retry-After. Login throttling is board/auth/throttle.py.
@@ -25,5 +25,7 @@ posting = limiter.shared_limit(
     lambda: current_app.config["POSTING_RATE_LIMIT"], scope="posting", key_func=_account_key, methods=["POST"]
 )
 
-#: New accounts per client address.
-registration = limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+#: Registrations and "forgot password" requests per client address: one budget for both, since each sends an email.
+registration = limiter.shared_limit(
+    lambda: current_app.config["REGISTER_RATE_LIMIT"], scope="registration", methods=["POST"]
+)

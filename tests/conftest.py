@@ -73,6 +73,7 @@ def app(tmp_path_factory):
             "LOGIN_DEVICE_LIMIT": "10000 per minute",
             "REGISTER_RATE_LIMIT": "10000 per minute",
             "POSTING_RATE_LIMIT": "10000 per minute",
+            "ACCOUNT_EMAIL_LIMIT": "10000 per minute",
             "SERVER_NAME": None,
             # Jobs run at once inside their caller, and mail goes to the outbox unless a test names a server.
             "QUEUE_URL": "immediate",
@@ -140,6 +141,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Inbox:
+    """The messages Board wrote to its outbox folder during one test (jobs run at once; SMTP_URL is unset)."""
+
+    def __init__(self, folder, base_url: str):
+        self.folder = folder
+        self.base_url = base_url
+
+    def messages(self, to: str | None = None) -> list[EmailMessage]:
+        """Every message so far, oldest first; only those to the address `to` when it is given."""
+        if not self.folder.exists():
+            return []
+        parsed = [
+            BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            for path in sorted(self.folder.glob("*.eml"))
+        ]
+        return [m for m in parsed if to is None or m["To"].addresses[0].addr_spec == to]
+
+    def link(self, to: str, path_prefix: str) -> str:
+        """The path of the one link to `path_prefix…` in the latest message to `to` (same in both parts)."""
+        message = self.messages(to)[-1]
+        pattern = re.compile(re.escape(self.base_url) + "(" + re.escape(path_prefix) + r"[^\s\"<>]*)")
+        text_links = pattern.findall(message.get_body(("plain",)).get_content())
+        html_links = pattern.findall(message.get_body(("html",)).get_content())
+        assert len(set(text_links)) == 1 and set(text_links) == set(html_links), (text_links, html_links)
+        return text_links[0]
+
+
+@pytest.fixture
+def inbox(app, tmp_path, monkeypatch) -> Inbox:
+    """Messages sent during this test, read from a fresh outbox folder."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    return Inbox(tmp_path / "outbox", app.config["BASE_URL"])
+
+
 @pytest.fixture
 def limits(app):
     """Set rate limits for one test (`limits(POSTING_RATE_LIMIT="3 per minute")`), from empty counters."""
@@ -188,6 +223,16 @@ class Visitor:
         )
         self._token = None
         return response
+
+    def register(self, inbox: Inbox, email: str, display_name: str = "Ada", password: str = "long enough pw"):
+        """Register through the form, then follow the emailed link and confirm; returns the confirming response."""
+        response = self.post(
+            "/register", {"display_name": display_name, "email": email, "password": password, "confirm": password}
+        )
+        assert response.status_code == 302, response.status_code
+        link = inbox.link(email.lower(), "/register/confirm/")
+        self.csrf_token(link)
+        return self.post(link)
 
     def logout(self):
         response = self.client.post("/logout", data={"csrf_token": self.csrf_token("/courses")})

@@ -14,7 +14,7 @@ from board.models import User
 
 @pytest.fixture
 def clean_environment(monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL", "SECURE_COOKIES", "PORT"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "SECURE_COOKIES", "PORT", "BASE_URL", "ACCOUNT_EMAIL_LIMIT"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -45,6 +45,17 @@ def test_database_url_and_secret_key_come_from_the_environment(clean_environment
     assert settings["SQLALCHEMY_DATABASE_URI"] == used
     assert settings["SECRET_KEY"] == "from-the-environment"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_email_links_and_limits_have_defaults_and_come_from_the_environment(clean_environment, tmp_path):
+    settings = config.from_environment(tmp_path)
+    assert settings["BASE_URL"] == "http://127.0.0.1:5000"
+    assert settings["ACCOUNT_EMAIL_LIMIT"] == "1 per 5 minutes;10 per day"
+    clean_environment.setenv("BASE_URL", "https://board.example.edu/")
+    clean_environment.setenv("ACCOUNT_EMAIL_LIMIT", "1 per 10 minutes")
+    settings = config.from_environment(tmp_path)
+    assert settings["BASE_URL"] == "https://board.example.edu"
+    assert settings["ACCOUNT_EMAIL_LIMIT"] == "1 per 10 minutes"
 
 
 def test_secure_cookies_can_be_turned_off(clean_environment, tmp_path):
@@ -80,9 +91,11 @@ def test_demo_serves_on_port_from_the_environment_and_prints_the_logins(app, cle
     served = {}
     clean_environment.setattr("werkzeug.serving.run_simple", lambda host, port, wsgi, **kw: served.update(port=port))
     clean_environment.setenv("PORT", "5123")
+    clean_environment.setitem(app.config, "BASE_URL", app.config["BASE_URL"])  # restored after the test
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert served == {"port": 5123}
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5123"  # links in the demo's email lead to the demo
     assert "Board is running at http://127.0.0.1:5123/" in result.output
     assert "instructor@example.edu" in result.output and "student1@example.edu" in result.output
     assert "password: demo-password" in result.output

@@ -19,8 +19,9 @@ from board import jobs
 
 from .conftest import free_port
 
-# Redis database 6 on the local server is this suite's; it is emptied before and after each test that uses it.
-REDIS_QUEUE_URL = "redis://127.0.0.1:6379/6"
+# Redis database 6 (TEST_REDIS_QUEUE_URL overrides it) is this suite's; it is emptied before and after each test using it.
+REDIS_QUEUE_URL = os.environ.get("TEST_REDIS_QUEUE_URL", "redis://127.0.0.1:6379/6")
+QUEUE_PLACE = REDIS_QUEUE_URL.removeprefix("redis://")  # as the worker names it: host:port/db
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -174,7 +175,7 @@ def test_worker_process_takes_email_from_redis_and_sends_it_over_smtp(redis_queu
     worker = Process(["worker", "--threads", "1"], _environment(tmp_path, smtp_url))
     try:
         started = worker.wait_for("Worker: consuming")
-        assert "the Redis queue at 127.0.0.1:6379/6" in started and "sent through 127.0.0.1" in started
+        assert f"the Redis queue at {QUEUE_PLACE}" in started and "sent through 127.0.0.1" in started
         jobs.send_email(("Ada", "ada@example.edu"), "From the queue", "plain", "<p>html</p>")
 
         [(_, recipients, message)] = _wait_for_mail(received)
@@ -197,7 +198,7 @@ def test_demo_runs_a_worker_beside_the_server_and_stopping_it_stops_both(redis_q
         assert "Email is sent through 127.0.0.1" in demo.wait_for("Email is")
         line = demo.wait_for("Jobs: a worker (pid ")
         worker_pid = int(line.split("(pid ")[1].split(")")[0])
-        demo.wait_for("Worker: consuming the Redis queue at 127.0.0.1:6379/6")
+        demo.wait_for(f"Worker: consuming the Redis queue at {QUEUE_PLACE}")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as page:
             assert page.status == 200
 

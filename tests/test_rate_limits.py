@@ -74,7 +74,7 @@ def _register(person, n: int):
     )
 
 
-def test_registrations_are_limited_per_address(limits, make_visitor):
+def test_registrations_are_limited_per_address(limits, make_visitor, inbox):
     limits(REGISTER_RATE_LIMIT="2 per minute")
     codes = []
     for n in range(3):
@@ -82,8 +82,31 @@ def test_registrations_are_limited_per_address(limits, make_visitor):
         person.client.environ_base["REMOTE_ADDR"] = "192.0.2.20"
         codes.append(_register(person, n).status_code)
     assert codes == [302, 302, 429]
+    assert inbox.messages("new2@example.edu") == []
     assert find_user("new2@example.edu") is None
 
     elsewhere = make_visitor()
     elsewhere.client.environ_base["REMOTE_ADDR"] = "192.0.2.21"
     assert _register(elsewhere, 3).status_code == 302
+    link = inbox.link("new3@example.edu", "/register/confirm/")
+    elsewhere.csrf_token(link)
+    assert elsewhere.post(link).status_code == 302
+    assert find_user("new3@example.edu") is not None
+
+
+def test_forgot_password_shares_the_registration_budget_per_address(limits, make_visitor, inbox):
+    limits(REGISTER_RATE_LIMIT="2 per minute")
+    factories.user(email="ada@example.edu")
+    person = make_visitor()
+    person.client.environ_base["REMOTE_ADDR"] = "192.0.2.30"
+
+    codes = [
+        _register(person, 0).status_code,
+        person.post("/password/forgot", {"email": "ada@example.edu"}).status_code,
+        person.post("/password/forgot", {"email": "ada@example.edu"}).status_code,
+        _register(person, 1).status_code,
+    ]
+
+    assert codes == [302, 302, 429, 429]
+    assert len(inbox.messages("ada@example.edu")) == 1
+    assert person.get("/password/forgot").status_code == 200  # reading the form is never limited

@@ -39,3 +39,21 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(
         "Repeat new password", validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")]
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")]
+    )
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """Only the CSRF token: the account is created by this POST, never by following the link (a GET)."""

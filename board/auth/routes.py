@@ -15,8 +15,16 @@ from .. import rate_limits
 from ..extensions import login_manager
 from ..models import User
 from ..urls import safe_next
-from . import services, sessions, throttle
-from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
+from . import email_flows, services, sessions, throttle
+from .forms import (
+    ConfirmRegistrationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 
 bp = Blueprint("auth", __name__)
 bp.add_app_template_global(sessions.browser_name, "browser_name")
@@ -38,15 +46,71 @@ def register():
         return redirect(url_for("courses.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
+        email_flows.request_registration(form.email.data, form.display_name.data, form.password.data)
+        # The same words whether or not the address has an account: only its mailbox learns which.
+        flash(
+            f"We sent a message to {services.normalize_email(form.email.data)}. Follow its link within 24 hours "
+            "to finish creating your account.",
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token):
+    registration = email_flows.registration_for(token)
+    if registration is None:
+        return render_template("auth/link_invalid.html", again=url_for("auth.register"), what="registration"), 410
+    taken = services.find_user(registration.email) is not None
+    form = ConfirmRegistrationForm()
+    if not taken and form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.display_name.data, form.password.data)
-        except services.AccountError as error:
-            form.email.errors.append(str(error))
+            user = email_flows.confirm_registration(registration)
+        except services.AccountError:
+            taken = True  # registered by someone else between the check and the insert
         else:
+            if current_user.is_authenticated:
+                sessions.log_out(current_user)
             _start_session(user)
             flash("Welcome to Board. Create a course, or join one with the code your instructor gave you.", "success")
             return redirect(url_for("courses.dashboard"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/confirm_registration.html", form=form, registration=registration, taken=taken)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@rate_limits.registration
+def forgot_password():
+    form = ForgotPasswordForm()
+    if request.method == "GET" and current_user.is_authenticated:
+        form.email.data = current_user.email
+    if form.validate_on_submit():
+        email_flows.request_password_reset(form.email.data)
+        flash(
+            f"If {services.normalize_email(form.email.data)} belongs to an account, we sent it a link to set a new "
+            "password. The link works once, for an hour.",
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = email_flows.user_for_reset(token)
+    if user is None:
+        return render_template("auth/link_invalid.html", again=url_for("auth.forgot_password"), what="reset"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            sessions.log_out(current_user)  # whoever was signed in here, the browser now belongs to this account
+        services.set_password(user, form.new_password.data)  # ends every session of the account
+        _start_session(user)
+        flash("Your new password is set, and every other session of your account is logged out.", "success")
+        response = redirect(url_for("courses.dashboard"))
+        throttle.set_device_cookie(response, user)
+        return response
+    return render_template("auth/reset_password.html", form=form, user=user)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -34,14 +34,16 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def create_user(email: str, display_name: str, password: str | None, *, is_admin: bool = False) -> User:
-    """Create an account (password None: it must be set through a reset before logging in)."""
+def create_user(
+    email: str, display_name: str, password: str | None, *, is_admin: bool = False, password_hash: str | None = None
+) -> User:
+    """Create an account (password and password_hash None: it must be set through a reset before logging in)."""
     if find_user(email) is not None:
         raise AccountError("An account with this email already exists.")
     user = User(
         email=normalize_email(email),
         display_name=display_name.strip(),
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=hash_password(password) if password is not None else password_hash,
         is_admin=is_admin,
     )
     db.session.add(user)

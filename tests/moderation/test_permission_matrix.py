@@ -342,6 +342,8 @@ AUTHOR_ROUTES = {
 SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "courses.new_course", "courses.join"}
 # One's own signed-in sessions (tests/auth/test_sessions.py: another person's session is a 404).
 SITE_ROUTES |= {"auth.end_session", "auth.end_other_sessions"}
+# Accounts by email: a signed link names what may change (tests/auth/test_email_flows.py).
+SITE_ROUTES |= {"auth.forgot_password", "auth.reset_password", "auth.confirm_registration"}
 
 
 def _post_rules(app):

@@ -1,0 +1,363 @@
+"""Accounts by email: "forgot password" and registration confirmed by email, through the real forms and real mail."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import func, select
+
+from board.auth import email_flows
+from board.auth import services as accounts
+from board.extensions import db
+from board.models import User, UserSession
+from tests import factories
+from tests.sql import count_queries
+
+_CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def _logged_in(visitor) -> bool:
+    return visitor.get("/courses").status_code == 200
+
+
+def _users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def _page_after(visitor, response) -> str:
+    """The page a redirect leads to, with the address the visitor typed and the CSRF token blanked out."""
+    assert response.status_code == 302
+    page = visitor.get(response.headers["Location"]).get_data(as_text=True)
+    return _CSRF_VALUE.sub(r'\1"', page)
+
+
+def _register(visitor, email: str, name: str = "Ada"):
+    return visitor.post(
+        "/register", {"display_name": name, "email": email, "password": "long enough pw", "confirm": "long enough pw"}
+    )
+
+
+def _reset(visitor, inbox, email: str, new_password: str = "a brand new password"):
+    """Ask for a reset link, follow it, set a new password; returns the last response."""
+    assert visitor.post("/password/forgot", {"email": email}).status_code == 302
+    link = inbox.link(email, "/password/reset/")
+    assert visitor.get(link).status_code == 200
+    return visitor.post(link, {"new_password": new_password, "confirm": new_password})
+
+
+# --- Real mail: a loopback SMTP server receives the messages, and their links work ---------------------------------
+
+
+@pytest.fixture
+def smtp(app, smtp_server, monkeypatch):
+    url, received = smtp_server
+    monkeypatch.setitem(app.config, "SMTP_URL", url)
+    monkeypatch.setitem(app.config, "MAIL_FROM", "Board <noreply@board.example.edu>")
+    monkeypatch.setitem(app.config, "BASE_URL", "https://board.example.edu")
+    return received
+
+
+def _one_link(message, base: str, prefix: str) -> str:
+    """The path of the one link to `prefix…`, found identically in the plain-text and the HTML part."""
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = message.iter_parts()
+    assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    pattern = re.escape(base) + "(" + re.escape(prefix) + r"[A-Za-z0-9_.\-/]*)"
+    [in_text] = re.findall(pattern, text.get_content())
+    [in_html] = re.findall('href="' + pattern + '"', html.get_content())
+    assert in_text == in_html
+    return in_text
+
+
+def test_reset_email_arrives_over_smtp_with_both_parts_and_a_working_link(smtp, visitor):
+    factories.user("Ada Lovelace", email="ada@example.edu")
+    visitor.post("/password/forgot", {"email": "ADA@example.edu"})
+
+    [(sender, recipients, message)] = smtp.messages
+    assert sender == "noreply@board.example.edu" and recipients == ["ada@example.edu"]
+    assert message["To"] == "Ada Lovelace <ada@example.edu>"
+    assert message["From"] == "Board <noreply@board.example.edu>"
+    assert message["Subject"] == "Set a new Board password"
+    assert message["Message-ID"] and message["Date"] and message["X-Board-Kind"] == "reset"
+    link = _one_link(message, "https://board.example.edu", "/password/reset/")
+    assert "for an hour" in message.get_body(("plain",)).get_content()
+
+    assert "Set a new password" in visitor.get(link).get_data(as_text=True)
+    visitor.post(link, {"new_password": "a brand new password", "confirm": "a brand new password"})
+    visitor.logout()
+    assert visitor.login("ada@example.edu", "a brand new password").status_code == 302
+
+
+def test_registration_emails_arrive_over_smtp_and_their_links_work(smtp, visitor):
+    factories.user("Bob", email="bob@example.edu")
+    form = {"display_name": "Ada", "password": "long enough pw", "confirm": "long enough pw"}
+    visitor.post("/register", {**form, "email": "ada@example.edu"})
+    visitor.post("/register", {**form, "email": "bob@example.edu"})
+
+    (_, to_ada, confirm), (_, to_bob, warning) = smtp.messages
+    assert to_ada == ["ada@example.edu"] and confirm["To"] == "Ada <ada@example.edu>"
+    assert confirm["Subject"] == "Confirm your Board account"
+    assert to_bob == ["bob@example.edu"] and warning["To"] == "Bob <bob@example.edu>"
+    assert warning["Subject"] == "Someone tried to register with your address"
+    base = "https://board.example.edu"
+    assert visitor.get(_one_link(warning, base, "/login")).status_code == 200
+    assert visitor.get(_one_link(warning, base, "/password/forgot")).status_code == 200
+
+    link = _one_link(confirm, base, "/register/confirm/")
+    assert "Create your account" in visitor.get(link).get_data(as_text=True)
+    assert visitor.post(link).status_code == 302
+    assert accounts.find_user("ada@example.edu").display_name == "Ada"
+
+
+def test_links_use_base_url_whatever_host_the_request_names(visitor, inbox, monkeypatch, app):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://board.example.edu")
+    inbox.base_url = "https://board.example.edu"
+    factories.user(email="ada@example.edu")
+    visitor.client.environ_base["HTTP_HOST"] = "evil.example"  # a forged Host header, as in reset poisoning
+    assert visitor.post("/password/forgot", {"email": "ada@example.edu"}).status_code == 302
+    [message] = inbox.messages("ada@example.edu")
+    assert "evil.example" not in message.get_body(("plain",)).get_content()
+    assert inbox.link("ada@example.edu", "/password/reset/")
+
+
+# --- Forgot password ------------------------------------------------------------------------------------------------
+
+
+def test_login_page_links_to_forgot_password(client):
+    assert 'href="/password/forgot"' in client.get("/login").get_data(as_text=True)
+
+
+def test_forgot_password_page_and_status_are_the_same_for_known_and_unknown_addresses(visitor, inbox):
+    factories.user(email="ada@example.edu")
+    known = visitor.post("/password/forgot", {"email": "ada@example.edu"})
+    known_page = _page_after(visitor, known).replace("ada@example.edu", "ADDRESS")
+    unknown = visitor.post("/password/forgot", {"email": "nobody@example.edu"})
+    unknown_page = _page_after(visitor, unknown).replace("nobody@example.edu", "ADDRESS")
+
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+    assert known_page == unknown_page and "we sent it a link" in known_page
+    # The same work for both: one message each (the unknown address learns it has no account).
+    [to_ada] = inbox.messages("ada@example.edu")
+    [to_nobody] = inbox.messages("nobody@example.edu")
+    assert to_ada["Subject"] == "Set a new Board password"
+    assert to_nobody["Subject"] == "No Board account uses this address"
+    assert inbox.link("nobody@example.edu", "/register")
+    assert _users() == 1
+
+
+def test_new_password_works_and_the_old_one_does_not(visitor, inbox):
+    factories.user(email="ada@example.edu")
+    response = _reset(visitor, inbox, "ada@example.edu")
+    assert response.status_code == 302 and _logged_in(visitor)
+    visitor.logout()
+    assert visitor.login("ada@example.edu", factories.PASSWORD).status_code == 200
+    assert visitor.login("ada@example.edu", "a brand new password").status_code == 302
+
+
+def test_reset_link_works_only_once(visitor, inbox):
+    factories.user(email="ada@example.edu")
+    visitor.post("/password/forgot", {"email": "ada@example.edu"})
+    link = inbox.link("ada@example.edu", "/password/reset/")
+    first = visitor.post(link, {"new_password": "a brand new password", "confirm": "a brand new password"})
+    assert first.status_code == 302
+
+    again = visitor.post(link, {"new_password": "attacker password", "confirm": "attacker password"})
+    assert again.status_code == 410 and "no longer works" in again.get_data(as_text=True)
+    assert visitor.get(link).status_code == 410
+    visitor.logout()
+    assert visitor.login("ada@example.edu", "attacker password").status_code == 200
+
+
+def test_reset_link_expires_after_an_hour(visitor, inbox, monkeypatch):
+    factories.user(email="ada@example.edu")
+    hour_ago = int(time.time()) - email_flows.RESET_MAX_AGE - 1
+    with monkeypatch.context() as patched:
+        patched.setattr(TimestampSigner, "get_timestamp", lambda self: hour_ago)
+        visitor.post("/password/forgot", {"email": "ada@example.edu"})
+    link = inbox.link("ada@example.edu", "/password/reset/")
+
+    assert visitor.get(link).status_code == 410
+    refused = visitor.post(link, {"new_password": "a brand new password", "confirm": "a brand new password"})
+    assert refused.status_code == 410
+    assert visitor.login("ada@example.edu", factories.PASSWORD).status_code == 302
+
+
+def test_reset_link_a_minute_short_of_an_hour_still_works(visitor, inbox, monkeypatch):
+    factories.user(email="ada@example.edu")
+    almost_an_hour_ago = int(time.time()) - email_flows.RESET_MAX_AGE + 60
+    with monkeypatch.context() as patched:
+        patched.setattr(TimestampSigner, "get_timestamp", lambda self: almost_an_hour_ago)
+        visitor.post("/password/forgot", {"email": "ada@example.edu"})
+    assert visitor.get(inbox.link("ada@example.edu", "/password/reset/")).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["nonsense", "a" * 5000, "eyJ1c2VyIjoxfQ.AAAA.BBBB", "%00", "é"])
+def test_forged_or_garbled_reset_and_confirmation_links_are_refused(visitor, token):
+    factories.user(email="ada@example.edu")
+    for url in (f"/password/reset/{token}", f"/register/confirm/{token}"):
+        assert visitor.get(url).status_code == 410, url
+        assert visitor.post(url, {"new_password": "x" * 12, "confirm": "x" * 12}).status_code == 410, url
+    assert _users() == 1
+
+
+def test_reset_token_signed_for_another_purpose_is_refused(visitor, app):
+    ada = factories.user(email="ada@example.edu")
+    from itsdangerous import URLSafeTimedSerializer
+
+    other = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="board-registration")
+    token = other.dumps({"user": ada.id, "fingerprint": email_flows._fingerprint(ada)})
+    assert visitor.get(f"/password/reset/{token}").status_code == 410
+
+
+def test_setting_the_new_password_ends_every_other_session(make_visitor, inbox):
+    ada = factories.user(email="ada@example.edu")
+    bob = factories.user(email="bob@example.edu")
+    laptop, phone, bobs = make_visitor(ada), make_visitor(ada), make_visitor(bob)
+    stranger = make_visitor()
+
+    _reset(stranger, inbox, "ada@example.edu")
+
+    assert not _logged_in(laptop) and not _logged_in(phone)
+    assert _logged_in(stranger) and _logged_in(bobs)
+    assert db.session.scalar(select(func.count()).where(UserSession.user_id == ada.id)) == 1
+
+
+def test_reset_in_a_browser_signed_in_as_someone_else_ends_that_session(make_visitor, inbox):
+    factories.user(email="ada@example.edu")
+    bob = factories.user(email="bob@example.edu")
+    shared = make_visitor(bob)
+    _reset(shared, inbox, "ada@example.edu")
+    assert "ada@example.edu" in shared.get("/account").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).where(UserSession.user_id == bob.id)) == 0
+
+
+def test_imported_account_without_password_sets_one_through_the_reset_email(visitor, inbox):
+    imported = accounts.create_user("imported@example.edu", "Imported Student", None)
+    assert visitor.login("imported@example.edu", "anything at all").status_code == 200
+
+    visitor.post("/password/forgot", {"email": "imported@example.edu"})
+    [message] = inbox.messages("imported@example.edu")
+    assert "no password yet" in message.get_body(("plain",)).get_content()
+    _reset(visitor, inbox, "imported@example.edu", "my first password")
+
+    assert factories.reload(imported).password_hash.startswith("scrypt:")
+    visitor.logout()
+    assert visitor.login("imported@example.edu", "my first password").status_code == 302
+
+
+def test_reset_refuses_a_short_password_and_keeps_the_link_alive(visitor, inbox):
+    factories.user(email="ada@example.edu")
+    visitor.post("/password/forgot", {"email": "ada@example.edu"})
+    link = inbox.link("ada@example.edu", "/password/reset/")
+    refused = visitor.post(link, {"new_password": "short", "confirm": "short"})
+    assert refused.status_code == 200 and "Use at least 10 characters." in refused.get_data(as_text=True)
+    assert visitor.post(link, {"new_password": "long enough pw", "confirm": "long enough pw"}).status_code == 302
+
+
+def test_at_most_one_account_email_per_address_in_five_minutes(limits, visitor, inbox):
+    limits(ACCOUNT_EMAIL_LIMIT="1 per 5 minutes;10 per day")
+    factories.user(email="ada@example.edu")
+    first = _page_after(visitor, visitor.post("/password/forgot", {"email": "ada@example.edu"}))
+    second = _page_after(visitor, visitor.post("/password/forgot", {"email": "ada@example.edu"}))
+    by_registering = _register(visitor, "ada@example.edu")
+    other = visitor.post("/password/forgot", {"email": "bob@example.edu"})
+
+    # The page says the same each time; only the mailbox shows the limit.
+    assert first == second
+    assert by_registering.status_code == other.status_code == 302
+    assert len(inbox.messages("ada@example.edu")) == 1
+    assert len(inbox.messages("bob@example.edu")) == 1
+
+
+# --- Registration ---------------------------------------------------------------------------------------------------
+
+
+def test_registration_page_and_status_are_the_same_for_new_and_existing_addresses(visitor, inbox):
+    factories.user("Bob", email="bob@example.edu")
+    new = _register(visitor, "ada@example.edu")
+    new_page = _page_after(visitor, new).replace("ada@example.edu", "ADDRESS")
+    existing = _register(visitor, "BOB@example.edu")
+    existing_page = _page_after(visitor, existing).replace("bob@example.edu", "ADDRESS")
+
+    assert new.status_code == existing.status_code == 302
+    assert new.headers["Location"] == existing.headers["Location"]
+    assert new_page == existing_page and "Follow its link" in new_page
+    assert "already exists" not in existing_page
+
+
+def test_nothing_is_created_before_confirmation(visitor, inbox):
+    with count_queries() as statements:
+        _register(visitor, "ada@example.edu")
+    assert _users() == 0
+    assert not [s for s in statements if _WRITE.match(s)]
+    [message] = inbox.messages("ada@example.edu")
+    assert message["Subject"] == "Confirm your Board account"
+    assert not _logged_in(visitor)
+
+
+def test_following_the_confirmation_link_writes_nothing_until_the_button(visitor, inbox):
+    _register(visitor, "ada@example.edu")
+    link = inbox.link("ada@example.edu", "/register/confirm/")
+    with count_queries() as statements:
+        page = visitor.get(link)
+    assert page.status_code == 200 and "ada@example.edu" in page.get_data(as_text=True)
+    assert not [s for s in statements if _WRITE.match(s)] and _users() == 0
+
+
+def test_confirmation_link_creates_the_account_once_and_logs_in(make_visitor, inbox):
+    person = make_visitor()
+    assert person.register(inbox, "ada@example.edu", "Ada").status_code == 302
+    assert _logged_in(person) and _users() == 1
+
+    link = inbox.link("ada@example.edu", "/register/confirm/")
+    later = make_visitor()
+    again = later.post(link)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "already registered" in page and 'href="/login"' in page
+    assert _users() == 1 and not _logged_in(later)
+
+
+def test_confirmation_after_someone_else_registered_the_address_says_log_in(visitor, inbox):
+    _register(visitor, "ada@example.edu")
+    link = inbox.link("ada@example.edu", "/register/confirm/")
+    visitor.csrf_token(link)
+    accounts.create_user("ada@example.edu", "Ada elsewhere", "another password")
+    response = visitor.post(link)
+    assert "already registered" in response.get_data(as_text=True)
+    assert _users() == 1 and not _logged_in(visitor)
+
+
+def test_confirmation_needs_the_csrf_token(client, inbox, visitor):
+    _register(visitor, "ada@example.edu")
+    link = inbox.link("ada@example.edu", "/register/confirm/")
+    assert client.post(link).status_code == 400
+    assert _users() == 0
+
+
+def test_confirmation_link_expires_after_a_day(visitor, inbox, monkeypatch):
+    day_ago = int(time.time()) - email_flows.REGISTRATION_MAX_AGE - 1
+    with monkeypatch.context() as patched:
+        patched.setattr(TimestampSigner, "get_timestamp", lambda self: day_ago)
+        _register(visitor, "ada@example.edu")
+    link = inbox.link("ada@example.edu", "/register/confirm/")
+    assert visitor.get(link).status_code == 410
+    assert _users() == 0
+
+
+def test_existing_owner_is_told_someone_tried_and_nothing_changes(visitor, inbox):
+    bob = factories.user("Bob", email="bob@example.edu")
+    before = bob.password_hash
+    _register(visitor, "bob@example.edu", name="Mallory")
+
+    [message] = inbox.messages("bob@example.edu")
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "Someone tried to register with your address"
+    assert "Mallory" not in text and "Hello Bob" in text
+    assert inbox.link("bob@example.edu", "/login") == "/login"
+    assert inbox.link("bob@example.edu", "/password/forgot") == "/password/forgot"
+    assert factories.reload(bob).password_hash == before and _users() == 1

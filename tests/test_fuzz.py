@@ -155,7 +155,7 @@ def _crawl(visitor: Visitor, start: list[str], seen: FormsSeen, limit: int = 150
         _read_forms(page, urlsplit(url).path, seen)
         for href in _HREF.findall(page):
             href = urljoin(urlsplit(url).path, html.unescape(href))  # the comment thread's links are relative
-            if not href.startswith("/") or href.startswith(("//", "/static/")) or href.startswith("#"):
+            if not href.startswith("/") or href.startswith(("//", "/static/")):
                 continue
             parts = urlsplit(href)
             seen.saw(parts.path, "GET", [name for name, _ in parse_qsl(parts.query)])
@@ -172,7 +172,7 @@ class World:
 
 
 @pytest.fixture
-def world(request, app, make_visitor) -> World:
+def world(request, app, make_visitor, inbox) -> World:
     """A course with something for every route to act on, a member logged in (the instructor unless the test
     passes "student"), and the forms the site shows that member."""
     course = factories.course(factories.user("Iris Instructor"))
@@ -198,7 +198,16 @@ def world(request, app, make_visitor) -> World:
     visitor = make_visitor(person)
     _crawl(visitor, ["/courses", "/account", f"/c/{course.slug}/", f"/c/{course.slug}/posts/{response.id}"], seen)
     anonymous = make_visitor()
-    for page in ("/login", "/register"):
+    # The pages behind emailed links, with real links: a password reset for someone else, a registration to confirm.
+    target = factories.user("Fuzz Target", email="fuzz-target@example.edu")
+    assert anonymous.post("/password/forgot", {"email": target.email}).status_code == 302
+    newcomer = {"display_name": "New Person", "email": "new-person@example.edu"}
+    assert (
+        anonymous.post("/register", {**newcomer, "password": "long enough pw", "confirm": "long enough pw"}).status_code
+        == 302
+    )
+    emailed = [inbox.link(target.email, "/password/reset/"), inbox.link(newcomer["email"], "/register/confirm/")]
+    for page in ("/login", "/register", "/password/forgot", *emailed):
         _read_forms(anonymous.get(page).get_data(as_text=True), page, seen)
     url_values = {
         "slug": course.slug,
@@ -213,6 +222,7 @@ def world(request, app, make_visitor) -> World:
         "report_id": report.id,
         "award_id": award.id,
         "user_id": student.id,
+        "token": "not-a-real-token",
     }
     return World(course.slug, {k: str(v) for k, v in url_values.items()}, visitor, anonymous, seen)
 
@@ -256,6 +266,16 @@ def _fuzz_form(visitor: Visitor, path: str, token: str, fields: dict[str, str]) 
     post_hostile_form()
 
 
+# Pages for people who are not signed in (the signed-in are sent to their dashboard, or would become someone else).
+LOGGED_OUT_ROUTES = {
+    "auth.register",
+    "auth.login",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.confirm_registration",
+}
+
+
 def _destructive_last(rule: Rule) -> tuple[bool, bool]:
     """Routes that delete what later routes act on go after them, and logging out (which ends the session) last."""
     endpoint = rule.endpoint
@@ -266,7 +286,7 @@ def _destructive_last(rule: Rule) -> tuple[bool, bool]:
 def test_no_form_field_gives_a_server_error(app, world):
     for rule in sorted(_post_rules(app), key=_destructive_last):
         # Routes for people who are not logged in (register, log in) send the signed-in to the dashboard.
-        visitor = world.outsider if rule.endpoint in {"auth.register", "auth.login"} else world.member
+        visitor = world.outsider if rule.endpoint in LOGGED_OUT_ROUTES else world.member
         token = visitor.csrf_token("/courses" if visitor is world.member else "/login")
         path = world.forms.paths.get(rule.rule) or _path(rule, world.url_values)
         _fuzz_form(visitor, path, token, world.forms.post.get(rule.rule, {}))

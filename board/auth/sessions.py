@@ -108,7 +108,7 @@ _BROWSERS = (
     ("Opera", re.compile(r"\bOPR/|\bOpera\b")),
     ("Samsung Internet", re.compile(r"\bSamsungBrowser/")),
     ("Firefox", re.compile(r"\bFirefox/|\bFxiOS/")),
-    ("Chrome", re.compile(r"\bChrome/|\bCriOS/")),
+    ("Chrome", re.compile(r"\b(Headless)?Chrome/|\bCriOS/")),
     ("Chromium", re.compile(r"\bChromium/")),
     ("Safari", re.compile(r"\bSafari/")),
 )

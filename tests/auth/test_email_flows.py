@@ -199,9 +199,11 @@ def test_reset_link_a_minute_short_of_an_hour_still_works(visitor, inbox, monkey
 @pytest.mark.parametrize("token", ["nonsense", "a" * 5000, "eyJ1c2VyIjoxfQ.AAAA.BBBB", "%00", "é"])
 def test_forged_or_garbled_reset_and_confirmation_links_are_refused(visitor, token):
     factories.user(email="ada@example.edu")
+    # A NUL anywhere in a URL's path is not found, before any view runs (board/inputs.py).
+    refused = 404 if token == "%00" else 410
     for url in (f"/password/reset/{token}", f"/register/confirm/{token}"):
-        assert visitor.get(url).status_code == 410, url
-        assert visitor.post(url, {"new_password": "x" * 12, "confirm": "x" * 12}).status_code == 410, url
+        assert visitor.get(url).status_code == refused, url
+        assert visitor.post(url, {"new_password": "x" * 12, "confirm": "x" * 12}).status_code == refused, url
     assert _users() == 1
 
 

@@ -21,6 +21,9 @@ EDGE_WINDOWS = (
 CHROME_ANDROID = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 )
+HEADLESS_CHROME = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36"
+)
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 SAFARI_IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -248,6 +251,7 @@ def test_setting_a_password_ends_only_that_accounts_sessions(make_visitor):
         (CHROME_MAC, "Chrome on macOS"),
         (EDGE_WINDOWS, "Edge on Windows"),
         (CHROME_ANDROID, "Chrome on Android"),
+        (HEADLESS_CHROME, "Chrome on Linux"),
         ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox on Linux"),
         ("Mozilla/5.0 (X11; Linux x86_64)", "A browser on Linux"),
         ("curl/8.5.0", "Unknown browser"),

@@ -37,7 +37,10 @@ _INJECTED = """() => {
       if (name.startsWith('on')) found.push(`${el.tagName} ${name}`);
       if (['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'background', 'srcdoc'].includes(name)
           && /^(javascript|vbscript|data):/.test(value.replace(/[\\s\\x00-\\x1f]/g, ''))) found.push(`${el.tagName} ${name}=${value}`);
-      if (name === 'style' || name === 'target' || name === 'formaction') found.push(`${el.tagName} ${name}`);
+      if (name === 'style' || name === 'target') found.push(`${el.tagName} ${name}`);
+      // Board's own buttons post the page's one shared form ("acts") to their own address; none live in user text.
+      if (name === 'formaction' && (el.closest('.prose') || el.getAttribute('form') !== 'acts'))
+        found.push(`${el.tagName} ${name}`);
       if (name === 'id' && value.startsWith('xss')) found.push(`#${value}`);
     }
     const tag = el.tagName.toLowerCase();

@@ -87,3 +87,13 @@ def test_registrations_are_limited_per_address(limits, make_visitor):
     elsewhere = make_visitor()
     elsewhere.client.environ_base["REMOTE_ADDR"] = "192.0.2.21"
     assert _register(elsewhere, 3).status_code == 302
+
+
+def test_registrations_from_one_ipv6_network_share_the_limit(limits, make_visitor):
+    limits(REGISTER_RATE_LIMIT="2 per minute")
+    codes = []
+    for n in range(3):
+        person = make_visitor()
+        person.client.environ_base["REMOTE_ADDR"] = f"2001:db8:5:6::{n + 1}"
+        codes.append(_register(person, n).status_code)
+    assert codes == [302, 302, 429]

@@ -186,7 +186,9 @@ def world(request, app, make_visitor) -> World:
     db.session.commit()
     membership = db.session.scalar(select(Membership).where(Membership.user_id == student.id))
     seen = FormsSeen(app.url_map.bind("localhost"))
-    visitor = make_visitor(student if getattr(request, "param", "instructor") == "student" else instructor)
+    member = student if getattr(request, "param", "instructor") == "student" else instructor
+    make_visitor(member)  # signed in elsewhere too, so the account page offers "Log out everywhere else"
+    visitor = make_visitor(member)
     _crawl(visitor, ["/courses", "/account", f"/c/{course.slug}/", f"/c/{course.slug}/posts/{response.id}"], seen)
     anonymous = make_visitor()
     for page in ("/login", "/register"):

@@ -125,7 +125,10 @@ class Page:
             return None
         forwards = "before" if self.descending else "after"
         backwards = "after" if self.descending else "before"
-        args = {k: v for k, v in request.args.items() if k not in (self.prefix + "before", self.prefix + "after")}
+        # Other parameters are kept, except those url_for would read as its own (_scheme, _external, _anchor…) or as
+        # a URL part (slug, post_id…): those made a 500, or a link to another scheme or host.
+        dropped = {self.prefix + "before", self.prefix + "after", *(request.view_args or {})}
+        args = {k: v for k, v in request.args.items() if k not in dropped and not k.startswith("_")}
         args[self.prefix + (forwards if direction == "next" else backwards)] = cursor
         return url_for(request.endpoint, **request.view_args, **args, _anchor=anchor)
 

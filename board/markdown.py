@@ -85,10 +85,24 @@ def _image(renderer, tokens, idx, options, env) -> str:
     alt = renderer.renderInlineAsText(token.children or [], options, env)
     host = urlsplit(src).hostname if src.lower().startswith(("http://", "https://")) else None
     label = escapeHtml(f"Picture on {host}" + (f": {alt}" if alt else "") if host else f"Picture: {alt or 'not shown'}")
-    inside_link = sum(1 if t.type == "link_open" else -1 if t.type == "link_close" else 0 for t in tokens[:idx]) > 0
+    inside_link = _inside_link(tokens, env)[idx]
     if host is None or inside_link:  # a link cannot hold another link; other schemes are not followed at all
         return f"[{label}]"
     return f'<a href="{escapeHtml(src)}">[{label}]</a>'
+
+
+def _inside_link(tokens, env) -> list[bool]:
+    """For each of an inline run's tokens, whether it sits inside a link; worked out once per run (asking each picture
+    to count the links before it took seconds for a body of thousands of pictures)."""
+    known = env.setdefault("_board_inside_link", {})
+    key = id(tokens)
+    if key not in known or known[key][0] is not tokens:
+        depth, flags = 0, []
+        for token in tokens:
+            flags.append(depth > 0)
+            depth += 1 if token.type == "link_open" else -1 if token.type == "link_close" else 0
+        known[key] = (tokens, flags)  # holding the list keeps its id from being reused during this render
+    return known[key][1]
 
 
 _md.add_render_rule("image", _image)

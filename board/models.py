@@ -417,7 +417,12 @@ def recount_comments(connection, post_ids) -> None:
         .where(comments.c.visibility == Visibility.VISIBLE)
         .scalar_subquery()
     )
-    connection.execute(posts.update().where(posts.c.id.in_(list(post_ids))).values(comment_count=counted))
+    ids = sorted(post_ids)
+    # Lock the posts first (in id order, so two writers cannot deadlock), then count in a new statement: under READ
+    # COMMITTED that statement sees whatever another writer committed while we waited, so a comment hidden or added
+    # meanwhile is neither kept nor lost. Counting inside the UPDATE would use the snapshot from before the wait.
+    connection.execute(select(posts.c.id).where(posts.c.id.in_(ids)).order_by(posts.c.id).with_for_update())
+    connection.execute(posts.update().where(posts.c.id.in_(ids)).values(comment_count=counted))
 
 
 @event.listens_for(Session, "after_flush")

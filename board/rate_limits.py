@@ -6,18 +6,36 @@ and refuses with a 429 TooManyRequests carrying Retry-After. Login throttling is
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_limiter.util import get_remote_address
+import ipaddress
+
+from flask import current_app, request
 from flask_login import current_user
 
 from .extensions import limiter
+
+
+def client_network(address: str | None) -> str:
+    """The client as limits count it: its IPv4 address, or its IPv6 /64 (one host may use any address in its /64)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
+def _network_key() -> str:
+    return client_network(request.remote_addr)
 
 
 def _account_key() -> str:
     # The views behind this limit require a login; an address is only a fallback so the key is never empty.
     if current_user.is_authenticated:
         return f"account:{current_user.id}"
-    return f"address:{get_remote_address()}"
+    return f"address:{_network_key()}"
 
 
 #: Shared by every route that posts something (one budget per account, whichever form is used).
@@ -25,7 +43,7 @@ posting = limiter.shared_limit(
     lambda: current_app.config["POSTING_RATE_LIMIT"], scope="posting", key_func=_account_key, methods=["POST"]
 )
 
-#: Registrations and "forgot password" requests per client address: one budget for both, since each sends an email.
+#: Registrations and "forgot password" requests per client network: one budget for both, since each sends an email.
 registration = limiter.shared_limit(
-    lambda: current_app.config["REGISTER_RATE_LIMIT"], scope="registration", methods=["POST"]
+    lambda: current_app.config["REGISTER_RATE_LIMIT"], scope="registration", key_func=_network_key, methods=["POST"]
 )

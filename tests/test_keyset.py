@@ -89,3 +89,18 @@ def test_a_cursor_names_a_time_to_the_microsecond_and_an_id():
     moment = utcnow()
     assert decode(encode((moment, 42))) == (moment, 42)
     assert decode("12-") is None and decode(None) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["slug=other", "post_id=1", "_anchor=top", "_method=POST", "_external=1&_scheme=javascript", "_scheme=https"],
+)
+def test_query_parameters_named_like_url_parts_neither_break_nor_redirect_the_pager(long_reading, make_visitor, query):
+    # The pager keeps the page's other query parameters; these must not reach url_for as its own arguments.
+    course, reading = long_reading
+    visitor = make_visitor(factories.member(course, Role.STUDENT))
+    response = visitor.get(f"/c/{course.slug}/posts/{reading.id}?{query}")
+    assert response.status_code == 200
+    following = _links(response.get_data(as_text=True))["next"]
+    assert following.startswith(f"/c/{course.slug}/posts/{reading.id}?")
+    assert "_scheme" not in following and "_external" not in following

@@ -76,6 +76,8 @@ PATHOLOGICAL = {
     "indented list levels": "".join("  " * i + "- a\n" for i in range(313)),
     "quotes in lists": _fill("- > "),
     "reference uses": "[a]: /u\n" + _fill("[a]", BODY_MAX - 8),
+    "pictures from elsewhere": _fill("![](//a)"),  # each one rendered as a link, asking whether it sits in one
+    "pictures from elsewhere in links": _fill("[![](//a)"),
 }
 
 

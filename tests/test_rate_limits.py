@@ -110,3 +110,13 @@ def test_forgot_password_shares_the_registration_budget_per_address(limits, make
     assert codes == [302, 302, 429, 429]
     assert len(inbox.messages("ada@example.edu")) == 1
     assert person.get("/password/forgot").status_code == 200  # reading the form is never limited
+
+
+def test_registrations_from_one_ipv6_network_share_the_limit(limits, make_visitor):
+    limits(REGISTER_RATE_LIMIT="2 per minute")
+    codes = []
+    for n in range(3):
+        person = make_visitor()
+        person.client.environ_base["REMOTE_ADDR"] = f"2001:db8:5:6::{n + 1}"
+        codes.append(_register(person, n).status_code)
+    assert codes == [302, 302, 429]

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from flask_login import login_user, logout_user
+from flask_login.config import COOKIE_DURATION
 from sqlalchemy import Delete, delete, select
 
 from ..extensions import db
-from ..models import MAX_ID, User, UserSession
+from ..models import MAX_ID, User, UserSession, utcnow
 
 _SEPARATOR = ":"
 _USER_AGENT_LENGTH = UserSession.user_agent.type.length
@@ -24,6 +27,18 @@ _ADDRESS_LENGTH = UserSession.ip_address.type.length
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _oldest_live():
+    """When the oldest session still honoured began: neither cookie outlives its own lifetime, and a copied remember-me
+    cookie (which carries no date of its own) must not either."""
+    lifetime = max(
+        current_app.config.get("REMEMBER_COOKIE_DURATION") or COOKIE_DURATION,
+        current_app.permanent_session_lifetime,
+    )
+    if not isinstance(lifetime, timedelta):
+        lifetime = timedelta(seconds=lifetime)
+    return utcnow() - lifetime
 
 
 def log_in(user: User, *, remember: bool, user_agent: str, address: str | None) -> None:
@@ -52,6 +67,7 @@ def load(session_user_id: str) -> User | None:
         select(User, UserSession.id)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _hash(token), User.id == int(user_id))
+        .where(UserSession.created_at > _oldest_live())
     ).first()
     if row is None:
         return None
@@ -73,7 +89,9 @@ def list_for(user: User) -> list[UserSession]:
     """The account's signed-in sessions, newest first."""
     return list(
         db.session.scalars(
-            select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.created_at.desc())
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.created_at > _oldest_live())
+            .order_by(UserSession.created_at.desc())
         )
     )
 

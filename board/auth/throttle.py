@@ -23,6 +23,7 @@ from limits import RateLimitItem, parse_many
 
 from ..extensions import limiter
 from ..models import User
+from ..rate_limits import client_network
 from . import services
 
 DEVICE_COOKIE = "board_device"
@@ -88,7 +89,7 @@ class LoginGuard:
 
     def __init__(self, email: str, address: str | None, device_cookie: str | None):
         self.account = _digest(services.normalize_email(email))
-        self.address = _digest(address or "unknown")
+        self.address = _digest(client_network(address))
         self.device = _device_nonce(device_cookie, services.find_user(email))
 
     def _counters(self) -> list[tuple[str, str, str]]:

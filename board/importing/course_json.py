@@ -44,6 +44,15 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _published_at(item: dict[str, Any]) -> datetime | None:
+    """When a post was published; a published post without the time (a hand-made file) counts from its creation,
+    since every list of posts pages by this time and cannot seek past a missing one."""
+    published_at = _parse_time(item.get("published_at"))
+    if published_at is None and item["status"] == PostStatus.PUBLISHED:
+        return _parse_time(item["created_at"])
+    return published_at
+
+
 def _parse_time(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -249,7 +258,7 @@ def _import(data: dict[str, Any]) -> Course:
             created_at=_parse_time(item["created_at"]),
             updated_at=_parse_time(item["updated_at"]),
             reading_id=posts[item["reading"]].id if item.get("reading") else None,
-            published_at=_parse_time(item.get("published_at")),
+            published_at=_published_at(item),
             edited_at=_parse_time(item.get("edited_at")),
             deleted_at=_parse_time(item.get("deleted_at")),
             visibility=Visibility(item.get("visibility", Visibility.VISIBLE)),

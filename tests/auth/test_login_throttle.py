@@ -184,3 +184,16 @@ def test_limits_reset_when_their_window_ends(ada, limits, make_visitor, setting)
     assert _attack(make_visitor, ada.email, 3, ["192.0.2.3"] * 3)[-1] == 429
     time.sleep(1.1)
     assert _from(make_visitor, "192.0.2.3").login(ada.email).status_code == 302
+
+
+def test_guesses_from_one_ipv6_network_share_the_address_limit(limits, make_visitor):
+    # One IPv6 host is handed a /64 and may use any address in it: counting each address alone would not limit it.
+    limits(LOGIN_RATE_LIMIT="3 per minute")
+    addresses = [f"2001:db8:1:2::{n:x}" for n in range(1, 5)]
+    codes = [
+        _from(make_visitor, address).login(f"person{n}@example.edu", WRONG).status_code
+        for n, address in enumerate(addresses)
+    ]
+    assert codes == [200, 200, 200, 429]
+    # Another network is not refused for it.
+    assert _from(make_visitor, "2001:db8:1:3::1").login("person9@example.edu", WRONG).status_code == 200

@@ -1,13 +1,15 @@
 """Server-side sessions: logging out, changing the password and "log out" on the account page really end them."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from board.auth import services as accounts
 from board.auth.sessions import browser_name
 from board.extensions import db
-from board.models import UserSession
+from board.models import UserSession, utcnow
 from tests import factories
 
 CHROME_MAC = (
@@ -270,3 +272,15 @@ def test_a_nul_in_the_user_agent_is_dropped_not_a_500(make_visitor):
     assert browser.login(ada.email).status_code == 302
 
     assert db.session.scalar(db.select(UserSession.user_agent)) == "FirefoxEvil"
+
+
+def test_remember_me_cookie_is_refused_once_older_than_its_lifetime(app, visitor):
+    # The remember-me cookie carries no date of its own: without a limit on the server, a copy would work forever.
+    factories.user(email="ada@example.edu")
+    visitor.login("ada@example.edu", remember="y")
+    remembered = _cookie(visitor, "remember_token")
+    record = db.session.scalar(select(UserSession))
+    record.created_at = utcnow() - timedelta(days=366)
+    db.session.commit()
+
+    assert not _logged_in(_browser_with(app, remember_token=remembered))

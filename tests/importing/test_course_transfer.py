@@ -1,7 +1,9 @@
 """`export-course` and `import-course`: a whole course as board-course/1 JSON, and back into an empty database."""
 
 import copy
+import html
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -509,3 +511,40 @@ def test_import_of_something_that_is_not_an_export_is_refused(run, tmp_path, con
     assert result.output.startswith("Error: ")
     assert message in result.output
     assert set(counts().values()) == {0}
+
+
+def test_published_posts_imported_without_a_publication_time_are_all_reached_by_paging(
+    run, seed_export, tmp_path, make_visitor, monkeypatch
+):
+    # A hand-made file may leave published_at out; keyset pages seek on (published_at, id), where NULL matches nothing.
+    data = copy.deepcopy(seed_export)
+    for item in data["posts"]:
+        item["published_at"] = None
+    author = next(p["author"] for p in data["posts"] if p["kind"] == "response")
+    for item in data["posts"]:
+        if item["kind"] == "response":
+            item["author"] = author  # one person's responses, enough of them to page through
+    path = tmp_path / "course.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert run("import-course", path).exit_code == 0
+    user = db.session.scalar(select(User).where(User.email == author))
+    accounts.set_password(user, DEMO_PASSWORD)
+    expected = db.session.scalars(
+        select(Post.title).where(
+            Post.author_id == user.id, Post.kind == "response", Post.deleted_at.is_(None), Post.status == "published"
+        )
+    ).all()
+    assert len(expected) >= 2
+    monkeypatch.setattr("board.courses.routes.PERSON_PAGE_SIZE", 1)
+    visitor = make_visitor()
+    visitor.login(author, DEMO_PASSWORD)
+
+    seen, url = [], f"/c/{SLUG}/people/{user.id}"
+    while url:
+        page = visitor.get(url).get_data(as_text=True)
+        section = page.split('id="person-responses"')[1].split("</section>")[0]
+        seen += re.findall(r'<a href="/c/[^"]+/posts/\d+">([^<]*)</a>', section)
+        following = re.search(r'href="([^"]+)" rel="next"', section)
+        url = html.unescape(following.group(1)) if following else None
+
+    assert sorted(seen) == sorted(html.escape(title, quote=True) for title in expected)

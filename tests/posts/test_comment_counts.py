@@ -4,13 +4,17 @@ approves or removes a comment, and through imports and seeding; lists show each 
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from board.extensions import db
 from board.importing.course_json import export_course, import_course
-from board.models import Comment, ModerationPolicy, Post, Role, Visibility
+from board.models import Comment, ModerationPolicy, Post, Role, User, Visibility
 from board.seeding import seed_demo
 from tests import factories
 
@@ -106,3 +110,48 @@ def test_seeded_and_imported_courses_have_right_counts(klass):
     posts = db.session.scalars(select(Post)).all()
     assert sum(post.comment_count for post in posts) > 10, "the seed has comments"
     assert {post.id: post.comment_count for post in posts} == {post.id: _true_count(post.id) for post in posts}
+
+
+def test_a_comment_added_while_another_is_being_hidden_leaves_the_hidden_one_uncounted(klass):
+    # Two writers at once: one hides a comment while another adds one. On PostgreSQL the adder's recount ran with a
+    # snapshot from before the hide committed, and kept the hidden comment in the number classmates see.
+    _, people, essay = klass
+    hidden = factories.comment(essay, people["ann"], "Soon hidden.")
+    essay_id, hidden_id, ben_id = essay.id, hidden.id, people["ben"].id
+    app = current_app._get_current_object()
+    hider = Session(db.engine)
+    hider.get(Comment, hidden_id).visibility = Visibility.HIDDEN
+    hider.flush()  # counted (0) and the post's row locked, not yet committed
+
+    def add_comment() -> None:
+        with app.app_context():
+            factories.comment(db.session.get(Post, essay_id), db.session.get(User, ben_id), "Added meanwhile.")
+            db.session.remove()
+
+    adder = threading.Thread(target=add_comment)
+    adder.start()
+    _wait_until_blocked(adder)
+    hider.commit()
+    hider.close()
+    adder.join(30)
+
+    assert not adder.is_alive()
+    assert _kept(essay_id) == _true_count(essay_id) == 1
+
+
+def _wait_until_blocked(thread: threading.Thread) -> None:
+    """Until the thread's transaction waits for a lock (PostgreSQL), or a moment (SQLite, whose writers queue)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and thread.is_alive():
+        if db.engine.dialect.name != "postgresql":
+            time.sleep(0.5)
+            return
+        waiting = db.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+        db.session.rollback()
+        if waiting:
+            return
+        time.sleep(0.05)

@@ -72,6 +72,7 @@ def test_awarded_response_fits_a_phone_screen(new_page, demo_course):
 
     expect(page.get_by_text("This post received the Comrade’s Corner award")).to_be_visible()
     expect(page.locator("#comments-heading")).to_contain_text("7 thoughts on")
+    page.wait_for_load_state("load")  # the stylesheet applied: the DOM can be read before it arrives
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE_WIDTH, f"the page scrolls sideways on a phone: {scroll_width}px wide"
 

@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -172,6 +173,8 @@ class Membership(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
+    # Staff may hold one member's new posts and comments for approval, whatever the course's policy.
+    hold_contributions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="memberships")
@@ -222,6 +225,12 @@ class Post(db.Model):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     responses_hidden_until_posted: Mapped[bool] = mapped_column(Boolean, default=False)
     unlock_min_words: Mapped[int] = mapped_column(Integer, default=0)
+    # Reading-only checkpoints and grading (board/desk/): a second due date for `required_replies` comments on
+    # classmates' responses, the points a response is graded out of, and when grades were released to students.
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    required_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_points: Mapped[float | None] = mapped_column(Float)
+    grades_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # State.
     status: Mapped[str] = mapped_column(String(16), default=PostStatus.DRAFT)
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.VISIBLE)

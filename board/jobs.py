@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey
+from huey import Huey, crontab
 from huey.storage import RedisStorage, SqliteStorage
 
 from . import mail
@@ -89,3 +89,13 @@ def send_email(
 ) -> None:
     """Send one message through board.mail (SMTP, or the outbox folder when SMTP_URL is unset)."""
     mail.send_message(to, subject, text, html, unsubscribe_url=unsubscribe_url, headers=headers)
+
+
+# Expired sessions are refused when loaded; this only keeps their rows from piling up.
+@huey.periodic_task(crontab(minute="17"))
+@_in_app_context
+def delete_expired_sessions() -> None:
+    """Delete the rows of sessions that have outlived both cookies (hourly)."""
+    from .auth import sessions
+
+    sessions.delete_expired()

@@ -85,6 +85,13 @@ def log_out(user: User) -> None:
     logout_user()
 
 
+def delete_expired() -> int:
+    """Delete the rows of sessions no cookie can use any more (the periodic job runs this); returns how many."""
+    result = db.session.execute(delete(UserSession).where(UserSession.created_at <= _oldest_live()))
+    db.session.commit()
+    return result.rowcount
+
+
 def list_for(user: User) -> list[UserSession]:
     """The account's signed-in sessions, newest first."""
     return list(

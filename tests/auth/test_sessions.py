@@ -284,3 +284,21 @@ def test_remember_me_cookie_is_refused_once_older_than_its_lifetime(app, visitor
     db.session.commit()
 
     assert not _logged_in(_browser_with(app, remember_token=remembered))
+
+
+def test_expired_session_rows_are_deleted_by_the_hourly_job(app, make_visitor):
+    from board.jobs import delete_expired_sessions
+
+    old, current = make_visitor(), make_visitor()
+    person = factories.user("Sessions Kept")
+    old.login(person.email)
+    current.login(person.email)
+    rows = db.session.scalars(select(UserSession).order_by(UserSession.id)).all()
+    assert len(rows) == 2
+    rows[0].created_at = utcnow() - timedelta(days=3650)  # older than any cookie lifetime
+    db.session.commit()
+
+    delete_expired_sessions()
+
+    assert db.session.scalars(select(UserSession.id)).all() == [rows[1].id]
+    assert current.get("/account").status_code == 200

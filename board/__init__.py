@@ -45,11 +45,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     jobs.init_app(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
-    from .desk import models as desk_models  # noqa: F401
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
+    from .desk import models as desk_models  # noqa: F401
     from .errors import register_error_pages
     from .moderation.routes import bp as moderation_bp
     from .posts.routes import bp as posts_bp

@@ -22,11 +22,30 @@
   }
   var local = storage("localStorage"), session = storage("sessionStorage");
 
+  // Drafts belong to the person signed in (body[data-drafts]): on a shared computer, the next person never sees them,
+  // and logging out deletes them from this browser.
+  var owner = document.body.getAttribute("data-drafts") || "";
+
   function draftKey(form) {
     var parent = form.querySelector("input[name=parent_id]");
     if (parent && !parent.value) { return null; }  // the reply composer before it is opened under a comment
-    return DRAFT_PREFIX + new URL(form.action, location.href).pathname + "|" + (parent ? parent.value : "");
+    return keyFor(form, parent ? parent.value : "");
   }
+
+  function keyFor(form, parentId) {
+    return DRAFT_PREFIX + owner + "|" + new URL(form.action, location.href).pathname + "|" + parentId;
+  }
+
+  function forgetDrafts() {
+    if (!local) { return; }
+    for (var i = local.length - 1; i >= 0; i--) {
+      var key = local.key(i);
+      if (key && key.indexOf(DRAFT_PREFIX) === 0) { local.removeItem(key); }
+    }
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target.hasAttribute("data-forget-drafts")) { forgetDrafts(); }
+  });
 
   function draftFields(form) {
     return form.querySelectorAll("textarea[name], input[type=text][name]");
@@ -132,8 +151,7 @@
     if (reply && reply.hidden && local) {
       document.querySelectorAll("li.comment a[href$='/reply']").forEach(function (link) {
         var id = link.closest("li.comment").id.replace("comment-", "");
-        var key = DRAFT_PREFIX + new URL(reply.action, location.href).pathname + "|" + id;
-        if (reply.hidden && local.getItem(key)) { openReply(link); }
+        if (reply.hidden && local.getItem(keyFor(reply, id))) { openReply(link); }
       });
     }
     showFirstError(document);

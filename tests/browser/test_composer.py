@@ -13,6 +13,8 @@ from board.seeding import DEMO_PASSWORD
 
 from .test_end_to_end import PHONE_WIDTH, STUDENT, log_in, open_course
 
+OTHER_STUDENT = "student2@example.edu"
+
 pytestmark = pytest.mark.browser
 
 POST = "Out With the Old (Prisoners)"
@@ -78,6 +80,24 @@ def test_a_draft_survives_a_reload_and_is_gone_once_posted(new_page, demo_course
     expect(page.locator("#comment-form textarea[name=body]")).to_have_value("")
     # The reply was not sent, so its draft stays.
     expect(page.locator(f"#{comment_id} #reply-form textarea")).to_have_value("A reply in progress")
+
+
+def test_logging_out_deletes_drafts_and_the_next_person_never_sees_them(new_page, demo_course):
+    page = new_page()
+    log_in(page, STUDENT)
+    open_post(page)
+    page.locator("#comment-form textarea[name=body]").fill("Private half-thought")
+    page.reload()
+    expect(page.locator("#comment-form textarea[name=body]")).to_have_value("Private half-thought")
+    drafts = "Object.keys(localStorage).filter(k => k.startsWith('board-draft:')).length"
+    assert page.evaluate(drafts) == 1
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    assert page.evaluate(drafts) == 0
+    log_in(page, OTHER_STUDENT)
+    open_post(page)
+    expect(page.locator("#comment-form textarea[name=body]")).to_have_value("")
 
 
 def test_stale_session_then_post_again_posts_the_comment_once(new_page, demo_course):

@@ -60,14 +60,13 @@ def _digest(value: str) -> str:
 
 
 def _mailbox_allows(address: str) -> bool:
-    """Count one message to `address` against ACCOUNT_EMAIL_LIMIT; False (nothing counted) when it is used up."""
+    """Count one message to `address` against ACCOUNT_EMAIL_LIMIT; False when a limit is used up.
+
+    Each hit counts and checks in one step in the store, so two requests at the same moment cannot both pass a check
+    made before either counted (the shortest window comes first and stops the rest from counting)."""
     items = parse_many(current_app.config["ACCOUNT_EMAIL_LIMIT"])
     key = _digest(address)
-    if not all(limiter.limiter.test(item, _MAILBOX_NAMESPACE, key) for item in items):
-        return False
-    for item in items:
-        limiter.limiter.hit(item, _MAILBOX_NAMESPACE, key)
-    return True
+    return all(limiter.limiter.hit(item, _MAILBOX_NAMESPACE, key) for item in items)
 
 
 def _send(to: str | tuple[str, str], subject: str, template: str, **context) -> None:

@@ -14,6 +14,7 @@ from board.auth import services as accounts
 from board.extensions import db
 from board.models import User, UserSession
 from tests import factories
+from tests.concurrency import Rendezvous, at_once
 from tests.sql import count_queries
 
 _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
@@ -274,6 +275,26 @@ def test_at_most_one_account_email_per_address_in_five_minutes(limits, visitor, 
     assert by_registering.status_code == other.status_code == 302
     assert len(inbox.messages("ada@example.edu")) == 1
     assert len(inbox.messages("bob@example.edu")) == 1
+
+
+def test_two_requests_at_the_same_moment_send_one_message_under_a_limit_of_one(
+    limits, make_visitor, inbox, monkeypatch
+):
+    from board.extensions import limiter
+
+    limits(ACCOUNT_EMAIL_LIMIT="1 per 5 minutes")
+    factories.user(email="ada@example.edu")
+    first, second = make_visitor(), make_visitor()
+    tokens = [first.csrf_token(), second.csrf_token()]
+    # Both requests are held together after any separate check of the limit, before either counts its message.
+    monkeypatch.setattr(limiter.limiter, "test", Rendezvous(limiter.limiter.test))
+
+    at_once(
+        lambda: first.client.post("/password/forgot", data={"email": "ada@example.edu", "csrf_token": tokens[0]}),
+        lambda: second.client.post("/password/forgot", data={"email": "ada@example.edu", "csrf_token": tokens[1]}),
+    )
+
+    assert len(inbox.messages("ada@example.edu")) == 1
 
 
 # --- Registration ---------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post
 from ..moderation import queries as moderation_queries
+from ..moderation.queries import comment_awards
 from ..templating import author_name
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
@@ -273,7 +274,14 @@ def moderate_comment(slug, comment_id):
     ctx = _context(slug)
     ctx.require("comment:moderate")
     comment = access.get_comment(ctx, comment_id)
-    return render_template("posts/moderate_comment.html", ctx=ctx, comment=comment, post=comment.post)
+    return render_template(
+        "posts/moderate_comment.html",
+        ctx=ctx,
+        comment=comment,
+        post=comment.post,
+        awards=comment_awards(comment),
+        award_types=moderation_queries.award_types(ctx) if ctx.can("post:award") else [],
+    )
 
 
 def _refused_comment(

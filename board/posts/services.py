@@ -28,9 +28,14 @@ class PostError(ValueError):
 
 
 def initial_visibility(ctx: CourseContext) -> str:
-    """Whether a new contribution by the viewer is published at once or held, by the course's moderation policy."""
+    """Whether a new contribution by the viewer is published at once or held, by the course's moderation policy
+    or because staff hold this member's contributions."""
     policy = ctx.course.moderation_policy
-    if ctx.is_staff or policy == ModerationPolicy.OPEN:
+    if ctx.is_staff:
+        return Visibility.VISIBLE
+    if ctx.membership.hold_contributions:  # staff chose to hold this one member's contributions
+        return Visibility.HELD
+    if policy == ModerationPolicy.OPEN:
         return Visibility.VISIBLE
     if policy == ModerationPolicy.ALL:
         return Visibility.HELD

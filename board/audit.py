@@ -6,8 +6,8 @@ Entries are added to the session and committed with the change they describe.
 from __future__ import annotations
 
 from .access import CourseContext
-from .extensions import db
 from .desk.models import Grade
+from .extensions import db
 from .models import AuditEntry, AwardType, Comment, Membership, Post
 
 Target = Post | Comment
@@ -19,7 +19,12 @@ def subject_type(target: Target) -> str:
 
 
 def record(
-    ctx: CourseContext, action: str, target: Target | AwardType | Membership | Grade, *, reason: str = "", detail: str = ""
+    ctx: CourseContext,
+    action: str,
+    target: Target | AwardType | Membership | Grade,
+    *,
+    reason: str = "",
+    detail: str = "",
 ) -> None:
     """Add an audit entry for an action by the viewer (about a post, comment, award type, member or grade)."""
     kind = _SUBJECT_TYPES.get(type(target)) or subject_type(target)

@@ -32,7 +32,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.STUDENT: frozenset(_MEMBER),
     Role.ASSISTANT: frozenset(_STAFF),
     Role.INSTRUCTOR: frozenset(
-        _STAFF | {"course:settings", "course:roster", "course:join_codes", "award_type:manage", "audit:read", "member:hold"}
+        _STAFF
+        | {"course:settings", "course:roster", "course:join_codes", "award_type:manage", "audit:read", "member:hold"}
     ),
 }
 ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access, rate_limits
+from ..desk.grading import released_grade
 from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post
@@ -146,6 +147,7 @@ def _render_post(
         locked_count=locked_count,
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
+        my_grade=released_grade(ctx, post) if post.is_reading and not ctx.can("grade:write") else None,
     ), status
 
 

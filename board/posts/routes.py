@@ -45,6 +45,7 @@ def _reading_fields(form: ReadingForm) -> dict:
         "pinned": form.pinned.data,
         "responses_hidden_until_posted": form.responses_hidden_until_posted.data,
         "unlock_min_words": form.unlock_min_words.data or 0,
+        "max_points": form.max_points.data,
     }
 
 

@@ -17,7 +17,9 @@ def finite_number(form, field) -> None:
 
 class GradeForm(FlaskForm):
     points = FloatField(
-        "Points", validators=[Optional(), finite_number], render_kw={"inputmode": "decimal", "autocomplete": "off"}
+        "Points",
+        validators=[Optional(), finite_number],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "step": "any", "min": "0"},
     )
     feedback = TextAreaField(
         "Feedback",

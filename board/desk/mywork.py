@@ -54,7 +54,9 @@ class ReadingWork:
             if due is None:
                 return "posted"
             return "on time" if first <= due else "late"
-        return "missing" if due is not None and due < now else "not yet due"
+        if due is None:
+            return "none yet"
+        return "missing" if due < now else "not yet due"
 
     def replies_on_time(self) -> int:
         due = self.reading.reply_due_at

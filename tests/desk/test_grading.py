@@ -180,3 +180,29 @@ def test_release_is_shown_on_the_grades_page(make_visitor, world):
     page = staff.get(world["url"]).get_data(as_text=True)
     assert "Withdraw grades" in page and "Released to students" in page
     assert factories.reload(world["reading"]).grades_released_at is not None
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_two_graders_saving_at_the_same_moment_never_overwrite_silently(make_visitor, monkeypatch, world, attempt):
+    from board.desk import grading
+    from tests.concurrency import Rendezvous, at_once
+
+    first, second = make_visitor(world["instructor"]), make_visitor(world["assistant"])
+    assert _grade(first, world, "ada", "5", "start").status_code == 302
+    url = f"{world['url']}/{world['ada'].id}"
+    version = _version(first.get(url).get_data(as_text=True))
+    for grader in (first, second):
+        grader.csrf_token("/courses")
+    # Both requests pass the version check before either writes (the rendezvous is just after it).
+    monkeypatch.setattr(grading, "_points_text", Rendezvous(grading._points_text))
+    results = at_once(
+        lambda: first.post(url, {"points": "7", "feedback": "first", "version": version}),
+        lambda: second.post(url, {"points": "9", "feedback": "second", "version": version}),
+    )
+    statuses = [getattr(result, "status_code", result) for result in results]
+    # One wins; the other is refused with both shown (409), or on SQLite may be told the board is busy (503).
+    assert sorted(statuses) in ([302, 409], [302, 503]), statuses
+    winner = "first" if statuses[0] == 302 else "second"
+    grade = factories.reload(db.session.scalar(select(Grade)))
+    assert (grade.feedback_md, grade.version) == (winner, 2)
+    assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)) == 2

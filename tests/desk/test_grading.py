@@ -206,3 +206,16 @@ def test_two_graders_saving_at_the_same_moment_never_overwrite_silently(make_vis
     grade = factories.reload(db.session.scalar(select(Grade)))
     assert (grade.feedback_md, grade.version) == (winner, 2)
     assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)) == 2
+
+
+def test_the_maximum_points_are_set_on_the_reading_form(make_visitor, world):
+    staff = make_visitor(world["instructor"])
+    url = f"/c/{world['course'].slug}/posts/{world['reading'].id}/edit"
+    form = {"title": "The reading", "body": "Read this.", "timezone": "UTC", "publish": "Save changes"}
+    refused = staff.post(url, {**form, "max_points": "NaN"})
+    assert refused.status_code == 200 and "Enter a number" in refused.get_data(as_text=True)
+    assert factories.reload(world["reading"]).max_points == 10.0
+    assert staff.post(url, {**form, "max_points": "12.5"}).status_code == 302
+    assert factories.reload(world["reading"]).max_points == 12.5
+    assert staff.post(url, {**form, "max_points": ""}).status_code == 302
+    assert factories.reload(world["reading"]).max_points is None

@@ -134,11 +134,11 @@ def give_award(ctx: CourseContext, target: Target, award_type: AwardType, note: 
         raise ModerationError("This comment was deleted.")
     kind = "post" if isinstance(target, Post) else "comment"
     column = Award.post_id if isinstance(target, Post) else Award.comment_id
+    reading_id = _reading_of(target)
     # Lock the award type, so two awards given at once cannot both pass its limit (SQLite has one writer anyway).
     db.session.execute(select(AwardType.id).where(AwardType.id == award_type.id).with_for_update())
     if db.session.scalar(select(Award.id).where(column == target.id, Award.award_type_id == award_type.id)):
         raise ModerationError(f"This {kind} already has the {award_type.name} award.")
-    reading_id = _reading_of(target)
     if award_type.per_reading_limit and reading_id is not None:
         given = awards_in_reading(award_type, reading_id)
         if given >= award_type.per_reading_limit:

@@ -176,3 +176,23 @@ def test_staff_cannot_be_held(make_visitor, world):
     staff = make_visitor(world["instructor"])
     staff.post(f"{world['url']}/roster/{_membership(world, 'assistant').id}/hold", {"hold": "1"})
     assert not _membership(world, "assistant").hold_contributions
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_two_awards_given_at_once_stay_within_the_limit(make_visitor, monkeypatch, world, attempt):
+    from board.moderation import services
+    from tests.concurrency import Rendezvous, at_once
+
+    first, second = make_visitor(world["instructor"]), make_visitor(world["assistant"])
+    for grader in (first, second):
+        grader.csrf_token("/courses")
+    # Both requests have found their reading before either counts its awards.
+    monkeypatch.setattr(services, "_reading_of", Rendezvous(services._reading_of))
+    results = at_once(
+        lambda: _give(first, world, "posts", world["ada_response"], world["corner"]),
+        lambda: _give(second, world, "posts", world["bo_response"], world["corner"]),
+    )
+    statuses = [getattr(result, "status_code", result) for result in results]
+    # Both are sent back to the post (one with "Award given.", one refused), or on SQLite one may be told "busy".
+    assert sorted(statuses) in ([302, 302], [302, 503]), statuses
+    assert db.session.scalar(select(db.func.count()).select_from(Award)) == 1

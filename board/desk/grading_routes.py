@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access
-from ..courses.forms import EmptyForm
 from ..models import Post
 from . import grading, mywork
 from .grading_forms import GradeForm
@@ -37,9 +36,7 @@ def grades(slug, reading_id):
     ctx = _context(slug)
     ctx.require("grade:write")
     reading = _reading(ctx, reading_id)
-    return render_template(
-        "desk/grading_list.html", ctx=ctx, reading=reading, rows=grading.grade_list(ctx, reading), button=EmptyForm()
-    )
+    return render_template("desk/grading_list.html", ctx=ctx, reading=reading, rows=grading.grade_list(ctx, reading))
 
 
 @bp.route("/readings/<int:reading_id>/grades/<int:student_id>", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ audit log. Each function checks the viewer's permission, makes one change, recor
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import CourseContext
@@ -135,8 +135,15 @@ def give_award(ctx: CourseContext, target: Target, award_type: AwardType, note: 
     kind = "post" if isinstance(target, Post) else "comment"
     column = Award.post_id if isinstance(target, Post) else Award.comment_id
     reading_id = _reading_of(target)
-    # Lock the award type, so two awards given at once cannot both pass its limit (SQLite has one writer anyway).
-    db.session.execute(select(AwardType.id).where(AwardType.id == award_type.id).with_for_update())
+    # Lock the award type before counting, so two awards given at once cannot both pass its limit. A write that
+    # changes nothing, not SELECT … FOR UPDATE: SQLite has no row locks, and Python's sqlite3 starts a transaction
+    # only at the first write, so this is what makes the other request wait there (PostgreSQL: a row lock).
+    db.session.execute(
+        update(AwardType)
+        .where(AwardType.id == award_type.id)
+        .values(badge=AwardType.badge)
+        .execution_options(synchronize_session=False)
+    )
     if db.session.scalar(select(Award.id).where(column == target.id, Award.award_type_id == award_type.id)):
         raise ModerationError(f"This {kind} already has the {award_type.name} award.")
     if award_type.per_reading_limit and reading_id is not None:

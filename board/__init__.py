@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
     from .desk import models as desk_models  # noqa: F401
+    from .desk.grading_routes import bp as grading_bp
     from .errors import register_error_pages
     from .moderation.routes import bp as moderation_bp
     from .posts.routes import bp as posts_bp
@@ -60,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(posts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(grading_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)

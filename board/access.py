@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
+from .desk.models import Grade
 from .extensions import db
 from .models import (
     Award,
@@ -23,6 +24,7 @@ from .models import (
     PostKind,
     PostStatus,
     Report,
+    Role,
     User,
     Visibility,
 )
@@ -253,12 +255,31 @@ def get_award_type(ctx: CourseContext, type_id: int) -> AwardType:
 
 
 def get_award(ctx: CourseContext, award_id: int) -> Award:
-    """An award on a post of this course that the viewer may see; 404 otherwise."""
+    """An award on a post or comment of this course that the viewer may see; 404 otherwise."""
     award = db.session.get(Award, award_id)
     if award is None:
         abort(404)
-    get_post(ctx, award.post_id)
+    if award.comment_id is not None:
+        get_comment(ctx, award.comment_id)
+    else:
+        get_post(ctx, award.post_id)
     return award
+
+
+def get_student(ctx: CourseContext, user_id: int) -> User:
+    """A student of this course (someone staff grade); 404 for anyone else, staff included."""
+    user, membership = get_member(ctx, user_id)
+    if membership.role != Role.STUDENT:
+        abort(404)
+    return user
+
+
+def visible_grades_clause(ctx: CourseContext):
+    """SQL condition on Grade: graders see the course's grades; anyone else only their own, once released."""
+    if ctx.can("grade:write"):
+        return Grade.course_id == ctx.course.id
+    released = select(Post.id).where(Post.id == Grade.reading_id, Post.grades_released_at.is_not(None))
+    return and_(Grade.course_id == ctx.course.id, Grade.student_id == ctx.user.id, exists(released.correlate(Grade)))
 
 
 def get_report(ctx: CourseContext, report_id: int) -> Report:

@@ -6,19 +6,28 @@ Entries are added to the session and committed with the change they describe.
 from __future__ import annotations
 
 from .access import CourseContext
+from .desk.models import Grade
 from .extensions import db
-from .models import AuditEntry, AwardType, Comment, Post
+from .models import AuditEntry, AwardType, Comment, Membership, Post
 
 Target = Post | Comment
+_SUBJECT_TYPES = {AwardType: "award_type", Membership: "member", Grade: "grade"}
 
 
 def subject_type(target: Target) -> str:
     return "post" if isinstance(target, Post) else "comment"
 
 
-def record(ctx: CourseContext, action: str, target: Target | AwardType, *, reason: str = "", detail: str = "") -> None:
-    """Add an audit entry for an action by the viewer."""
-    kind = "award_type" if isinstance(target, AwardType) else subject_type(target)
+def record(
+    ctx: CourseContext,
+    action: str,
+    target: Target | AwardType | Membership | Grade,
+    *,
+    reason: str = "",
+    detail: str = "",
+) -> None:
+    """Add an audit entry for an action by the viewer (about a post, comment, award type, member or grade)."""
+    kind = _SUBJECT_TYPES.get(type(target)) or subject_type(target)
     db.session.add(
         AuditEntry(
             course_id=ctx.course.id,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -338,23 +339,33 @@ class AwardType(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     badge: Mapped[str] = mapped_column(String(16), default="star")
+    # At most this many awards of the type among one reading's responses and their comments (None: no limit).
+    per_reading_limit: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="award_types")
 
 
 class Award(db.Model):
+    """An award on a post or (with post_id empty) on a comment: exactly one of the two is set."""
+
     __tablename__ = "awards"
-    __table_args__ = (UniqueConstraint("post_id", "award_type_id"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "award_type_id"),
+        UniqueConstraint("comment_id", "award_type_id"),
+        CheckConstraint("(post_id IS NULL) <> (comment_id IS NULL)", name="one_target"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     award_type_id: Mapped[int] = mapped_column(ForeignKey("award_types.id", ondelete="CASCADE"), index=True)
     given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    post: Mapped[Post] = relationship(back_populates="awards")
+    post: Mapped[Post | None] = relationship(back_populates="awards")
+    comment: Mapped[Comment | None] = relationship()
     award_type: Mapped[AwardType] = relationship(lazy="joined", innerjoin=True)
     given_by: Mapped[User] = relationship()
 

@@ -15,6 +15,7 @@ _MEMBER = {
     "comment:create",
     "post:like",
     "report:create",
+    "work:view",
 }
 _STAFF = _MEMBER | {
     "reading:write",
@@ -24,12 +25,15 @@ _STAFF = _MEMBER | {
     "queue:view",
     "identity:see",
     "revisions:read",
+    "grade:write",
+    "grade:release",
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.STUDENT: frozenset(_MEMBER),
     Role.ASSISTANT: frozenset(_STAFF),
     Role.INSTRUCTOR: frozenset(
-        _STAFF | {"course:settings", "course:roster", "course:join_codes", "award_type:manage", "audit:read"}
+        _STAFF
+        | {"course:settings", "course:roster", "course:join_codes", "award_type:manage", "audit:read", "member:hold"}
     ),
 }
 ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())

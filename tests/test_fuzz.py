@@ -222,6 +222,7 @@ def world(request, app, make_visitor, inbox) -> World:
         "report_id": report.id,
         "award_id": award.id,
         "user_id": student.id,
+        "student_id": student.id,
         "token": "not-a-real-token",
     }
     return World(course.slug, {k: str(v) for k, v in url_values.items()}, visitor, anonymous, seen)

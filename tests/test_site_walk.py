@@ -23,14 +23,19 @@ _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
 def _walk(visitor: Visitor, start: str, limit: int = 400) -> dict[str, int]:
-    """Breadth-first over same-site links from `start`; returns each page's status."""
+    """Breadth-first over same-site links from `start`; returns each page's status. Downloads (an attachment, such
+    as the exported My work file) are fetched, so they too must not write, but they are files, not pages."""
     seen: dict[str, int] = {}
+    downloads: set[str] = set()
     queue = [start]
     while queue and len(seen) < limit:
         url = queue.pop(0)
-        if url in seen:
+        if url in seen or url in downloads:
             continue
         response = visitor.client.get(url)
+        if response.headers.get("Content-Disposition", "").startswith("attachment") and response.status_code == 200:
+            downloads.add(url)
+            continue
         seen[url] = response.status_code
         if response.status_code != 200 or response.mimetype != "text/html":
             continue

@@ -91,6 +91,14 @@ def export_course(slug: str) -> dict[str, Any]:
     comment_likes = _likes(
         select(CommentLike.comment_id, CommentLike.user_id).join(Comment).where(Comment.course_id == course.id)
     )
+    comment_awards: dict[int, list[Award]] = {}
+    for award in db.session.scalars(
+        select(Award)
+        .join(Comment, Comment.id == Award.comment_id)
+        .where(Comment.course_id == course.id)
+        .order_by(Award.created_at, Award.id)
+    ):
+        comment_awards.setdefault(award.comment_id, []).append(award)
     revisions = db.session.scalars(
         select(PostRevision).join(Post).where(Post.course_id == course.id).order_by(PostRevision.id)
     ).all()
@@ -105,8 +113,23 @@ def export_course(slug: str) -> dict[str, Any]:
             "settings": course.settings(),
         },
         "members": [{"email": user.email, "name": user.display_name, "role": m.role} for m, user in members],
-        "award_types": [{"name": t.name, "description": t.description, "badge": t.badge} for t in award_types],
-        "posts": [_export_post(post, refs, emails, post_likes, comments, comment_likes, revisions) for post in posts],
+        "award_types": [
+            {"name": t.name, "description": t.description, "badge": t.badge, "per_reading_limit": t.per_reading_limit}
+            for t in award_types
+        ],
+        "posts": [
+            _export_post(post, refs, emails, post_likes, comments, (comment_likes, comment_awards), revisions)
+            for post in posts
+        ],
+    }
+
+
+def _export_award(award: Award, emails: dict[int, str]) -> dict[str, Any]:
+    return {
+        "name": award.award_type.name,
+        "by": emails[award.given_by_id],
+        "at": _time(award.created_at),
+        "note": award.note,
     }
 
 
@@ -122,8 +145,9 @@ def _likes(statement) -> dict[int, list[int]]:
     return likes
 
 
-def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisions) -> dict[str, Any]:
+def _export_post(post, refs, emails, post_likes, comments, comment_extras, revisions) -> dict[str, Any]:
     # Built without recursion, so a long chain of replies cannot exhaust Python's stack.
+    comment_likes, comment_awards = comment_extras
     own = [comment for comment in comments if comment.post_id == post.id]
     nodes = {
         comment.id: {
@@ -136,6 +160,7 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
             "hidden_reason": comment.hidden_reason,
             "anonymous": comment.anonymous,
             "likes": sorted(emails[u] for u in comment_likes.get(comment.id, [])),
+            "awards": [_export_award(a, emails) for a in comment_awards.get(comment.id, [])],
             "replies": [],
         }
         for comment in own
@@ -155,10 +180,7 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
         "updated_at": _time(post.updated_at),
         "reading": refs.get(post.reading_id),
         "likes": sorted(emails[u] for u in post_likes.get(post.id, [])),
-        "awards": [
-            {"name": a.award_type.name, "by": emails[a.given_by_id], "at": _time(a.created_at), "note": a.note}
-            for a in post.awards
-        ],
+        "awards": [_export_award(a, emails) for a in post.awards],
         "comments": top_level,
         # Beyond the core format: what a lossless round trip also needs.
         "published_at": _time(post.published_at),
@@ -175,6 +197,7 @@ def _export_post(post, refs, emails, post_likes, comments, comment_likes, revisi
         "due_at": _time(post.due_at),
         "responses_hidden_until_posted": post.responses_hidden_until_posted,
         "unlock_min_words": post.unlock_min_words,
+        "max_points": post.max_points,
         "revisions": [
             {"title": r.title, "body": r.body_md, "by": emails[r.editor_id], "at": _time(r.created_at)}
             for r in revisions
@@ -233,6 +256,7 @@ def _import(data: dict[str, Any]) -> Course:
             name=award_type["name"],
             description=award_type.get("description", ""),
             badge=award_type.get("badge", "star"),
+            per_reading_limit=award_type.get("per_reading_limit"),
         )
         db.session.add(types[award_type["name"]])
     db.session.flush()
@@ -273,24 +297,14 @@ def _import(data: dict[str, Any]) -> Course:
             due_at=_parse_time(item.get("due_at")),
             responses_hidden_until_posted=item.get("responses_hidden_until_posted", False),
             unlock_min_words=item.get("unlock_min_words", 0),
+            max_points=item.get("max_points"),
         )
         db.session.add(post)
         db.session.flush()
         posts[item["ref"]] = post
         for email in item.get("likes", []):
             db.session.add(PostLike(post_id=post.id, user_id=person(email).id))
-        for award in item.get("awards", []):
-            if award["name"] not in types:
-                raise CourseTransferError(f"Award {award['name']!r} is not one of the course's award types.")
-            db.session.add(
-                Award(
-                    post_id=post.id,
-                    award_type_id=types[award["name"]].id,
-                    given_by_id=person(award["by"]).id,
-                    note=award.get("note", ""),
-                    created_at=_parse_time(award["at"]),
-                )
-            )
+        _import_awards(item.get("awards", []), types, person, post_id=post.id)
         for revision in item.get("revisions", []):
             db.session.add(
                 PostRevision(
@@ -301,12 +315,28 @@ def _import(data: dict[str, Any]) -> Course:
                     created_at=_parse_time(revision["at"]),
                 )
             )
-        _import_comments(course, post, item.get("comments", []), person)
+        _import_comments(course, post, item.get("comments", []), person, types)
     db.session.flush()
     return course
 
 
-def _import_comments(course: Course, post: Post, items: list[dict[str, Any]], person) -> None:
+def _import_awards(items: list[dict[str, Any]], types: dict[str, AwardType], person, **target: int) -> None:
+    """Add the awards of one post or comment (`post_id=` or `comment_id=`)."""
+    for award in items:
+        if award["name"] not in types:
+            raise CourseTransferError(f"Award {award['name']!r} is not one of the course's award types.")
+        db.session.add(
+            Award(
+                **target,
+                award_type_id=types[award["name"]].id,
+                given_by_id=person(award["by"]).id,
+                note=award.get("note", ""),
+                created_at=_parse_time(award["at"]),
+            )
+        )
+
+
+def _import_comments(course: Course, post: Post, items: list[dict[str, Any]], person, types) -> None:
     """Add a post's comment tree in document order (depth first), without recursion."""
     pending: list[tuple[dict[str, Any], Comment | None]] = [(item, None) for item in reversed(items)]
     while pending:
@@ -331,6 +361,7 @@ def _import_comments(course: Course, post: Post, items: list[dict[str, Any]], pe
         db.session.flush()
         for email in item.get("likes", []):
             db.session.add(CommentLike(comment_id=comment.id, user_id=person(email).id))
+        _import_awards(item.get("awards", []), types, person, comment_id=comment.id)
         pending.extend((reply, comment) for reply in reversed(item.get("replies", [])))
 
 

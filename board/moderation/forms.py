@@ -1,9 +1,9 @@
 """Forms for awards, hiding and reporting."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import BADGES
 
@@ -29,4 +29,9 @@ class AwardTypeForm(FlaskForm):
     description = TextAreaField("Short description", validators=[Optional(), Length(max=500)])
     badge = RadioField(
         "Badge", choices=[SelectChoice(b, b.title()) for b in BADGES], default="star", validators=[DataRequired()]
+    )
+    per_reading_limit = IntegerField(
+        "At most this many per reading",
+        description="Counts the reading's responses and every comment on them. Leave empty for no limit.",
+        validators=[Optional(), NumberRange(min=1, max=1000, message="A number from 1 to 1000, or empty.")],
     )

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..keyset import Page, Window
 from ..models import (
     AuditEntry,
+    Award,
     AwardType,
     Comment,
     Post,
@@ -95,6 +96,13 @@ def award_types(ctx: CourseContext) -> list[AwardType]:
     )
 
 
+def comment_awards(comment: Comment) -> list[Award]:
+    """A comment's awards, oldest first."""
+    return list(
+        db.session.scalars(select(Award).where(Award.comment_id == comment.id).order_by(Award.created_at, Award.id))
+    )
+
+
 AUDIT_ACTIONS = (
     "approve",
     "hide",
@@ -112,6 +120,11 @@ AUDIT_ACTIONS = (
     "anonymous:post",
     "anonymous:comment",
     "named:post",
+    "member:hold",
+    "member:release",
+    "grade:save",
+    "grade:release",
+    "grade:withdraw",
 )
 
 

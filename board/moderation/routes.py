@@ -115,7 +115,12 @@ def award_type(slug, type_id=None):
     if form.validate_on_submit():
         try:
             services.save_award_type(
-                ctx, existing, name=form.name.data, description=form.description.data or "", badge=form.badge.data
+                ctx,
+                existing,
+                name=form.name.data,
+                description=form.description.data or "",
+                badge=form.badge.data,
+                per_reading_limit=form.per_reading_limit.data,
             )
         except services.ModerationError as error:
             form.name.errors.append(str(error))
@@ -141,23 +146,23 @@ def delete_award_type(slug, type_id):
     return redirect(url_for("moderation.award_type", slug=slug))
 
 
-@bp.post("/posts/<int:post_id>/awards")
-def give_award(slug, post_id):
+@bp.post(TARGET + "/awards")
+def give_award(slug, kind, item_id):
     ctx = _context(slug)
     ctx.require("post:award")
-    post = access.get_post(ctx, post_id)
+    target = access.get_target(ctx, kind, item_id)
     form = AwardForm()
     form.award_type_id.choices = [(t.id, t.name) for t in queries.award_types(ctx)]
     if not form.validate_on_submit():
         flash("Choose an award.", "error")
-        return _back(slug, post)
+        return _back(slug, target)
     try:
-        services.give_award(ctx, post, access.get_award_type(ctx, form.award_type_id.data), form.note.data or "")
+        services.give_award(ctx, target, access.get_award_type(ctx, form.award_type_id.data), form.note.data or "")
     except services.ModerationError as error:
         flash(str(error), "error")
     else:
         flash("Award given.", "success")
-    return _back(slug, post)
+    return _back(slug, target)
 
 
 @bp.post("/awards/<int:award_id>/revoke")
@@ -165,13 +170,29 @@ def revoke_award(slug, award_id):
     ctx = _context(slug)
     ctx.require("post:award")
     award = access.get_award(ctx, award_id)
-    post = award.post
+    target = services.award_target(award)
     services.revoke_award(ctx, award)
     flash("Award taken back.", "success")
-    return _back(slug, post)
+    return _back(slug, target)
 
 
 # Moderation ----------------------------------------------------------------------------------------------------
+
+
+@bp.post("/roster/<int:membership_id>/hold")
+def hold_member(slug, membership_id):
+    ctx = _context(slug)
+    ctx.require("member:hold")
+    membership = access.get_membership(ctx, membership_id)
+    hold = request.form.get("hold", "1") == "1"
+    name = membership.user.display_name
+    message = (
+        f"{name}'s new responses and comments now wait for approval."
+        if hold
+        else f"{name}'s contributions follow the course's policy again."
+    )
+    _act(lambda: services.set_hold(ctx, membership, hold), message)
+    return redirect(url_for("courses.roster", slug=slug))
 
 
 @bp.get("/moderation")

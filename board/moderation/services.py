@@ -3,7 +3,7 @@ audit log. Each function checks the viewer's permission, makes one change, recor
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import CourseContext
@@ -15,9 +15,11 @@ from ..models import (
     AwardType,
     Comment,
     CommentLike,
+    Membership,
     Post,
     PostLike,
     Report,
+    Role,
     Visibility,
     utcnow,
 )
@@ -63,12 +65,20 @@ def likers(target: Target):
 
 
 def save_award_type(
-    ctx: CourseContext, award_type: AwardType | None, *, name: str, description: str, badge: str
+    ctx: CourseContext,
+    award_type: AwardType | None,
+    *,
+    name: str,
+    description: str,
+    badge: str,
+    per_reading_limit: int | None = None,
 ) -> AwardType:
     """Create or change one of the course's award types."""
     ctx.require("award_type:manage")
     if badge not in BADGES:
         raise ModerationError("Choose one of the badges shown.")
+    if per_reading_limit is not None and per_reading_limit < 1:
+        raise ModerationError("A limit per reading is at least 1; leave it empty for no limit.")
     name = name.strip()
     clash = db.session.scalar(
         select(AwardType.id).where(AwardType.course_id == ctx.course.id, func.lower(AwardType.name) == name.lower())
@@ -79,8 +89,10 @@ def save_award_type(
         award_type = AwardType(course_id=ctx.course.id)
         db.session.add(award_type)
     award_type.name, award_type.description, award_type.badge = name, description.strip(), badge
+    award_type.per_reading_limit = per_reading_limit
     db.session.flush()
-    record(ctx, "award_type:save", award_type, detail=name)
+    limit = f" (at most {per_reading_limit} per reading)" if per_reading_limit else ""
+    record(ctx, "award_type:save", award_type, detail=name + limit)
     db.session.commit()
     return award_type
 
@@ -93,30 +105,96 @@ def delete_award_type(ctx: CourseContext, award_type: AwardType) -> None:
     db.session.commit()
 
 
-def give_award(ctx: CourseContext, post: Post, award_type: AwardType, note: str = "") -> Award:
-    """Give a post an award (once per award type)."""
+def _reading_of(target: Target) -> int | None:
+    """The reading a post or comment belongs to (a response's reading, or the reading itself); None for free posts."""
+    post = target if isinstance(target, Post) else target.post
+    return post.id if post.is_reading else post.reading_id
+
+
+def awards_in_reading(award_type: AwardType, reading_id: int) -> int:
+    """How many awards of `award_type` were given to the reading, its responses and comments on any of them."""
+    posts_of_reading = select(Post.id).where(or_(Post.id == reading_id, Post.reading_id == reading_id))
+    comments_of_reading = select(Comment.id).where(Comment.post_id.in_(posts_of_reading))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Award)
+        .where(Award.award_type_id == award_type.id)
+        .where(or_(Award.post_id.in_(posts_of_reading), Award.comment_id.in_(comments_of_reading)))
+    )
+
+
+def give_award(ctx: CourseContext, target: Target, award_type: AwardType, note: str = "") -> Award:
+    """Give a post or comment an award (once per award type), within the type's limit per reading."""
     ctx.require("post:award")
     if award_type.course_id != ctx.course.id:
         raise ModerationError("That award belongs to another course.")
-    if not post.is_published or post.deleted_at is not None:
+    if isinstance(target, Post) and (not target.is_published or target.deleted_at is not None):
         raise ModerationError("Only published posts can receive awards.")
-    exists_already = db.session.scalar(
-        select(Award.id).where(Award.post_id == post.id, Award.award_type_id == award_type.id)
+    if isinstance(target, Comment) and target.deleted_at is not None:
+        raise ModerationError("This comment was deleted.")
+    kind = "post" if isinstance(target, Post) else "comment"
+    column = Award.post_id if isinstance(target, Post) else Award.comment_id
+    reading_id = _reading_of(target)
+    # Lock the award type before counting, so two awards given at once cannot both pass its limit. A write that
+    # changes nothing, not SELECT … FOR UPDATE: SQLite has no row locks, and Python's sqlite3 starts a transaction
+    # only at the first write, so this is what makes the other request wait there (PostgreSQL: a row lock).
+    db.session.execute(
+        update(AwardType)
+        .where(AwardType.id == award_type.id)
+        .values(badge=AwardType.badge)
+        .execution_options(synchronize_session=False)
     )
-    if exists_already is not None:
-        raise ModerationError(f"This post already has the {award_type.name} award.")
-    award = Award(post_id=post.id, award_type_id=award_type.id, given_by_id=ctx.user.id, note=(note or "").strip())
+    if db.session.scalar(select(Award.id).where(column == target.id, Award.award_type_id == award_type.id)):
+        raise ModerationError(f"This {kind} already has the {award_type.name} award.")
+    if award_type.per_reading_limit and reading_id is not None:
+        given = awards_in_reading(award_type, reading_id)
+        if given >= award_type.per_reading_limit:
+            raise ModerationError(
+                f"{award_type.name} is given at most {award_type.per_reading_limit} time"
+                f"{'s' if award_type.per_reading_limit != 1 else ''} per reading, and this reading has "
+                f"{given} already. Take one back first."
+            )
+    award = Award(award_type_id=award_type.id, given_by_id=ctx.user.id, note=(note or "").strip())
+    setattr(award, column.key, target.id)
     db.session.add(award)
-    record(ctx, "award:give", post, reason=award.note, detail=f"{award_type.name} to {describe(post)}")
-    db.session.commit()
+    record(ctx, "award:give", target, reason=award.note, detail=f"{award_type.name} to {describe(target)}")
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()  # the same award given at the same moment in another tab
+        raise ModerationError(f"This {kind} already has the {award_type.name} award.") from error
     return award
+
+
+def award_target(award: Award) -> Target:
+    """The post or comment an award was given to."""
+    return award.comment if award.comment_id is not None else award.post
 
 
 def revoke_award(ctx: CourseContext, award: Award) -> None:
     """Take an award back."""
     ctx.require("post:award")
-    record(ctx, "award:revoke", award.post, detail=f"{award.award_type.name} from {describe(award.post)}")
+    target = award_target(award)
+    record(ctx, "award:revoke", target, detail=f"{award.award_type.name} from {describe(target)}")
     db.session.delete(award)
+    db.session.commit()
+
+
+def set_hold(ctx: CourseContext, membership: Membership, hold: bool) -> None:
+    """Hold one student's new responses and comments for approval (whatever the course's policy), or stop."""
+    ctx.require("member:hold")
+    if membership.role != Role.STUDENT:
+        raise ModerationError("Only students' contributions can be held.")
+    if membership.hold_contributions == hold:
+        return
+    membership.hold_contributions = hold
+    name = membership.user.display_name
+    record(
+        ctx,
+        "member:hold" if hold else "member:release",
+        membership,
+        detail=f"{name}: new responses and comments {'held for approval' if hold else 'no longer held'}",
+    )
     db.session.commit()
 
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    FloatField,
     HiddenField,
     IntegerField,
     StringField,
@@ -15,6 +16,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..desk.grading_forms import finite_number
 
 BODY_MAX = 100_000
 
@@ -48,6 +51,11 @@ class ReadingForm(_PublishButtons, FlaskForm):
         "Minimum words in the response that unlocks classmates' responses",
         default=0,
         validators=[Optional(), NumberRange(min=0, max=5000)],
+    )
+    max_points = FloatField(
+        "Points a response is graded out of",
+        description="Leave empty if the reading is not graded.",
+        validators=[Optional(), finite_number, NumberRange(min=0, max=100_000)],
     )
 
     def due_at_utc(self) -> datetime | None:

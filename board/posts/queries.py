@@ -201,11 +201,27 @@ def post_page(ctx: CourseContext, post: Post) -> PostPage:
     ).all()
     counts = {comment.id: (likes, bool(mine)) for comment, likes, mine in rows}
     thread = build_thread((comment for comment, _, _ in rows), readable=lambda c: can_read_comment(ctx, c))
+    awards = _comment_awards(post)
     for item in thread:
         item.likes, item.liked = counts[item.comment.id]
+        item.awards = awards.get(item.comment.id, [])
     likes, liked = _post_like_counts(ctx, [post.id]).get(post.id, (0, False))
     readable = sum(1 for item in thread if item.placeholder is None)
     return PostPage(post=post, thread=thread, comment_count=readable, likes=likes, liked=liked)
+
+
+def _comment_awards(post: Post) -> dict[int, list[Award]]:
+    """The awards on the post's comments, by comment id, oldest first (one query)."""
+    rows = db.session.scalars(
+        select(Award)
+        .join(Comment, Comment.id == Award.comment_id)
+        .where(Comment.post_id == post.id)
+        .order_by(Award.created_at, Award.id)
+    )
+    awards: dict[int, list[Award]] = {}
+    for award in rows:
+        awards.setdefault(award.comment_id, []).append(award)
+    return awards
 
 
 def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tuple[int, bool]]:
@@ -224,21 +240,24 @@ def _award_key(award: Award) -> Key:
 def awarded_posts(
     ctx: CourseContext, window: Window, award_type_id: int | None = None, *, author_id: int | None = None
 ) -> Page:
-    """One page of the awards on posts the viewer may read, newest first (the course's hall of fame, or one
-    person's awards: classmates do not see awards on that person's anonymous posts)."""
+    """One page of the awards on posts and comments the viewer may read, newest first (the course's hall of fame, or
+    one person's awards: classmates do not see awards on that person's anonymous posts and comments)."""
     query = (
         select(Award)
-        .join(Post, Post.id == Award.post_id)
+        .outerjoin(Comment, Comment.id == Award.comment_id)
+        .join(Post, Post.id == func.coalesce(Award.post_id, Comment.post_id))
         .where(visible_posts_clause(ctx))
         .where(Post.status == PostStatus.PUBLISHED)
-        .options(selectinload(Award.post))
+        .where(Award.comment_id.is_(None) | (Comment.deleted_at.is_(None) & visible_comments_clause(ctx)))
+        .options(selectinload(Award.post), selectinload(Award.comment).selectinload(Comment.post))
     )
     if award_type_id is not None:
         query = query.where(Award.award_type_id == award_type_id)
     if author_id is not None:
-        query = query.where(Post.author_id == author_id)
+        on_comment = Award.comment_id.is_not(None)
+        query = query.where(case((on_comment, Comment.author_id), else_=Post.author_id) == author_id)
         if author_id != ctx.user.id and not ctx.is_staff:
-            query = query.where(Post.anonymous.is_(False))
+            query = query.where(case((on_comment, Comment.anonymous), else_=Post.anonymous).is_(False))
     rows = db.session.scalars(window.apply(query, Award.created_at, Award.id)).all()
     return window.page(list(rows), _award_key)
 

@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access, rate_limits
+from ..desk.grading import released_grade
 from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post
 from ..moderation import queries as moderation_queries
+from ..moderation.queries import comment_awards
 from ..templating import author_name
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
@@ -43,6 +45,7 @@ def _reading_fields(form: ReadingForm) -> dict:
         "pinned": form.pinned.data,
         "responses_hidden_until_posted": form.responses_hidden_until_posted.data,
         "unlock_min_words": form.unlock_min_words.data or 0,
+        "max_points": form.max_points.data,
     }
 
 
@@ -145,6 +148,7 @@ def _render_post(
         locked_count=locked_count,
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
+        my_grade=released_grade(ctx, post) if post.is_reading and not ctx.can("grade:write") else None,
     ), status
 
 
@@ -273,7 +277,14 @@ def moderate_comment(slug, comment_id):
     ctx = _context(slug)
     ctx.require("comment:moderate")
     comment = access.get_comment(ctx, comment_id)
-    return render_template("posts/moderate_comment.html", ctx=ctx, comment=comment, post=comment.post)
+    return render_template(
+        "posts/moderate_comment.html",
+        ctx=ctx,
+        comment=comment,
+        post=comment.post,
+        awards=comment_awards(comment),
+        award_types=moderation_queries.award_types(ctx) if ctx.can("post:award") else [],
+    )
 
 
 def _refused_comment(

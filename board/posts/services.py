@@ -28,9 +28,14 @@ class PostError(ValueError):
 
 
 def initial_visibility(ctx: CourseContext) -> str:
-    """Whether a new contribution by the viewer is published at once or held, by the course's moderation policy."""
+    """Whether a new contribution by the viewer is published at once or held, by the course's moderation policy
+    or because staff hold this member's contributions."""
     policy = ctx.course.moderation_policy
-    if ctx.is_staff or policy == ModerationPolicy.OPEN:
+    if ctx.is_staff:
+        return Visibility.VISIBLE
+    if ctx.membership.hold_contributions:  # staff chose to hold this one member's contributions
+        return Visibility.HELD
+    if policy == ModerationPolicy.OPEN:
         return Visibility.VISIBLE
     if policy == ModerationPolicy.ALL:
         return Visibility.HELD
@@ -84,6 +89,7 @@ def create_reading(
     pinned: bool = False,
     responses_hidden_until_posted: bool = False,
     unlock_min_words: int = 0,
+    max_points: float | None = None,
 ) -> Post:
     """A new reading by an instructor or assistant."""
     ctx.require("reading:write")
@@ -97,6 +103,7 @@ def create_reading(
         pinned=pinned,
         responses_hidden_until_posted=responses_hidden_until_posted,
         unlock_min_words=unlock_min_words,
+        max_points=max_points,
     )
     _set_body(post, body)
     db.session.add(post)
@@ -107,7 +114,16 @@ def create_reading(
 
 
 def _apply_reading_fields(
-    post: Post, *, source, prompt, week, due_at, pinned, responses_hidden_until_posted, unlock_min_words
+    post: Post,
+    *,
+    source,
+    prompt,
+    week,
+    due_at,
+    pinned,
+    responses_hidden_until_posted,
+    unlock_min_words,
+    max_points=None,
 ) -> None:
     post.source = (source or "").strip()
     post.prompt = (prompt or "").strip()
@@ -117,6 +133,7 @@ def _apply_reading_fields(
     post.pinned = bool(pinned)
     post.responses_hidden_until_posted = bool(responses_hidden_until_posted)
     post.unlock_min_words = unlock_min_words or 0
+    post.max_points = max_points
 
 
 def _already_sent(ctx: CourseContext, model: type[Post | Comment], submission_key: str | None):

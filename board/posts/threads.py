@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..models import Comment
 
@@ -21,6 +21,7 @@ class ThreadItem:
     placeholder: str | None  # "deleted", "hidden" or "held": shown in place of a comment that has visible replies
     likes: int = 0
     liked: bool = False
+    awards: list = field(default_factory=list)  # the comment's awards, oldest first
 
 
 def build_thread(comments: Iterable[Comment], *, readable: Callable[[Comment], bool]) -> list[ThreadItem]:

@@ -107,6 +107,7 @@ def add_variety(course: Course) -> None:
         source="Days and Lives exhibit",
         responses_hidden_until_posted=True,
         unlock_min_words=50,
+        max_points=10.0,
     )
     factories.response(course, person["student3"], reading, title="Half-written", published=False)
     factories.response(course, person["student5"], reading, title="Withdrawn", deleted_at=utcnow())
@@ -148,6 +149,10 @@ def add_variety(course: Course) -> None:
     reply = factories.comment(edited, person["student6"], "The *old* prisoners.", parent=top)
     factories.comment(edited, person["student4"], "Thanks!", parent=reply)
     db.session.add(CommentLike(comment_id=reply.id, user_id=person["student1"].id))
+    sharp_question.per_reading_limit = 2
+    db.session.add(
+        Award(comment_id=reply.id, award_type_id=sharp_question.id, given_by_id=person["instructor"].id, note="Yes")
+    )
     deleted = factories.comment(edited, person["student7"], "Removed later.", deleted_at=utcnow())
     factories.comment(edited, person["student8"], "Replying to a deleted comment.", parent=deleted)
     factories.comment(edited, person["student9"], "Waiting for approval.", visibility=Visibility.HELD)

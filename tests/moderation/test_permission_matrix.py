@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from board.desk.models import Grade
 from board.extensions import db
 from board.models import (
     AuditEntry,
@@ -151,7 +152,19 @@ class Action:
         return self.endpoint not in PAGES
 
 
-PAGES = {"moderation.audit", "moderation.queue"}  # staff pages: reading them is the action
+# Pages: reading them is the action.
+PAGES = {"moderation.audit", "moderation.queue", "grading.grades", "grading.my_work", "grading.export_my_work"}
+MEMBERS = STAFF | {"student", "author"}
+
+
+def _graded(world: World) -> bool:
+    db.session.expire_all()
+    return db.session.scalar(select(Grade.id).where(Grade.student_id == world.classmate.id)) is not None
+
+
+def _comment_awarded(world: World) -> bool:
+    db.session.expire_all()
+    return db.session.scalar(select(Award.id).where(Award.comment_id == world.comment.id)) is not None
 
 
 ACTIONS: dict[str, Action] = {
@@ -278,6 +291,50 @@ ACTIONS: dict[str, Action] = {
         lambda w, v: v.post(f"{w.url}/join-codes/student/regenerate"),
         lambda w, role: _fresh(Course, w.course.id).student_join_code != w.student_join_code,
     ),
+    "award a comment": Action(
+        "moderation.give_award",
+        STAFF,
+        lambda w, v: v.post(f"{w.url}/comments/{w.comment.id}/awards", {"award_type_id": w.award_type.id}),
+        lambda w, role: _comment_awarded(w),
+    ),
+    "hold a member's contributions": Action(
+        "moderation.hold_member",
+        {"instructor"},
+        lambda w, v: v.post(f"{w.url}/roster/{_membership_of(w, w.classmate).id}/hold", {"hold": "1"}),
+        lambda w, role: _membership_of(w, w.classmate).hold_contributions,
+    ),
+    "grade a student": Action(
+        "grading.grade",
+        STAFF,
+        lambda w, v: v.post(
+            f"{w.url}/readings/{w.reading.id}/grades/{w.classmate.id}", {"points": "4", "feedback": "", "version": "0"}
+        ),
+        lambda w, role: _graded(w),
+    ),
+    "release a reading's grades": Action(
+        "grading.release",
+        STAFF,
+        lambda w, v: v.post(f"{w.url}/readings/{w.reading.id}/grades/release", {"released": "1"}),
+        lambda w, role: _fresh(Post, w.reading.id).grades_released_at is not None,
+    ),
+    "open a reading's grades": Action(
+        "grading.grades",
+        STAFF,
+        lambda w, v: v.get(f"{w.url}/readings/{w.reading.id}/grades"),
+        lambda w, role: True,  # a read: success is judged by the status code alone
+    ),
+    "open my work": Action(
+        "grading.my_work",
+        MEMBERS,
+        lambda w, v: v.get(f"{w.url}/my-work"),
+        lambda w, role: True,  # a read: success is judged by the status code alone
+    ),
+    "export my work": Action(
+        "grading.export_my_work",
+        MEMBERS,
+        lambda w, v: v.get(f"{w.url}/my-work/export"),
+        lambda w, role: True,  # a read: success is judged by the status code alone
+    ),
     "open the moderation queue": Action(
         "moderation.queue",
         STAFF,
@@ -384,6 +441,7 @@ def _url_values(world: World) -> dict[str, object]:
         "type_id": world.award_type.id,
         "report_id": world.report.id,
         "award_id": award.id,
+        "student_id": world.classmate.id,
     }
 
 

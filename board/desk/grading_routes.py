@@ -1,0 +1,117 @@
+"""Grading in context (staff), releasing a reading's grades, and each student's My work page and its export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from .. import access
+from ..models import Post
+from . import grading, mywork
+from .grading_forms import GradeForm
+
+bp = Blueprint("grading", __name__, url_prefix="/c/<slug>")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Everything in a course is for signed-in members."""
+
+
+def _context(slug: str) -> access.CourseContext:
+    return access.course_context(current_user._get_current_object(), slug)
+
+
+def _reading(ctx: access.CourseContext, reading_id: int) -> Post:
+    reading = access.get_post(ctx, reading_id)
+    if not reading.is_reading:
+        abort(404)
+    return reading
+
+
+@bp.get("/readings/<int:reading_id>/grades")
+def grades(slug, reading_id):
+    ctx = _context(slug)
+    ctx.require("grade:write")
+    reading = _reading(ctx, reading_id)
+    return render_template("desk/grading_list.html", ctx=ctx, reading=reading, rows=grading.grade_list(ctx, reading))
+
+
+@bp.route("/readings/<int:reading_id>/grades/<int:student_id>", methods=["GET", "POST"])
+def grade(slug, reading_id, student_id):
+    ctx = _context(slug)
+    ctx.require("grade:write")
+    reading = _reading(ctx, reading_id)
+    student = access.get_student(ctx, student_id)
+    page = grading.grading_page(ctx, reading, student)
+    current = page.grade
+    form = GradeForm(
+        formdata=request.form if request.method == "POST" else None,
+        points=current.points if current else None,
+        feedback=current.feedback_md if current else "",
+        version=str(current.version if current else 0),
+    )
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            grading.save_grade(
+                ctx,
+                reading,
+                student,
+                points=form.points.data,
+                feedback=form.feedback.data or "",
+                version=form.version_number(),
+            )
+        except grading.GradeConflict as error:
+            # Theirs is shown beside the form; the form keeps what this grader typed and now carries the newer
+            # version, so saving again replaces theirs on purpose.
+            conflict = error.current
+            form.version.data = str(conflict.version)
+        except grading.GradeError as error:
+            form.points.errors = [*form.points.errors, str(error)]
+        else:
+            flash(f"Grade saved for {student.display_name}.", "success")
+            return redirect(url_for("grading.grade", slug=slug, reading_id=reading.id, student_id=student.id))
+    page = grading.grading_page(ctx, reading, student) if conflict is not None else page
+    status = 409 if conflict is not None else 422 if form.is_submitted() else 200
+    return render_template("desk/grading.html", ctx=ctx, page=page, form=form, conflict=conflict), status
+
+
+@bp.post("/readings/<int:reading_id>/grades/release")
+def release(slug, reading_id):
+    ctx = _context(slug)
+    ctx.require("grade:release")
+    reading = _reading(ctx, reading_id)
+    released = request.form.get("released", "1") == "1"
+    grading.set_released(ctx, reading, released)
+    flash(
+        "Grades released: each student now sees their own grade and feedback."
+        if released
+        else "Grades withdrawn: students no longer see them.",
+        "success",
+    )
+    return redirect(url_for("grading.grades", slug=slug, reading_id=reading.id))
+
+
+@bp.get("/my-work")
+def my_work(slug):
+    ctx = _context(slug)
+    ctx.require("work:view")
+    # Stored HTML was sanitised when saved (board/markdown.py): shown as it is here, without pictures in the export.
+    return render_template("desk/mywork.html", ctx=ctx, work=mywork.my_work(ctx), clean=Markup)
+
+
+@bp.get("/my-work/export")
+def export_my_work(slug):
+    ctx = _context(slug)
+    ctx.require("work:view")
+    page = render_template(
+        "desk/mywork_export.html", ctx=ctx, work=mywork.my_work(ctx), without_images=mywork.without_images
+    )
+    response = make_response(page)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    filename = f"my-work-{ctx.course.slug}.html"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

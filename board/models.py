@@ -103,6 +103,8 @@ class User(UserMixin, db.Model):
     # None means the account must set its password through a reset (e.g. created by a course import).
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The one switch for all notification email (board/notifications/); unsubscribe links turn it off.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)

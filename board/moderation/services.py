@@ -21,6 +21,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
+from ..notifications import services as notifications
 
 
 class ModerationError(ValueError):
@@ -108,6 +109,8 @@ def give_award(ctx: CourseContext, post: Post, award_type: AwardType, note: str 
     award = Award(post_id=post.id, award_type_id=award_type.id, given_by_id=ctx.user.id, note=(note or "").strip())
     db.session.add(award)
     record(ctx, "award:give", post, reason=award.note, detail=f"{award_type.name} to {describe(post)}")
+    award.award_type, award.post = award_type, post
+    notifications.award_given(ctx, award)
     db.session.commit()
     return award
 
@@ -135,6 +138,7 @@ def approve(ctx: CourseContext, target: Target) -> None:
     target.visibility = Visibility.VISIBLE
     record(ctx, "approve", target, detail=describe(target))
     _resolve_reports(ctx, target, "approved")
+    notifications.moderated(ctx, target, "approved")
     db.session.commit()
 
 
@@ -147,6 +151,7 @@ def hide(ctx: CourseContext, target: Target, reason: str) -> None:
     target.hidden_reason = reason.strip()
     record(ctx, "hide", target, reason=reason.strip(), detail=describe(target))
     _resolve_reports(ctx, target, "hidden")
+    notifications.moderated(ctx, target, "hidden")
     db.session.commit()
 
 

@@ -21,6 +21,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
+from ..notifications import services as notifications
 
 
 class PostError(ValueError):
@@ -102,6 +103,7 @@ def create_reading(
     db.session.add(post)
     if publish:
         _publish(ctx, post)
+        notifications.post_published(ctx.course, post)
     db.session.commit()
     return post
 
@@ -176,7 +178,13 @@ def create_response(
     _set_body(post, body)
     if publish:
         _publish(ctx, post)
-    return _commit_once(ctx, post, (lambda: _record_anonymity(ctx, post)) if post.anonymous else None)
+
+    def before_commit():
+        if post.anonymous:
+            _record_anonymity(ctx, post)
+        notifications.post_published(ctx.course, post)
+
+    return _commit_once(ctx, post, before_commit)
 
 
 def _record_anonymity(ctx: CourseContext, item: Post | Comment) -> None:
@@ -204,8 +212,9 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     elif "anonymous" in reading_fields:
         _set_anonymity(ctx, post, bool(reading_fields["anonymous"]))
     post.updated_at = utcnow()
-    if publish:
+    if publish and not post.is_published:
         _publish(ctx, post)
+        notifications.post_published(ctx.course, post)
     db.session.commit()
 
 
@@ -263,7 +272,13 @@ def add_comment(
         anonymous=bool(anonymous and ctx.course.allow_anonymous),
         submission_key=submission_key or None,
     )
-    return _commit_once(ctx, comment, (lambda: _record_anonymity(ctx, comment)) if comment.anonymous else None)
+
+    def before_commit():
+        if comment.anonymous:
+            _record_anonymity(ctx, comment)
+        notifications.comment_published(ctx.course, comment)
+
+    return _commit_once(ctx, comment, before_commit)
 
 
 def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:

@@ -9,10 +9,11 @@ when the notification is created and again when it is shown or emailed.
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -486,6 +487,13 @@ def unsubscribe(user: User) -> None:
     db.session.commit()
 
 
+def _links_context():
+    """Where url_for works in a job (no request): a request context for BASE_URL."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
+
+
 def _send(user: User, subject: str, template: str, items: list[Shown], **context) -> None:
     unsubscribe_url = absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
     context.update(
@@ -519,10 +527,11 @@ def email_notification(notification_id: int) -> bool:
         return False
     if _deliveries(n.course_id, n.kind, {n.user_id})[n.user_id] != Delivery.NOW:
         return False
-    shown = present(n.user, [n])[0]
-    if not shown.visible:
-        return False
-    _send(n.user, f"{shown.course_name}: {shown.text}", "notification", [shown])
+    with _links_context():
+        shown = present(n.user, [n])[0]
+        if not shown.visible:
+            return False
+        _send(n.user, f"{shown.course_name}: {shown.text}", "notification", [shown])
     return True
 
 
@@ -584,7 +593,8 @@ def send_digests(frequency: str, now: datetime | None = None) -> int:
         user = db.session.get(User, user_id)
         if user is None or not user.email_notifications:
             continue
-        items = digest_items(user, frequency, start, end)
+        with _links_context():
+            items = digest_items(user, frequency, start, end)
         if not items:
             continue
         db.session.add(
@@ -597,6 +607,7 @@ def send_digests(frequency: str, now: datetime | None = None) -> int:
             continue
         word = "Daily" if frequency == Delivery.DAILY else "Weekly"
         noun = "thing" if len(items) == 1 else "things"
-        _send(user, f"{word} digest from Board: {len(items)} new {noun}", "digest", items, frequency=word.lower())
+        with _links_context():
+            _send(user, f"{word} digest from Board: {len(items)} new {noun}", "digest", items, frequency=word.lower())
         sent += 1
     return sent

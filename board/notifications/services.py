@@ -17,7 +17,7 @@ from flask import current_app, has_request_context, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from .. import access, jobs
 from ..access import CourseContext
@@ -611,3 +611,28 @@ def send_digests(frequency: str, now: datetime | None = None) -> int:
             _send(user, f"{word} digest from Board: {len(items)} new {noun}", "digest", items, frequency=word.lower())
         sent += 1
     return sent
+
+
+def seed_notifications(course: Course) -> None:
+    """The demo's history of replies and comments as notifications (in the app only: nobody is emailed)."""
+    parent = aliased(Comment)
+    rows = db.session.execute(
+        select(Comment, Post.author_id, parent.author_id)
+        .join(Post, Post.id == Comment.post_id)
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .where(Comment.course_id == course.id, Comment.visibility == Visibility.VISIBLE)
+    ).all()
+    for comment, post_author, parent_author in rows:
+        recipient, kind = (parent_author, "reply") if parent_author is not None else (post_author, "comment")
+        if recipient != comment.author_id:
+            db.session.add(
+                Notification(
+                    user_id=recipient,
+                    course_id=course.id,
+                    kind=kind,
+                    actor_id=comment.author_id,
+                    post_id=comment.post_id,
+                    comment_id=comment.id,
+                    created_at=comment.created_at,
+                )
+            )

@@ -9,9 +9,9 @@ from .models import WatchLevel
 from .services import DELIVERIES, KINDS, watch_level
 
 WATCH_CHOICES = [
-    SelectChoice(WatchLevel.WATCHING, "Watching: tell me of every comment"),
-    SelectChoice(WatchLevel.NORMAL, "Not watching: only replies to me and mentions"),
-    SelectChoice(WatchLevel.MUTED, "Muted: tell me nothing about this post"),
+    SelectChoice(WatchLevel.WATCHING, "Watching (every comment)"),
+    SelectChoice(WatchLevel.NORMAL, "Not watching (replies, mentions)"),
+    SelectChoice(WatchLevel.MUTED, "Muted (nothing at all)"),
 ]
 
 

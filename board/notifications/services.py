@@ -228,6 +228,21 @@ def comment_published(course: Course, comment: Comment) -> None:
         told |= ids
 
 
+def mentions_added(course: Course, item: Post | Comment, old_text: str) -> None:
+    """An edit that names someone new ("@Name" not in `old_text`): they are told, as of a new mention. Edits of
+    drafts, held or hidden items tell nobody (publishing or approval announces them)."""
+    if item.visibility != Visibility.VISIBLE or item.deleted_at is not None:
+        return
+    if isinstance(item, Post) and not item.is_published:
+        return
+    text = item.body_md if isinstance(item, Comment) else f"{item.body_md}\n{item.prompt}"
+    new = mentioned_ids(course, text) - mentioned_ids(course, old_text)
+    if isinstance(item, Comment):
+        notify(course, "mention", new, actor_id=item.author_id, comment=item)
+    else:
+        notify(course, "mention", new, actor_id=item.author_id, post=item)
+
+
 def post_published(course: Course, post: Post) -> None:
     """A post the class can now see (published, or approved): a new reading for every member, a new response for
     its reading's author, and "@name" mentions."""

@@ -199,6 +199,7 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     """Edit a post; a published post keeps its previous version as a revision and is marked edited."""
     if not ctx.may_edit_post(post):
         raise PostError("Only the author can edit this post.")
+    old_text = f"{post.body_md}\n{post.prompt}" if post.is_published else None
     if post.is_published:
         db.session.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, title=post.title, body_md=post.body_md))
         post.edited_at = utcnow()
@@ -215,6 +216,8 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     if publish and not post.is_published:
         _publish(ctx, post)
         notifications.post_published(ctx.course, post)
+    elif old_text is not None:
+        notifications.mentions_added(ctx.course, post, old_text)
     db.session.commit()
 
 
@@ -285,9 +288,11 @@ def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
     """The author edits their comment; it is marked edited."""
     if not ctx.may_edit_comment(comment):
         raise PostError("Only the author can edit this comment.")
+    old_text = comment.body_md
     comment.body_md = body
     comment.body_html = render_markdown(body)
     comment.edited_at = utcnow()
+    notifications.mentions_added(ctx.course, comment, old_text)
     db.session.commit()
 
 

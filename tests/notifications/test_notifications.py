@@ -136,6 +136,20 @@ def test_mention_of_someone_who_cannot_see_a_gated_response_notifies_nobody(klas
     assert recipients("mention") == {people["bo"].id}
 
 
+def test_an_edit_that_adds_a_mention_tells_only_the_newly_mentioned(klass, make_visitor):
+    course, people, _, response = klass
+    bo = make_visitor(people["bo"])
+    comment_id = comment(bo, response, "Hi @Cy Young.")
+    bo.post(f"/c/{course.slug}/comments/{comment_id}/edit", {"body": "Hi @Cy Young and @Iris Instructor."})
+    assert [n.user_id for n in notes(kind="mention")] == [people["cy"].id, people["iris"].id]
+    ada = make_visitor(people["ada"])
+    ada.post(
+        f"/c/{course.slug}/posts/{response.id}/edit",
+        {"title": "Ada's response", "body": "Edited for @Bo Chen.", "publish": "Publish"},
+    )
+    assert [n.user_id for n in notes(kind="mention")][-1] == people["bo"].id
+
+
 def test_new_reading_notifies_every_member_but_its_author(klass, make_visitor):
     course, people, _, _ = klass
     response = make_visitor(people["iris"]).post(

@@ -87,7 +87,8 @@ def notify(
     if not contexts:
         return []
     if post is not None:
-        contexts = {uid: ctx for uid, ctx in contexts.items() if uid not in _muted(post, contexts)}
+        muted = _muted(post, contexts)
+        contexts = {uid: ctx for uid, ctx in contexts.items() if uid not in muted}
     deliveries = _deliveries(course.id, kind, contexts)
     created = []
     for uid, ctx in contexts.items():
@@ -438,10 +439,11 @@ def _shown(n: Notification, ctx: CourseContext | None, visible: tuple[set[int], 
         excerpt = _excerpt(n.comment.body_md)
     if n.kind == "moderation" and n.detail == "hidden" and item is not None and item.hidden_reason:
         excerpt = f"Reason: {item.hidden_reason}"
-    path = None
     if n.post_id is not None:
         anchor = f"comment-{n.comment_id}" if n.comment_id else None
         path = url_for("posts.show", slug=ctx.course.slug, post_id=n.post_id, _anchor=anchor)
+    else:
+        path = url_for("courses.home", slug=ctx.course.slug)  # a reminder about the course as a whole
     return Shown(n, True, texts.get(n.kind, n.detail), excerpt, path, course_name)
 
 

@@ -435,3 +435,21 @@ def test_notify_api_skips_the_actor_non_members_and_hidden_items(klass):
     assert [n.user_id for n in made] == [people["ada"].id]
     with pytest.raises(KeyError):
         services.notify(course, "no-such-kind", {people["bo"].id})
+
+
+def test_a_reminder_about_the_course_opens_its_home(klass, make_visitor):
+    course, people, _, _ = klass
+    [note] = services.notify(course, "nudge", {people["ada"].id}, actor_id=people["iris"].id, detail="Reply by Friday")
+    db.session.commit()
+    ada = make_visitor(people["ada"])
+    assert "Reminder: Reply by Friday" in ada.get("/notifications").get_data(as_text=True)
+    opened = ada.post(f"/notifications/{note.id}/open")
+    assert opened.headers["Location"].endswith(f"/c/{course.slug}/")
+
+
+def test_mark_all_read_touches_only_ones_own(klass, make_visitor):
+    _, people, _, response = klass
+    first = comment(make_visitor(people["bo"]), response, "One.")
+    comment(make_visitor(people["cy"]), response, "Two.", parent_id=first)
+    make_visitor(people["ada"]).post("/notifications/read-all")
+    assert all(n.read_at is None for n in notes(people["bo"])) and notes(people["bo"])

@@ -152,7 +152,10 @@ def _email_after_commit(session) -> None:
     """Queue the "at once" emails of the notifications a transaction created, once they are committed."""
     pending = session.info.pop(_PENDING, None)
     for notification_id in pending or ():
-        jobs.send_notification_email(notification_id)
+        try:
+            jobs.send_notification_email(notification_id)
+        except Exception:  # the change is committed: an unreachable queue must not turn it into a 500
+            current_app.logger.exception("Could not queue the email of notification %s", notification_id)
 
 
 @event.listens_for(Session, "after_rollback")

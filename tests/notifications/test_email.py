@@ -19,6 +19,7 @@ from board.notifications import services
 from board.notifications.models import DigestSent, Notification, NotificationPreference
 from tests import factories
 from tests.concurrency import Rendezvous, at_once
+from tests.conftest import free_port
 from tests.notifications.test_notifications import comment
 from tests.test_jobs import REDIS_QUEUE_URL, Process, _environment, _wait_for_mail, queue_on, redis_queue  # noqa: F401
 
@@ -137,6 +138,13 @@ def test_email_waits_in_the_queue_and_a_comment_hidden_meanwhile_is_not_sent(
     while jobs.huey.pending_count():
         jobs.huey.execute(jobs.huey.dequeue())  # what a worker does
     assert inbox.messages(people["ada"].email) == []
+
+
+def test_an_unreachable_queue_loses_the_email_but_not_the_comment(klass, make_visitor, queue_on):  # noqa: F811
+    _, people, _, response = klass
+    queue_on(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    comment(make_visitor(people["bo"]), response, "Saved all the same.")
+    assert [n.kind for n in _notes(people["ada"])] == ["comment"]
 
 
 def test_no_email_for_app_only_or_with_the_switch_off(klass, inbox, make_visitor):

@@ -324,7 +324,14 @@ def kinds_for(ctx: CourseContext) -> list[str]:
 
 def preferences(ctx: CourseContext) -> dict[str, str]:
     """The viewer's delivery of each kind in this course."""
-    return {kind: _deliveries(ctx.course.id, kind, {ctx.user.id})[ctx.user.id] for kind in kinds_for(ctx)}
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == ctx.user.id, NotificationPreference.course_id == ctx.course.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, KINDS[kind].default) for kind in kinds_for(ctx)}
 
 
 def save_preferences(ctx: CourseContext, choices: dict[str, str], email_on: bool) -> None:

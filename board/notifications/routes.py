@@ -39,6 +39,7 @@ def unread_notification_count() -> int | None:
 @bp.get("/notifications")
 @login_required
 def index():
+    """The signed-in person's notifications, newest first, as they may see them now."""
     user = _user()
     window = Window.from_request(PAGE_SIZE)
     query = window.apply(services.notifications_of(user), Notification.created_at, Notification.id)
@@ -53,6 +54,7 @@ def index():
 
 
 def _courses(user: User):
+    """The courses whose notification settings the page links to."""
     return db.session.scalars(
         select(Course)
         .join(Membership, Membership.course_id == Course.id)
@@ -64,6 +66,7 @@ def _courses(user: User):
 @bp.post("/notifications/read-all")
 @login_required
 def read_all():
+    """Mark every notification read: the header count is zero afterwards."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_all_read(_user())
@@ -74,6 +77,7 @@ def read_all():
 @bp.post("/notifications/<int:notification_id>/open")
 @login_required
 def open_one(notification_id):
+    """Mark one notification read and go to what it is about (if the reader may still see it)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     shown = services.open_notification(_user(), notification_id)
@@ -88,6 +92,7 @@ def open_one(notification_id):
 @bp.route("/c/<slug>/notifications", methods=["GET", "POST"])
 @login_required
 def preferences(slug):
+    """How each kind of notification in this course reaches the viewer, and the switch for all email."""
     ctx = access.course_context(_user(), slug)
     kinds = services.kinds_for(ctx)
     form = preferences_form(kinds, services.preferences(ctx), ctx.user.email_notifications)
@@ -101,6 +106,7 @@ def preferences(slug):
 @bp.post("/c/<slug>/posts/<int:post_id>/watch")
 @login_required
 def watch(slug, post_id):
+    """Watch, stop watching or mute a post."""
     ctx = access.course_context(_user(), slug)
     post = access.get_post(ctx, post_id)
     form = WatchForm()
@@ -143,6 +149,7 @@ def unsubscribe_page(token):
 @bp.post("/unsubscribe/<token>")
 @csrf.exempt  # RFC 8058: mail clients post "List-Unsubscribe=One-Click" without a session; the signed token is the proof
 def unsubscribe(token):
+    """Turn off all notification email for the account the signed token names (no login needed)."""
     user = services.user_for_unsubscribe(token)
     if user is None:
         return render_template("notifications/unsubscribe.html", user=None), 404

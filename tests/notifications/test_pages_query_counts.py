@@ -65,3 +65,18 @@ def test_preferences_page_costs_the_same_with_few_and_many_notifications(make_vi
         log, _ = _queries(make_visitor(viewer), f"/c/{course.slug}/notifications", expect="Notification settings")
         logs.append(log)
     _same_count(*logs, "preferences page")
+
+
+def test_the_header_count_costs_one_query_for_3_or_300_unread(make_visitor):
+    logs = []
+    for count, shown in ((3, ">3<"), (300, ">99+<")):
+        course = factories.course()
+        viewer = _viewer([course], Role.STUDENT)
+        db.session.add_all(
+            Notification(user_id=viewer.id, course_id=course.id, kind="nudge", detail="x") for _ in range(count)
+        )
+        db.session.commit()
+        log, _ = _queries(make_visitor(viewer), "/courses", expect=shown)
+        assert sum("FROM notifications" in statement for statement in log) == 1
+        logs.append(log)
+    _same_count(*logs, "dashboard with the header count")

@@ -53,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk.grading_routes import bp as grading_bp
     from .errors import register_error_pages
     from .moderation.routes import bp as moderation_bp
+    from .notifications import models as notification_models  # noqa: F401
+    from .notifications.routes import bp as notifications_bp
     from .posts.routes import bp as posts_bp
     from .templating import register_template_helpers
 
@@ -62,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(grading_bp)
+    app.register_blueprint(notifications_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)

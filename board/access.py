@@ -295,3 +295,43 @@ def shows_author(ctx: CourseContext, item: Post | Comment) -> bool:
     if not item.anonymous:
         return True
     return ctx.is_staff or item.author_id == ctx.user.id
+
+
+# Deciding who may be told: notifications and email obey the same rules as pages, checked for their recipient.
+
+
+def member_contexts(course: Course, user_ids) -> dict[int, CourseContext]:
+    """The course contexts of those of `user_ids` who are members of `course` (one query); others are left out."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.course_id == course.id)
+        .where(Membership.user_id.in_(ids))
+    ).all()
+    return {row.User.id: CourseContext(course=course, membership=row.Membership, user=row.User) for row in rows}
+
+
+def visible_items(ctx: CourseContext, post_ids, comment_ids) -> tuple[set[int], set[int]]:
+    """Which of these posts and comments the viewer may see right now, by the rules of get_post and get_comment
+    (posts the author deleted count as gone, even for staff)."""
+    posts: set[int] = set()
+    comments: set[int] = set()
+    post_ids, comment_ids = set(post_ids), set(comment_ids)
+    if post_ids:
+        posts = set(db.session.scalars(select(Post.id).where(Post.id.in_(post_ids), visible_posts_clause(ctx))))
+    if comment_ids:
+        visible_post_ids = select(Post.id).where(visible_posts_clause(ctx))
+        comments = set(
+            db.session.scalars(
+                select(Comment.id)
+                .where(Comment.id.in_(comment_ids))
+                .where(Comment.course_id == ctx.course.id)
+                .where(Comment.post_id.in_(visible_post_ids))
+                .where(Comment.deleted_at.is_(None))
+                .where(visible_comments_clause(ctx))
+            )
+        )
+    return posts, comments

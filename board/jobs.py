@@ -99,3 +99,24 @@ def delete_expired_sessions() -> None:
     from .auth import sessions
 
     sessions.delete_expired()
+
+
+@huey.task()
+@_in_app_context
+def send_notification_email(notification_id: int) -> None:
+    """Email one notification at once, if it is still wanted and may still be seen (checked now)."""
+    from .notifications import services
+
+    services.email_notification(notification_id)
+
+
+# Every hour, a few minutes past: each run sends the digests of the last whole day and week that are not sent yet
+# (DigestSent records them), so a run missed while no worker was up is made good by the next one.
+@huey.periodic_task(crontab(minute="5"))
+@_in_app_context
+def send_digests() -> None:
+    """Send the daily and weekly digests that are due."""
+    from .notifications import services
+
+    services.send_digests("daily")
+    services.send_digests("weekly")

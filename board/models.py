@@ -104,6 +104,8 @@ class User(UserMixin, db.Model):
     # None means the account must set its password through a reset (e.g. created by a course import).
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The one switch for all notification email (board/notifications/); unsubscribe links turn it off.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)
@@ -112,6 +114,8 @@ class User(UserMixin, db.Model):
     # The signed-in session this object was loaded for (board/auth/sessions.py sets both); never stored here.
     session_token = None
     session_id = None
+    # Unread notifications, counted by the same query that loads the signed-in user (the header shows it).
+    unread_notifications = None
 
     def get_id(self) -> str:
         """Flask-Login's id, kept in the session and remember-me cookies: the user and its session's token."""

@@ -14,6 +14,7 @@ from .extensions import db
 from .importing import load_manifest, parse_document
 from .importing.store import add_document
 from .models import AwardType, Course, Membership, Post, Role
+from .notifications.services import seed_notifications
 from .paths import resource_dir
 
 DEMO_PASSWORD = "demo-password"
@@ -91,6 +92,7 @@ def seed_demo(
         echo(f"  {document.kind:<8} “{result.post.title}”: {result.comments} comments, {result.likes} likes{awards}")
         for note in result.notes:
             echo(f"    note: {note}")
+    seed_notifications(course)
     db.session.commit()
     echo("Demo course seeded.")
     return SeedSummary(spec.slug, created=True, logins=logins)

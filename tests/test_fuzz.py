@@ -22,6 +22,7 @@ from werkzeug.routing import MapAdapter, Rule
 
 from board.extensions import db
 from board.models import Award, AwardType, Membership, Report, Role, Visibility
+from board.notifications import services as notifications
 from tests import factories
 from tests.conftest import Visitor
 
@@ -190,6 +191,7 @@ def world(request, app, make_visitor, inbox) -> World:
     award = Award(post_id=hidden.id, award_type_id=award_type.id, given_by_id=instructor.id)
     report = Report(course_id=course.id, reporter_id=student.id, comment_id=comment.id, reason="Rude")
     db.session.add_all([award, report])
+    notified = notifications.notify(course, "nudge", {instructor.id, student.id}, post=reading, detail="Fuzz")
     db.session.commit()
     membership = db.session.scalar(select(Membership).where(Membership.user_id == student.id))
     seen = FormsSeen(app.url_map.bind("localhost"))
@@ -207,6 +209,7 @@ def world(request, app, make_visitor, inbox) -> World:
         == 302
     )
     emailed = [inbox.link(target.email, "/password/reset/"), inbox.link(newcomer["email"], "/register/confirm/")]
+    emailed.append(f"/unsubscribe/{notifications.unsubscribe_token(target)}")
     for page in ("/login", "/register", "/password/forgot", *emailed):
         _read_forms(anonymous.get(page).get_data(as_text=True), page, seen)
     url_values = {
@@ -224,6 +227,7 @@ def world(request, app, make_visitor, inbox) -> World:
         "user_id": student.id,
         "student_id": student.id,
         "token": "not-a-real-token",
+        "notification_id": notified[0].id,
     }
     return World(course.slug, {k: str(v) for k, v in url_values.items()}, visitor, anonymous, seen)
 

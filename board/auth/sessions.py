@@ -63,17 +63,20 @@ def load(session_user_id: str) -> User | None:
     # The id comes from a signed cookie, but an id no column can hold must still be unknown rather than an error.
     if not token or not (user_id.isascii() and user_id.isdigit()) or int(user_id) > MAX_ID:
         return None
+    from ..notifications.services import unread_count_of
+
     row = db.session.execute(
-        select(User, UserSession.id)
+        select(User, UserSession.id, unread_count_of(int(user_id)))
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _hash(token), User.id == int(user_id))
         .where(UserSession.created_at > _oldest_live())
     ).first()
     if row is None:
         return None
-    user, session_id = row
+    user, session_id, unread = row
     user.session_token = token
     user.session_id = session_id
+    user.unread_notifications = unread
     return user
 
 

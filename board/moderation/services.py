@@ -23,6 +23,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
+from ..notifications import services as notifications
 
 
 class ModerationError(ValueError):
@@ -158,6 +159,9 @@ def give_award(ctx: CourseContext, target: Target, award_type: AwardType, note: 
     setattr(award, column.key, target.id)
     db.session.add(award)
     record(ctx, "award:give", target, reason=award.note, detail=f"{award_type.name} to {describe(target)}")
+    award.award_type = award_type
+    setattr(award, kind, target)
+    notifications.award_given(ctx, award)
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -213,6 +217,7 @@ def approve(ctx: CourseContext, target: Target) -> None:
     target.visibility = Visibility.VISIBLE
     record(ctx, "approve", target, detail=describe(target))
     _resolve_reports(ctx, target, "approved")
+    notifications.moderated(ctx, target, "approved")
     db.session.commit()
 
 
@@ -225,6 +230,7 @@ def hide(ctx: CourseContext, target: Target, reason: str) -> None:
     target.hidden_reason = reason.strip()
     record(ctx, "hide", target, reason=reason.strip(), detail=describe(target))
     _resolve_reports(ctx, target, "hidden")
+    notifications.moderated(ctx, target, "hidden")
     db.session.commit()
 
 

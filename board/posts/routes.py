@@ -16,6 +16,7 @@ from ..keyset import Window
 from ..models import Comment, Post
 from ..moderation import queries as moderation_queries
 from ..moderation.queries import comment_awards
+from ..notifications.forms import watch_form
 from ..templating import author_name
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
@@ -149,6 +150,7 @@ def _render_post(
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
         my_grade=released_grade(ctx, post) if post.is_reading and not ctx.can("grade:write") else None,
+        watch_form=watch_form(ctx, post),
     ), status
 
 

@@ -21,6 +21,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
+from ..notifications import services as notifications
 
 
 class PostError(ValueError):
@@ -109,6 +110,7 @@ def create_reading(
     db.session.add(post)
     if publish:
         _publish(ctx, post)
+        notifications.post_published(ctx.course, post)
     db.session.commit()
     return post
 
@@ -193,7 +195,13 @@ def create_response(
     _set_body(post, body)
     if publish:
         _publish(ctx, post)
-    return _commit_once(ctx, post, (lambda: _record_anonymity(ctx, post)) if post.anonymous else None)
+
+    def before_commit():
+        if post.anonymous:
+            _record_anonymity(ctx, post)
+        notifications.post_published(ctx.course, post)
+
+    return _commit_once(ctx, post, before_commit)
 
 
 def _record_anonymity(ctx: CourseContext, item: Post | Comment) -> None:
@@ -208,6 +216,7 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     """Edit a post; a published post keeps its previous version as a revision and is marked edited."""
     if not ctx.may_edit_post(post):
         raise PostError("Only the author can edit this post.")
+    old_text = f"{post.body_md}\n{post.prompt}" if post.is_published else None
     if post.is_published:
         db.session.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, title=post.title, body_md=post.body_md))
         post.edited_at = utcnow()
@@ -221,8 +230,11 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     elif "anonymous" in reading_fields:
         _set_anonymity(ctx, post, bool(reading_fields["anonymous"]))
     post.updated_at = utcnow()
-    if publish:
+    if publish and not post.is_published:
         _publish(ctx, post)
+        notifications.post_published(ctx.course, post)
+    elif old_text is not None:
+        notifications.mentions_added(ctx.course, post, old_text)
     db.session.commit()
 
 
@@ -280,16 +292,24 @@ def add_comment(
         anonymous=bool(anonymous and ctx.course.allow_anonymous),
         submission_key=submission_key or None,
     )
-    return _commit_once(ctx, comment, (lambda: _record_anonymity(ctx, comment)) if comment.anonymous else None)
+
+    def before_commit():
+        if comment.anonymous:
+            _record_anonymity(ctx, comment)
+        notifications.comment_published(ctx.course, comment)
+
+    return _commit_once(ctx, comment, before_commit)
 
 
 def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
     """The author edits their comment; it is marked edited."""
     if not ctx.may_edit_comment(comment):
         raise PostError("Only the author can edit this comment.")
+    old_text = comment.body_md
     comment.body_md = body
     comment.body_html = render_markdown(body)
     comment.edited_at = utcnow()
+    notifications.mentions_added(ctx.course, comment, old_text)
     db.session.commit()
 
 

@@ -12,10 +12,12 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import current_app
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from board.extensions import db
-from board.models import Comment, Post
+from board.models import Comment, Post, User
+from board.notifications.services import unsubscribe_token
 from board.seeding import DEMO_PASSWORD
 from tests.browser.test_end_to_end import log_in
 from tests.test_site_walk import _walk
@@ -78,12 +80,19 @@ def _check(page, urls: list[str]) -> list[str]:
     return problems
 
 
+def _unsubscribe_page(email: str) -> str:
+    """The page an email's unsubscribe link opens (signed out)."""
+    user = db.session.scalar(select(User).where(User.email == email))
+    return f"/unsubscribe/{unsubscribe_token(user)}"
+
+
 @pytest.mark.parametrize("email", ["student3@example.edu", "instructor@example.edu"])
 def test_every_page_has_no_serious_accessibility_violations(new_page, demo_course, make_visitor, email):
     urls = pages_of_each_kind(make_visitor, email)
     assert len(urls) >= 10, urls
+    assert "/notifications" in urls and f"/c/{demo_course.slug}/notifications" in urls
     page = new_page(width=WIDTHS[0])
-    problems = _check(page, LOGGED_OUT)
+    problems = _check(page, LOGGED_OUT + [_unsubscribe_page(email)])
     log_in(page, email)
     problems += _check(page, urls)
     print(f"{email}: {len(urls)} pages checked at {WIDTHS}: {urls}")

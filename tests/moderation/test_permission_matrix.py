@@ -28,6 +28,8 @@ from board.models import (
     Role,
     Visibility,
 )
+from board.notifications.models import NotificationPreference, Watch
+from board.notifications.services import KINDS
 from tests import factories
 from tests.conftest import Visitor
 
@@ -137,6 +139,27 @@ def _reported_by(world: World, role: str) -> bool:
         )
         is not None
     )
+
+
+def _watch_level(world: World, role: str) -> str | None:
+    user = world.user(role)
+    db.session.expire_all()
+    return user and db.session.scalar(
+        select(Watch.level).where(Watch.post_id == world.response.id, Watch.user_id == user.id)
+    )
+
+
+def _delivery_of_replies(world: World, role: str) -> str | None:
+    user = world.user(role)
+    db.session.expire_all()
+    return user and db.session.scalar(
+        select(NotificationPreference.delivery).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == "reply"
+        )
+    )
+
+
+_APP_ONLY = {kind: "app" for kind in KINDS} | {"email_notifications": "y"}
 
 
 @dataclass
@@ -335,6 +358,18 @@ ACTIONS: dict[str, Action] = {
         lambda w, v: v.get(f"{w.url}/my-work/export"),
         lambda w, role: True,  # a read: success is judged by the status code alone
     ),
+    "watch, unwatch or mute a post": Action(
+        "notifications.watch",
+        MEMBERS_BUT_AUTHOR | {"author"},
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/watch", {"level": "muted"}),
+        lambda w, role: _watch_level(w, role) == "muted",
+    ),
+    "choose notification settings": Action(
+        "notifications.preferences",
+        MEMBERS_BUT_AUTHOR | {"author"},
+        lambda w, v: v.post(f"{w.url}/notifications", _APP_ONLY),
+        lambda w, role: _delivery_of_replies(w, role) == "app",
+    ),
     "open the moderation queue": Action(
         "moderation.queue",
         STAFF,
@@ -401,6 +436,8 @@ SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "co
 SITE_ROUTES |= {"auth.end_session", "auth.end_other_sessions"}
 # Accounts by email: a signed link names what may change (tests/auth/test_email_flows.py).
 SITE_ROUTES |= {"auth.forgot_password", "auth.reset_password", "auth.confirm_registration"}
+# One's own notifications (another person's is a 404) and the signed unsubscribe link (tests/notifications).
+SITE_ROUTES |= {"notifications.open_one", "notifications.read_all", "notifications.unsubscribe"}
 
 
 def _post_rules(app):

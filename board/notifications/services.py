@@ -1,0 +1,684 @@
+"""Who is told what: creating notifications (in the caller's transaction), watching, preferences, the email of one
+notification, digests, and one-click unsubscribe.
+
+Other areas call `notify()` or one of the event functions below before they commit; emails for "at once" go to the
+job queue after that commit. Whether a person may be told is always decided through board/access.py, for that person,
+when the notification is created and again when it is shown or emailed.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, has_request_context, render_template, url_for
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from .. import access, jobs
+from ..access import CourseContext
+from ..extensions import db
+from ..models import MAX_ID, Award, Comment, Course, Membership, Post, User, Visibility, utcnow
+from ..templating import author_name
+from .models import Delivery, DigestSent, Notification, NotificationPreference, Watch, WatchLevel
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str  # on the preferences page
+    default: str  # a Delivery
+    staff_only: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    "reply": Kind("Replies to your comments", Delivery.NOW),
+    "comment": Kind("Comments on your posts", Delivery.NOW),
+    "mention": Kind("Mentions of you (@your name)", Delivery.NOW),
+    "watched": Kind("Comments on other posts you watch", Delivery.DAILY),
+    "reading": Kind("New readings", Delivery.NOW),
+    "response": Kind("New responses to your readings", Delivery.OFF, staff_only=True),
+    "award": Kind("Awards on your posts", Delivery.NOW),
+    "moderation": Kind("Your held or hidden posts and comments", Delivery.NOW),
+    "nudge": Kind("Reminders from your instructors", Delivery.NOW),
+}
+DELIVERIES = {
+    Delivery.NOW: "Email at once",
+    Delivery.DAILY: "Daily digest email",
+    Delivery.WEEKLY: "Weekly digest email",
+    Delivery.APP: "In Board only",
+    Delivery.OFF: "Not at all",
+}
+UNREAD_SHOWN_UP_TO = 99  # the header says "99+" beyond this, so counting stops early
+_UNSUBSCRIBE_SALT = "board-unsubscribe"
+_PENDING = "notifications_to_email"
+
+
+# Creating notifications -----------------------------------------------------------------------------------------
+
+
+def notify(
+    course: Course,
+    kind: str,
+    recipient_ids,
+    *,
+    actor_id: int | None = None,
+    post: Post | None = None,
+    comment: Comment | None = None,
+    detail: str = "",
+) -> list[Notification]:
+    """Tell each of `recipient_ids` about `comment` or `post` in `course` (the caller commits).
+
+    Skipped: the actor (nobody is told of their own actions), non-members, anyone who may not see the item now,
+    anyone who muted its post, and anyone who turned `kind` off. Recipients who chose "email at once" are emailed
+    through the job queue once the caller's transaction commits.
+    """
+    if kind not in KINDS:
+        raise KeyError(f"unknown notification kind {kind!r}")
+    if comment is not None:
+        post = comment.post
+    if post is not None and post.id is None:
+        db.session.flush()
+    ids = {int(uid) for uid in recipient_ids} - {actor_id}
+    contexts = access.member_contexts(course, ids)
+    if not contexts:
+        return []
+    if post is not None:
+        muted = _muted(post, contexts)
+        contexts = {uid: ctx for uid, ctx in contexts.items() if uid not in muted}
+    deliveries = _deliveries(course.id, kind, contexts)
+    created = []
+    for uid, ctx in contexts.items():
+        if deliveries[uid] == Delivery.OFF or (KINDS[kind].staff_only and not ctx.is_staff):
+            continue
+        if not _may_see(ctx, post, comment):
+            continue
+        item = Notification(
+            user_id=uid,
+            course_id=course.id,
+            kind=kind,
+            actor_id=actor_id,
+            post_id=post.id if post is not None else None,
+            comment_id=comment.id if comment is not None else None,
+            detail=detail[:2000],
+        )
+        db.session.add(item)
+        created.append((item, deliveries[uid] == Delivery.NOW and ctx.user.email_notifications))
+    if created:
+        db.session.flush()
+        db.session.info.setdefault(_PENDING, []).extend(item.id for item, now in created if now)
+    return [item for item, _ in created]
+
+
+def _may_see(ctx: CourseContext, post: Post | None, comment: Comment | None) -> bool:
+    if comment is not None:
+        return comment.id in access.visible_items(ctx, (), {comment.id})[1]
+    if post is None:
+        return True
+    if post.is_reading:
+        return access.can_see_reading(ctx, post)
+    return post.id in access.visible_items(ctx, {post.id}, ())[0]
+
+
+def _muted(post: Post, user_ids) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Watch.user_id).where(
+                Watch.post_id == post.id, Watch.level == WatchLevel.MUTED, Watch.user_id.in_(set(user_ids))
+            )
+        )
+    )
+
+
+def _deliveries(course_id: int, kind: str, user_ids) -> dict[int, str]:
+    """Each person's delivery of `kind` in the course (their choice, else the kind's default)."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.user_id, NotificationPreference.delivery).where(
+                NotificationPreference.course_id == course_id,
+                NotificationPreference.kind == kind,
+                NotificationPreference.user_id.in_(set(user_ids)),
+            )
+        ).all()
+    )
+    return {uid: chosen.get(uid, KINDS[kind].default) for uid in user_ids}
+
+
+@event.listens_for(Session, "after_commit")
+def _email_after_commit(session) -> None:
+    """Queue the "at once" emails of the notifications a transaction created, once they are committed."""
+    pending = session.info.pop(_PENDING, None)
+    for notification_id in pending or ():
+        try:
+            jobs.send_notification_email(notification_id)
+        except Exception:  # the change is committed: an unreachable queue must not turn it into a 500
+            current_app.logger.exception("Could not queue the email of notification %s", notification_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+# The events other areas report ----------------------------------------------------------------------------------
+
+
+_MENTION_START = re.compile(r"(?<![\w@])@")
+
+
+def mentioned_ids(course: Course, text: str) -> set[int]:
+    """The members of `course` named as "@Display Name" in `text` (the longest name that fits wins)."""
+    if "@" not in text:
+        return set()
+    members = db.session.execute(
+        select(User.id, User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.course_id == course.id)
+    ).all()
+    lowered = text.lower()
+    found = set()
+    for match in _MENTION_START.finditer(lowered):
+        start, best = match.end(), None
+        for uid, name in members:
+            name = name.lower().strip()
+            end = start + len(name)
+            fits = name and lowered.startswith(name, start) and not (end < len(lowered) and _is_word(lowered[end]))
+            if fits and (best is None or len(name) > best[1]):
+                best = (uid, len(name))
+        if best is not None:
+            found.add(best[0])
+    return found
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"
+
+
+def watcher_ids(post: Post) -> set[int]:
+    """Who watches `post`: its author and everyone who commented on it, unless they chose otherwise, and anyone
+    who chose to watch it."""
+    levels = dict(db.session.execute(select(Watch.user_id, Watch.level).where(Watch.post_id == post.id)).all())
+    commenters = set(
+        db.session.scalars(
+            select(Comment.author_id).where(Comment.post_id == post.id, Comment.deleted_at.is_(None)).distinct()
+        )
+    )
+    implicit = {post.author_id} | commenters
+    return {uid for uid in implicit if levels.get(uid, WatchLevel.WATCHING) == WatchLevel.WATCHING} | {
+        uid for uid, level in levels.items() if level == WatchLevel.WATCHING
+    }
+
+
+def comment_published(course: Course, comment: Comment) -> None:
+    """A comment the class can now see (new, or approved): tell the replied-to, the mentioned and the watchers."""
+    if comment.visibility != Visibility.VISIBLE or comment.deleted_at is not None:
+        return
+    post = comment.post
+    told: set[int] = set()
+    mentioned = mentioned_ids(course, comment.body_md)
+    parent_author = comment.parent.author_id if comment.parent_id is not None else None
+    watchers = watcher_ids(post)
+    for kind, ids in (
+        ("mention", mentioned),
+        ("reply", {parent_author} - {None}),
+        ("comment", {post.author_id} & watchers),
+        ("watched", watchers),
+    ):
+        ids = ids - told
+        notify(course, kind, ids, actor_id=comment.author_id, comment=comment)
+        told |= ids
+
+
+def mentions_added(course: Course, item: Post | Comment, old_text: str) -> None:
+    """An edit that names someone new ("@Name" not in `old_text`): they are told, as of a new mention. Edits of
+    drafts, held or hidden items tell nobody (publishing or approval announces them)."""
+    if item.visibility != Visibility.VISIBLE or item.deleted_at is not None:
+        return
+    if isinstance(item, Post) and not item.is_published:
+        return
+    text = item.body_md if isinstance(item, Comment) else f"{item.body_md}\n{item.prompt}"
+    new = mentioned_ids(course, text) - mentioned_ids(course, old_text)
+    if isinstance(item, Comment):
+        notify(course, "mention", new, actor_id=item.author_id, comment=item)
+    else:
+        notify(course, "mention", new, actor_id=item.author_id, post=item)
+
+
+def post_published(course: Course, post: Post) -> None:
+    """A post the class can now see (published, or approved): a new reading for every member, a new response for
+    its reading's author, and "@name" mentions."""
+    if not post.is_published or post.visibility != Visibility.VISIBLE or post.deleted_at is not None:
+        return
+    mentioned = mentioned_ids(course, f"{post.body_md}\n{post.prompt}")
+    notify(course, "mention", mentioned, actor_id=post.author_id, post=post)
+    if post.is_reading:
+        members = set(db.session.scalars(select(Membership.user_id).where(Membership.course_id == course.id)))
+        notify(course, "reading", members - mentioned, actor_id=post.author_id, post=post)
+    elif post.reading is not None:
+        notify(course, "response", {post.reading.author_id} - mentioned, actor_id=post.author_id, post=post)
+
+
+def moderated(ctx: CourseContext, target: Post | Comment, outcome: str) -> None:
+    """A moderator approved or hid `target`: its author is told; an approved item is then announced as new."""
+    post, comment = (target, None) if isinstance(target, Post) else (None, target)
+    notify(
+        ctx.course, "moderation", {target.author_id}, actor_id=ctx.user.id, post=post, comment=comment, detail=outcome
+    )
+    if outcome == "approved":
+        if comment is not None:
+            comment_published(ctx.course, comment)
+        else:
+            post_published(ctx.course, post)
+
+
+def award_given(ctx: CourseContext, award: Award) -> None:
+    """The author of an awarded post or comment is told (by the award's name; the giver is staff, whose names are no
+    secret)."""
+    if award.comment is not None:
+        target, post, comment = award.comment, award.comment.post, award.comment
+    else:
+        target, post, comment = award.post, award.post, None
+    notify(
+        ctx.course,
+        "award",
+        {target.author_id},
+        actor_id=ctx.user.id,
+        post=post,
+        comment=comment,
+        detail=award.award_type.name,
+    )
+
+
+# Watching ------------------------------------------------------------------------------------------------------
+
+
+def watch_level(ctx: CourseContext, post: Post) -> str:
+    """The viewer's level for `post`: their choice, else watching when they wrote or commented on it (one query)."""
+    chosen = select(Watch.level).where(Watch.post_id == post.id, Watch.user_id == ctx.user.id).scalar_subquery()
+    commented = (
+        select(Comment.id)
+        .where(Comment.post_id == post.id, Comment.author_id == ctx.user.id, Comment.deleted_at.is_(None))
+        .exists()
+    )
+    level, has_commented = db.session.execute(select(chosen, commented)).one()
+    if level:
+        return level
+    return WatchLevel.WATCHING if has_commented or post.author_id == ctx.user.id else WatchLevel.NORMAL
+
+
+def set_watch_level(ctx: CourseContext, post: Post, level: str) -> None:
+    """Watch, stop watching or mute `post`."""
+    if level not in (WatchLevel.WATCHING, WatchLevel.NORMAL, WatchLevel.MUTED):
+        raise ValueError(level)
+    row = db.session.scalar(select(Watch).where(Watch.post_id == post.id, Watch.user_id == ctx.user.id))
+    if row is None:
+        db.session.add(Watch(post_id=post.id, user_id=ctx.user.id, level=level))
+    else:
+        row.level = level
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same choice sent twice at once: the other request stored it
+        set_watch_level(ctx, post, level)
+
+
+# Preferences ---------------------------------------------------------------------------------------------------
+
+
+def kinds_for(ctx: CourseContext) -> list[str]:
+    """The kinds a member of this role can receive, in the preferences page's order."""
+    return [kind for kind, info in KINDS.items() if ctx.is_staff or not info.staff_only]
+
+
+def preferences(ctx: CourseContext) -> dict[str, str]:
+    """The viewer's delivery of each kind in this course."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == ctx.user.id, NotificationPreference.course_id == ctx.course.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, KINDS[kind].default) for kind in kinds_for(ctx)}
+
+
+def save_preferences(ctx: CourseContext, choices: dict[str, str], email_on: bool) -> None:
+    """Store the viewer's choice for each kind in this course, and their one switch for all email."""
+    rows = {
+        row.kind: row
+        for row in db.session.scalars(
+            select(NotificationPreference).where(
+                NotificationPreference.user_id == ctx.user.id, NotificationPreference.course_id == ctx.course.id
+            )
+        )
+    }
+    for kind in kinds_for(ctx):
+        delivery = choices.get(kind)
+        if delivery not in DELIVERIES:
+            continue
+        if kind in rows:
+            rows[kind].delivery = delivery
+        else:
+            db.session.add(
+                NotificationPreference(user_id=ctx.user.id, course_id=ctx.course.id, kind=kind, delivery=delivery)
+            )
+    ctx.user.email_notifications = bool(email_on)
+    db.session.commit()
+
+
+# Reading notifications -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Shown:
+    """A notification as its recipient may see it now; `visible` False means its item is gone for them."""
+
+    notification: Notification
+    visible: bool
+    text: str = "This is no longer available."
+    excerpt: str = ""
+    path: str | None = None
+    course_name: str = ""
+
+
+def unread_count_of(user_id: int):
+    """The count of `user_id`'s unread notifications, up to UNREAD_SHOWN_UP_TO + 1, as a scalar subquery: the user
+    loader selects it with the signed-in user (board/auth/sessions.py), so the header's count costs no query."""
+    unread = (
+        select(Notification.id)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .limit(UNREAD_SHOWN_UP_TO + 1)
+        .subquery()
+    )
+    return select(func.count()).select_from(unread).scalar_subquery()
+
+
+def unread_count(user: User) -> int:
+    """How many unread notifications `user` has (as loaded with the user for this request, else one cheap query)."""
+    if user.unread_notifications is not None:
+        return user.unread_notifications
+    return db.session.scalar(select(unread_count_of(user.id))) or 0
+
+
+def notifications_of(user: User):
+    """A select() of `user`'s notifications with what showing them needs, for the page to paginate."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .options(
+            joinedload(Notification.post),
+            joinedload(Notification.comment),
+            joinedload(Notification.actor),
+            joinedload(Notification.course),
+        )
+    )
+
+
+def present(user: User, notifications: list[Notification]) -> list[Shown]:
+    """Each notification as `user` may see it now: two queries per course among them, whatever their number."""
+    course_ids = {n.course_id for n in notifications}
+    contexts = {}
+    if course_ids:
+        for membership, course in db.session.execute(
+            select(Membership, Course)
+            .join(Course, Course.id == Membership.course_id)
+            .where(Membership.user_id == user.id, Membership.course_id.in_(course_ids))
+        ).all():
+            contexts[course.id] = CourseContext(course=course, membership=membership, user=user)
+    visible: dict[int, tuple[set[int], set[int]]] = {}
+    for course_id, ctx in contexts.items():
+        mine = [n for n in notifications if n.course_id == course_id]
+        visible[course_id] = access.visible_items(
+            ctx,
+            {n.post_id for n in mine if n.post_id and not n.comment_id},
+            {n.comment_id for n in mine if n.comment_id},
+        )
+    return [_shown(n, contexts.get(n.course_id), visible.get(n.course_id, (set(), set()))) for n in notifications]
+
+
+def _shown(n: Notification, ctx: CourseContext | None, visible: tuple[set[int], set[int]]) -> Shown:
+    if ctx is None:
+        return Shown(n, False)
+    posts, comments = visible
+    course_name = ctx.course.code or ctx.course.title
+    if (n.comment_id and n.comment_id not in comments) or (n.post_id and not n.comment_id and n.post_id not in posts):
+        return Shown(n, False, course_name=course_name)
+    item = n.comment or n.post
+    title = f"“{n.post.title}”" if n.post is not None else ""
+    name = author_name(ctx, item) if item is not None else ""
+    kind_word = "comment" if n.comment_id else "post"
+    texts = {
+        "reply": f"{name} replied to your comment on {title}",
+        "comment": f"{name} commented on your post {title}",
+        "watched": f"{name} commented on {title}",
+        "mention": f"{name} mentioned you in {'a comment on ' if n.comment_id else ''}{title}",
+        "reading": f"New reading: {title}",
+        "response": f"{name} responded to a reading of yours: {title}",
+        "award": f"Your post {title} received the award “{n.detail}”",
+        "moderation": f"Your {kind_word} on {title} was {n.detail}"
+        if n.comment_id
+        else f"Your post {title} was {n.detail}",
+        "nudge": f"Reminder: {n.detail}" + (f" ({title})" if title else ""),
+    }
+    excerpt = ""
+    if n.comment is not None:
+        excerpt = _excerpt(n.comment.body_md)
+    if n.kind == "moderation" and n.detail == "hidden" and item is not None and item.hidden_reason:
+        excerpt = f"Reason: {item.hidden_reason}"
+    if n.post_id is not None:
+        anchor = f"comment-{n.comment_id}" if n.comment_id else None
+        path = url_for("posts.show", slug=ctx.course.slug, post_id=n.post_id, _anchor=anchor)
+    else:
+        path = url_for("courses.home", slug=ctx.course.slug)  # a reminder about the course as a whole
+    return Shown(n, True, texts.get(n.kind, n.detail), excerpt, path, course_name)
+
+
+def _excerpt(text: str, limit: int = 280) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def open_notification(user: User, notification_id: int) -> Shown | None:
+    """Mark one of `user`'s notifications read; what it points at as they may see it now (None: not theirs)."""
+    n = db.session.scalar(notifications_of(user).where(Notification.id == notification_id))
+    if n is None:
+        return None
+    shown = present(user, [n])[0]
+    if n.read_at is None:
+        n.read_at = utcnow()
+        db.session.commit()
+    return shown
+
+
+def mark_all_read(user: User) -> None:
+    """Every notification of `user` read: the count is zero afterwards, whatever they could or could not open."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+
+
+# Email ---------------------------------------------------------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    """A path of this site as a link in an email: BASE_URL, never the Host header a request came with."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def unsubscribe_token(user: User) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).dumps({"user": user.id})
+
+
+def user_for_unsubscribe(token: str) -> User | None:
+    """The account a signed unsubscribe token names; None when it is forged or names nobody."""
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).loads(token)
+    except BadData:
+        return None
+    user_id = data.get("user") if isinstance(data, dict) else None
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= MAX_ID:
+        return None
+    return db.session.get(User, user_id)
+
+
+def unsubscribe(user: User) -> None:
+    """Turn off all notification email for `user`, at once."""
+    user.email_notifications = False
+    db.session.commit()
+
+
+def _links_context():
+    """Where url_for works in a job (no request): a request context for BASE_URL."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
+
+
+def _send(user: User, subject: str, template: str, items: list[Shown], **context) -> None:
+    unsubscribe_url = absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
+    context.update(
+        user=user,
+        items=items,
+        absolute=absolute,
+        unsubscribe_url=unsubscribe_url,
+        settings_url=absolute(url_for("notifications.index")),
+    )
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", subject=subject, **context)
+    jobs.send_email(
+        (user.display_name, user.email),
+        subject,
+        text,
+        html,
+        unsubscribe_url=unsubscribe_url,
+        headers={"X-Board-Kind": template},
+    )
+
+
+def email_notification(notification_id: int) -> bool:
+    """Email one notification at once, if it is still unread, its recipient still wants it so and may still see
+    it (checked now, at send time); whether it was sent."""
+    n = db.session.scalar(
+        select(Notification)
+        .where(Notification.id == notification_id)
+        .options(joinedload(Notification.user), joinedload(Notification.post), joinedload(Notification.comment))
+    )
+    if n is None or n.read_at is not None or not n.user.email_notifications:
+        return False
+    if _deliveries(n.course_id, n.kind, {n.user_id})[n.user_id] != Delivery.NOW:
+        return False
+    with _links_context():
+        shown = present(n.user, [n])[0]
+        if not shown.visible:
+            return False
+        _send(n.user, f"{shown.course_name}: {shown.text}", "notification", [shown])
+    return True
+
+
+def period(frequency: str, now: datetime) -> tuple[datetime, datetime]:
+    """The last whole day (UTC) or week (Monday to Monday, UTC) before `now`."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if frequency == Delivery.DAILY:
+        return midnight - timedelta(days=1), midnight
+    if frequency == Delivery.WEEKLY:
+        end = midnight - timedelta(days=midnight.weekday())
+        return end - timedelta(days=7), end
+    raise ValueError(frequency)
+
+
+def digest_candidates(frequency: str, start: datetime, end: datetime) -> list[int]:
+    """People with unread notifications from the period and email on (their choices are checked per person)."""
+    return list(
+        db.session.scalars(
+            select(Notification.user_id)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.created_at >= start, Notification.created_at < end, Notification.read_at.is_(None))
+            .where(User.email_notifications.is_(True))
+            .distinct()
+            .order_by(Notification.user_id)
+        )
+    )
+
+
+def digest_items(user: User, frequency: str, start: datetime, end: datetime) -> list[Shown]:
+    """What `user`'s digest for the period holds: unread notifications of kinds they get in this digest, that they
+    may still see now."""
+    notifications = list(
+        db.session.scalars(
+            notifications_of(user)
+            .where(Notification.created_at >= start, Notification.created_at < end, Notification.read_at.is_(None))
+            .order_by(Notification.created_at, Notification.id)
+        ).unique()
+    )
+    wanted = []
+    deliveries: dict[tuple[int, str], str] = {}
+    for n in notifications:
+        key = (n.course_id, n.kind)
+        if key not in deliveries:
+            deliveries[key] = _deliveries(n.course_id, n.kind, {user.id})[user.id]
+        if deliveries[key] == frequency:
+            wanted.append(n)
+    return [shown for shown in present(user, wanted) if shown.visible]
+
+
+def send_digests(frequency: str, now: datetime | None = None) -> int:
+    """Send the digests of the last whole period to everyone who has something in theirs; how many were sent.
+
+    Each person's digest is claimed (a DigestSent row, committed) before its email is queued, so two workers running
+    this at once send each digest once.
+    """
+    start, end = period(frequency, now or utcnow())
+    sent = 0
+    for user_id in digest_candidates(frequency, start, end):
+        user = db.session.get(User, user_id)
+        if user is None or not user.email_notifications:
+            continue
+        with _links_context():
+            items = digest_items(user, frequency, start, end)
+        if not items:
+            continue
+        db.session.add(
+            DigestSent(user_id=user.id, frequency=frequency, period_start=start, notification_count=len(items))
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another worker claimed it first, and sends it
+            continue
+        word = "Daily" if frequency == Delivery.DAILY else "Weekly"
+        noun = "thing" if len(items) == 1 else "things"
+        with _links_context():
+            _send(user, f"{word} digest from Board: {len(items)} new {noun}", "digest", items, frequency=word.lower())
+        sent += 1
+    return sent
+
+
+def seed_notifications(course: Course) -> None:
+    """The demo's history of replies and comments as notifications (in the app only: nobody is emailed)."""
+    parent = aliased(Comment)
+    rows = db.session.execute(
+        select(Comment, Post.author_id, parent.author_id)
+        .join(Post, Post.id == Comment.post_id)
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .where(Comment.course_id == course.id, Comment.visibility == Visibility.VISIBLE)
+    ).all()
+    for comment, post_author, parent_author in rows:
+        recipient, kind = (parent_author, "reply") if parent_author is not None else (post_author, "comment")
+        if recipient != comment.author_id:
+            db.session.add(
+                Notification(
+                    user_id=recipient,
+                    course_id=course.id,
+                    kind=kind,
+                    actor_id=comment.author_id,
+                    post_id=comment.post_id,
+                    comment_id=comment.id,
+                    created_at=comment.created_at,
+                )
+            )

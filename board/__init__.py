@@ -45,12 +45,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     jobs.init_app(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
-    from .desk import models as desk_models  # noqa: F401
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
+    from .desk import models as desk_models  # noqa: F401
     from .errors import register_error_pages
+    from .feeds import models as feed_models  # noqa: F401
+    from .feeds.routes import bp as feeds_bp
     from .moderation.routes import bp as moderation_bp
     from .posts.routes import bp as posts_bp
     from .templating import register_template_helpers
@@ -60,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(posts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(feeds_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access, rate_limits
+from ..feeds.tokens import token_for as feed_token_for
 from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post
@@ -145,6 +146,7 @@ def _render_post(
         locked_count=locked_count,
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
+        feed_token=feed_token_for(ctx.user),
     ), status
 
 

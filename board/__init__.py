@@ -51,7 +51,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .courses.routes import bp as courses_bp
     from .desk import models as desk_models  # noqa: F401
     from .errors import register_error_pages
-    from .feeds import models as feed_models  # noqa: F401
     from .feeds.routes import bp as feeds_bp
     from .moderation.routes import bp as moderation_bp
     from .posts.routes import bp as posts_bp

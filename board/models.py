@@ -104,6 +104,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The random secret behind this person's private feed links (board/feeds/tokens.py); None while feeds are off.
+    feed_secret: Mapped[str | None] = mapped_column(String(64))
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)
     sessions: WriteOnlyMapped[UserSession] = relationship(back_populates="user", passive_deletes=True)

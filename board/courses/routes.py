@@ -73,10 +73,12 @@ def join():
 @login_required
 def home(slug):
     ctx = access.course_context(current_user, slug)
+    readings = queries.course_readings(ctx)
     return render_template(
         "courses/home.html",
         ctx=ctx,
-        readings=queries.course_readings(ctx),
+        readings=readings,
+        statuses=queries.reading_statuses(ctx, readings),
         responses=queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE)),
         comments=queries.recent_comments(ctx, Window(size=HOME_LIST_SIZE)),
         drafts=queries.own_drafts(ctx),

@@ -1,4 +1,4 @@
-"""Feed keys: the per-person secret behind private Atom feed links
+"""users.feed_secret: the per-person secret behind private Atom feed links
 
 Revision ID: 0010_feeds
 Revises: 0004
@@ -15,20 +15,11 @@ branch_labels = None
 depends_on = None
 
 
-def _id():
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
 def upgrade():
-    op.create_table(
-        "feed_keys",
-        sa.Column("id", _id(), primary_key=True, autoincrement=True),
-        sa.Column("user_id", _id(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("secret", sa.String(64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("user_id"),
-    )
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(sa.Column("feed_secret", sa.String(64), nullable=True))
 
 
 def downgrade():
-    op.drop_table("feed_keys")
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("feed_secret")

@@ -71,7 +71,7 @@ def test_feeds_are_off_until_turned_on_then_the_account_page_shows_each_course_l
     assert "/feeds/" not in visitor.get(f"/c/{course.slug}/").get_data(as_text=True)
 
     path = turn_on(visitor)
-    assert path == f"/feeds/{tokens.token_for(student)}/c/{course.slug}/feed.atom"
+    assert path == f"/feeds/{tokens.token_for(factories.reload(student))}/c/{course.slug}/feed.atom"
     home = visitor.get(f"/c/{course.slug}/").get_data(as_text=True)
     assert f'href="{path}"' in home and 'rel="alternate" type="application/atom+xml"' in home
     reading_page = visitor.get(f"/c/{course.slug}/posts/{reading.id}").get_data(as_text=True)

@@ -337,6 +337,7 @@ AUTHOR_ROUTES = {
     "posts.comment": "tests/posts/test_comments.py (members, unless locked)",
     "posts.edit_comment": "tests/posts/test_comments.py (the author)",
     "posts.delete_comment": "tests/posts/test_comments.py (the author)",
+    "posts.formatting": "tests/posts/test_preview.py (members; a preview writes nothing, non-members get 404)",
 }
 # Routes outside any course: accounts, creating and joining courses (tests/auth, tests/courses).
 SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "courses.new_course", "courses.join"}
@@ -344,6 +345,8 @@ SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "co
 SITE_ROUTES |= {"auth.end_session", "auth.end_other_sessions"}
 # Accounts by email: a signed link names what may change (tests/auth/test_email_flows.py).
 SITE_ROUTES |= {"auth.forgot_password", "auth.reset_password", "auth.confirm_registration"}
+# One's own feed links: turned on, renewed, turned off (tests/feeds/test_feeds.py).
+SITE_ROUTES |= {"feeds.renew", "feeds.turn_off"}
 
 
 def _post_rules(app):

@@ -102,4 +102,4 @@ class CommentEditForm(_PreviewButton, FlaskForm):
 class PreviewForm(_PreviewButton, FlaskForm):
     """The formatting help's try-it box, and the composers' live preview."""
 
-    body = TextAreaField("Try it", validators=[Length(max=BODY_MAX)])
+    body = TextAreaField("Your text", validators=[Length(max=BODY_MAX)])

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
-
 from ..access import CourseContext
 from ..auth.email_flows import absolute_url
 from ..courses.services import courses_of
 from ..extensions import db
-from ..keyset import Window
+from ..keyset import EPOCH, Window
 from ..models import Comment, Course, Post, User, Visibility
 from ..posts import queries as page_queries
 from ..templating import author_name
@@ -35,7 +33,7 @@ def post_entry(ctx: CourseContext, post: Post) -> Entry:
     html = post.body_html
     if post.is_reading and post.prompt_html:
         html += "\n<h2>Discussion prompt</h2>\n" + post.prompt_html
-    kind = "Reading" if post.is_reading else "Response"
+    kind = "Reading" if post.is_reading else "Response" if post.reading_id else "Post"
     return Entry(
         id=link,
         title=f"{kind}: {post.title}{_state(post)}",
@@ -76,7 +74,8 @@ def course_feed(ctx: CourseContext, token: str) -> Feed:
     """New readings and responses in the course, newest first: the course home's own two lists."""
     readings = [row.post for row in page_queries.course_readings(ctx) if row.post.is_published]
     responses = [row.post for row in page_queries.latest_responses(ctx, Window(size=FEED_SIZE))]
-    newest = sorted(readings + responses, key=lambda p: (p.published_at, p.id), reverse=True)[:FEED_SIZE]
+    # A post imported without its date has none; it sorts as 1970, as the pages' lists sort it.
+    newest = sorted(readings + responses, key=lambda p: (p.published_at or EPOCH, p.id), reverse=True)[:FEED_SIZE]
     page = absolute_url("courses.home", slug=ctx.course.slug)
     feed = _feed(ctx, token, "feeds.course", page, f"{ctx.course.title}: readings and responses")
     feed.entries = [post_entry(ctx, post) for post in newest]
@@ -121,8 +120,3 @@ def links_for(user: User) -> FeedLinks:
     return FeedLinks(
         token, [(course, absolute_url("feeds.course", token=token, slug=course.slug)) for course, _ in rows]
     )
-
-
-def feed_link(token: str | None, endpoint: str, **values) -> str | None:
-    """A feed's URL for a page to link (None while the viewer's feeds are off)."""
-    return None if token is None else url_for(endpoint, token=token, **values)

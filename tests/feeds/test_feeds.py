@@ -254,3 +254,13 @@ def test_an_empty_feed_is_valid_atom(app, make_visitor):
     student = factories.member(course)
     feed = parse(fetch(app, turn_on(make_visitor(student))))
     assert feed.entries == [] and feed.feed.updated
+
+
+def test_a_free_post_and_a_post_imported_without_a_date_are_in_the_course_feed(app, make_visitor, klass):
+    course, student, classmate, reading = klass
+    factories.response(course, classmate, None, title="Course blog")
+    undated = factories.response(course, classmate, reading, title="Imported")
+    undated.published_at = None  # imported posts may have no date; the pages sort them as 1970
+    db.session.commit()
+    titles = _titles(app, turn_on(make_visitor(student)))
+    assert titles == ["Post: Course blog", "Reading: Solzhenitsyn", "Response: Imported"]

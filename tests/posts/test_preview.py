@@ -174,3 +174,15 @@ def test_every_composer_has_formatting_help_and_a_live_preview(klass, make_visit
             assert f'id="{id}-preview"' in page, (url, id)
         assert 'name="preview" value="Preview"' in page, url
         assert "More formatting help" in page and "<code>**bold**</code>" in page, url
+
+
+def test_previews_spend_none_of_the_posting_limit(klass, limits):
+    course, reading, _, visitor = klass
+    limits(POSTING_RATE_LIMIT="1 per minute")
+    post = factories.response(course, factories.member(course), reading)
+    url = f"/c/{course.slug}/posts/{post.id}"
+    form = form_where(visitor.get(url).get_data(as_text=True), id="comment-form")
+    for _ in range(3):
+        assert send(visitor, form, f"{url}/comments", body="Draft", preview="Preview").status_code == 200
+    assert send(visitor, form, f"{url}/comments", body="Posted").status_code == 302
+    assert send(visitor, form, f"{url}/comments", body="Again", submission_key="other").status_code == 429

@@ -76,7 +76,9 @@ def test_preview_button_without_javascript_keeps_the_text_and_shows_the_preview(
         page.locator("#comment-form").get_by_role("button", name="Preview").click()
         expect(page.locator("#comment-preview em")).to_have_text("scripts")
         expect(page.locator("#comment-form textarea[name=body]")).to_have_value("Without *scripts*, still")
-        assert page.url.endswith("#comment-preview")
+        # The page opens at the comment box (autofocus), with the preview under it, not at the top of the thread.
+        expect(page.locator("#comment-form textarea[name=body]")).to_be_focused()
+        assert page.evaluate("document.getElementById('comment-preview').getBoundingClientRect().top") < 900
         expect(page.get_by_role("heading", level=1)).to_have_text(POST)
         db.session.expire_all()
         assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == before

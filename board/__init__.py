@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk import models as desk_models  # noqa: F401
     from .desk.grading_routes import bp as grading_bp
     from .errors import register_error_pages
+    from .feeds.routes import bp as feeds_bp
     from .moderation.routes import bp as moderation_bp
     from .notifications import models as notification_models  # noqa: F401
     from .notifications.routes import bp as notifications_bp
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(grading_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(feeds_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)

@@ -3,6 +3,8 @@
 Only pictures on this site are shown: one from elsewhere would tell its owner who read the page, and when.
 """
 
+import html as html_lib
+import re
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -176,3 +178,11 @@ def render_markdown(source: str) -> str:
 def word_count(source: str) -> int:
     """Words in a Markdown source, as a student would count them."""
     return len((source or "").split())
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(html: str) -> str:
+    """The words of stored, sanitised HTML without its markup, for excerpts ("*amnesty*" reads "amnesty")."""
+    return _SPACES.sub(" ", html_lib.unescape(nh3.clean(html or "", tags=set()))).strip()

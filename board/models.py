@@ -107,6 +107,8 @@ class User(UserMixin, db.Model):
     # The one switch for all notification email (board/notifications/); unsubscribe links turn it off.
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The random secret behind this person's private feed links (board/feeds/tokens.py); None while feeds are off.
+    feed_secret: Mapped[str | None] = mapped_column(String(64))
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)
     sessions: WriteOnlyMapped[UserSession] = relationship(back_populates="user", passive_deletes=True)

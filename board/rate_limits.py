@@ -38,9 +38,18 @@ def _account_key() -> str:
     return f"address:{_network_key()}"
 
 
+def _is_preview() -> bool:
+    # A composer's Preview button: the route shows the text rendered and saves nothing, so it spends no budget.
+    return "preview" in request.form
+
+
 #: Shared by every route that posts something (one budget per account, whichever form is used).
 posting = limiter.shared_limit(
-    lambda: current_app.config["POSTING_RATE_LIMIT"], scope="posting", key_func=_account_key, methods=["POST"]
+    lambda: current_app.config["POSTING_RATE_LIMIT"],
+    scope="posting",
+    key_func=_account_key,
+    methods=["POST"],
+    exempt_when=_is_preview,
 )
 
 #: Registrations and "forgot password" requests per client network: one budget for both, since each sends an email.

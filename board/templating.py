@@ -8,6 +8,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from .access import CourseContext, shows_author
+from .markdown import plain_text
 from .models import BADGES, Comment, Post
 
 ANONYMOUS_LABEL = "Anonymous classmate"
@@ -70,3 +71,4 @@ def register_template_helpers(app: Flask) -> None:
         author_name=author_name, plural=plural, liked_by=liked_by, thoughts_on=thoughts_on, badge=badge, BADGES=BADGES
     )
     app.jinja_env.filters["timestamp"] = timestamp
+    app.jinja_env.filters["plain_text"] = plain_text

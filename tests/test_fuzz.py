@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter, Rule
 
 from board.extensions import db
+from board.feeds import tokens
 from board.models import Award, AwardType, Membership, Report, Role, Visibility
 from board.notifications import services as notifications
 from tests import factories
@@ -196,6 +197,7 @@ def world(request, app, make_visitor, inbox) -> World:
     membership = db.session.scalar(select(Membership).where(Membership.user_id == student.id))
     seen = FormsSeen(app.url_map.bind("localhost"))
     person = student if getattr(request, "param", "instructor") == "student" else instructor
+    tokens.renew(person)  # feeds on, so the account page offers "Turn feeds off" and pages link their feeds
     make_visitor(person)  # signed in on a second browser too, so the account page offers "Log out everywhere else"
     visitor = make_visitor(person)
     _crawl(visitor, ["/courses", "/account", f"/c/{course.slug}/", f"/c/{course.slug}/posts/{response.id}"], seen)

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from .. import rate_limits
 from ..extensions import login_manager
+from ..feeds import queries as feed_queries
 from ..models import User
 from ..urls import safe_next
 from . import email_flows, services, sessions, throttle
@@ -165,7 +166,11 @@ def account():
             flash("Your password is changed, and every other session of your account is logged out.", "success")
             return redirect(url_for("auth.account"))
     return render_template(
-        "auth/account.html", profile=profile, password=password, signed_in=sessions.list_for(current_user)
+        "auth/account.html",
+        profile=profile,
+        password=password,
+        signed_in=sessions.list_for(current_user),
+        feeds=feed_queries.links_for(current_user),
     )
 
 

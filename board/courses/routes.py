@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import access
 from ..extensions import db
+from ..feeds.tokens import token_for as feed_token_for
 from ..keyset import Window
 from ..moderation import queries as moderation_queries
 from ..posts import queries
@@ -72,14 +73,17 @@ def join():
 @login_required
 def home(slug):
     ctx = access.course_context(current_user, slug)
+    readings = queries.course_readings(ctx)
     return render_template(
         "courses/home.html",
         ctx=ctx,
-        readings=queries.course_readings(ctx),
+        readings=readings,
+        statuses=queries.reading_statuses(ctx, readings),
         responses=queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE)),
         comments=queries.recent_comments(ctx, Window(size=HOME_LIST_SIZE)),
         drafts=queries.own_drafts(ctx),
         queue_size=moderation_queries.queue_size(ctx) if ctx.can("queue:view") else 0,
+        feed_token=feed_token_for(ctx.user),
     )
 
 

@@ -37,7 +37,13 @@ class _PublishButtons:
     publish = SubmitField("Publish")
 
 
-class ReadingForm(_PublishButtons, FlaskForm):
+class _PreviewButton:
+    # Shows the text as it will be published and the form again, saving nothing (without JavaScript; with it, the
+    # preview is live).
+    preview = SubmitField("Preview")
+
+
+class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("Reading", description="Markdown", validators=[DataRequired(), Length(max=BODY_MAX)])
     source = TextAreaField("Source or citation", validators=[Optional(), Length(max=2000)])
@@ -85,17 +91,23 @@ def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
-class ResponseForm(_SubmissionKey, _PublishButtons, FlaskForm):
+class ResponseForm(_SubmissionKey, _PublishButtons, _PreviewButton, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("Your response", description="Markdown", validators=[DataRequired(), Length(max=BODY_MAX)])
     anonymous = BooleanField("Post anonymously to classmates")
 
 
-class CommentForm(_SubmissionKey, FlaskForm):
+class CommentForm(_SubmissionKey, _PreviewButton, FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="Write something first."), Length(max=20_000)])
     parent_id = HiddenField()
     anonymous = BooleanField("Comment anonymously to classmates")
 
 
-class CommentEditForm(FlaskForm):
+class CommentEditForm(_PreviewButton, FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="Write something first."), Length(max=20_000)])
+
+
+class PreviewForm(_PreviewButton, FlaskForm):
+    """The formatting help's try-it box, and the composers' live preview."""
+
+    body = TextAreaField("Your text", validators=[Length(max=BODY_MAX)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
@@ -26,6 +27,7 @@ from ..models import (
     PostStatus,
     User,
     Visibility,
+    utcnow,
 )
 from .threads import ThreadItem, build_thread
 
@@ -135,6 +137,73 @@ def latest_responses(
         .order_by(*window.order(Post.published_at, Post.id))
     ).all()
     return window.page([PostRow(post, comment_count=count) for post, count in rows], _published_key)
+
+
+def own_responses(ctx: CourseContext, reading: Post | None = None) -> dict[int, Post]:
+    """The viewer's response to each reading (of `reading` only, if given), by reading id, in one query: their first
+    published one, else their latest draft. Deleted ones do not count."""
+    query = (
+        select(Post)
+        .where(Post.course_id == ctx.course.id)
+        .where(Post.author_id == ctx.user.id)
+        .where(Post.kind == PostKind.RESPONSE)
+        .where(Post.reading_id.is_not(None))
+        .where(Post.deleted_at.is_(None))
+    )
+    if reading is not None:
+        query = query.where(Post.reading_id == reading.id)
+    mine: dict[int, Post] = {}
+    for post in db.session.scalars(query):
+        kept = mine.get(post.reading_id)
+        if kept is None or _better_response(post, kept):
+            mine[post.reading_id] = post
+    return mine
+
+
+def _better_response(post: Post, kept: Post) -> bool:
+    if post.is_published != kept.is_published:
+        return post.is_published
+    if post.is_published:
+        return (post.published_at, post.id) < (kept.published_at, kept.id)
+    return (post.updated_at, post.id) > (kept.updated_at, kept.id)
+
+
+@dataclass
+class ReadingStatus:
+    """Where the viewer stands with a reading: responded (on time or late), a draft, or not yet (past due or not)."""
+
+    response: Post | None
+    late: bool
+
+    @property
+    def responded(self) -> bool:
+        return self.response is not None and self.response.is_published
+
+    @property
+    def label(self) -> str:
+        if self.responded:
+            return "Responded late" if self.late else "Responded"
+        if self.response is not None:
+            return "Draft saved, not yet published" + (" (past due)" if self.late else "")
+        return "Not yet responded" + (" (past due)" if self.late else "")
+
+
+def reading_status(reading: Post, response: Post | None, now: datetime) -> ReadingStatus:
+    """The viewer's status for `reading`, given their response to it (own_responses) and the time now."""
+    due = reading.due_at
+    if response is not None and response.is_published:
+        return ReadingStatus(response, bool(due and response.published_at and response.published_at > due))
+    return ReadingStatus(response, bool(due and now > due))
+
+
+def reading_statuses(ctx: CourseContext, readings: list[PostRow]) -> dict[int, ReadingStatus]:
+    """Each published reading's status for a student viewer, by reading id (staff write no graded responses: none)."""
+    if ctx.is_staff:
+        return {}
+    mine, now = own_responses(ctx), utcnow()
+    return {
+        row.post.id: reading_status(row.post, mine.get(row.post.id), now) for row in readings if row.post.is_published
+    }
 
 
 def own_drafts(ctx: CourseContext) -> list[Post]:

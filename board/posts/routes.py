@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from .. import access, rate_limits
 from ..desk.grading import released_grade
+from ..feeds.tokens import token_for as feed_token_for
 from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post
@@ -19,7 +20,7 @@ from ..moderation.queries import comment_awards
 from ..notifications.forms import watch_form
 from ..templating import author_name
 from . import queries, services
-from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
+from .forms import CommentEditForm, CommentForm, PreviewForm, ReadingForm, ResponseForm, new_submission_key
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
 bp.add_app_template_global(new_submission_key)
@@ -55,13 +56,14 @@ def new_reading(slug):
     ctx = _context(slug)
     ctx.require("reading:write")
     form = ReadingForm()
-    if form.validate_on_submit():
+    preview = _preview(form)
+    if preview is None and form.validate_on_submit():
         post = services.create_reading(
             ctx, title=form.title.data, body=form.body.data, publish=form.publish.data, **_reading_fields(form)
         )
         flash("Reading published." if post.is_published else "Draft saved. Only you can see it.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None)
+    return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=preview)
 
 
 @bp.route("/readings/<int:reading_id>/respond", methods=["GET", "POST"])
@@ -75,7 +77,8 @@ def new_response(slug, reading_id):
     if reading is None and not (ctx.course.allow_free_posts or ctx.is_staff):
         abort(404)
     form = ResponseForm()
-    if form.validate_on_submit():
+    preview = _preview(form)
+    if preview is None and form.validate_on_submit():
         try:
             post = services.create_response(
                 ctx,
@@ -91,7 +94,29 @@ def new_response(slug, reading_id):
         else:
             flash(_saved_message(post), "success")
             return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    return render_template("posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None)
+    return render_template("posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None, preview=preview)
+
+
+def _preview(form) -> str | None:
+    """The body as it will be published, when the form's Preview button sent it (then nothing is saved)."""
+    if form.is_submitted() and form.preview.data:
+        return services.body_html(form.body.data or "")
+    return None
+
+
+@bp.route("/formatting", methods=["GET", "POST"])
+def formatting(slug):
+    """Formatting help with a box to try it in. Its preview is also the composers' live one (JSON, for board.js)."""
+    ctx = _context(slug)
+    form = PreviewForm()
+    preview = services.body_html(form.body.data or "") if form.validate_on_submit() else None
+    if request.method == "POST" and request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    ):
+        if preview is None:
+            return {"error": " ".join(form.body.errors) or "The preview could not be made."}, 422
+        return {"html": preview}
+    return render_template("posts/formatting.html", ctx=ctx, form=form, preview=preview)
 
 
 def _saved_message(post: Post) -> str:
@@ -122,12 +147,14 @@ def _render_post(
     status: int = 200,
     *,
     reply_form: CommentForm | None = None,
+    preview: str | None = None,
 ):
     """The post page. A refused reply is shown in the reply composer under its comment (`reply_form`), never in the
     comment form at the bottom."""
     page = queries.post_page(ctx, post)
-    responses, unlocked, locked_count = [], True, 0
+    responses, unlocked, locked_count, mine = [], True, 0, None
     if post.is_reading:
+        mine = queries.own_responses(ctx, post).get(post.id)
         unlocked = access.has_unlocked(ctx, post)
         if unlocked:
             window = Window.from_request(RESPONSES_PAGE_SIZE)
@@ -151,6 +178,9 @@ def _render_post(
         award_types=award_types,
         my_grade=released_grade(ctx, post) if post.is_reading and not ctx.can("grade:write") else None,
         watch_form=watch_form(ctx, post),
+        feed_token=feed_token_for(ctx.user),
+        my_response=mine,
+        preview=preview,
     ), status
 
 
@@ -196,7 +226,8 @@ def edit(slug, post_id):
         form = ResponseForm(obj=post, body=post.body_md)
         extra = {"anonymous": form.anonymous.data}
         template = "posts/edit_response.html"
-    if form.validate_on_submit():
+    preview = _preview(form)
+    if preview is None and form.validate_on_submit():
         try:
             services.update_post(
                 ctx, post, title=form.title.data, body=form.body.data, publish=form.publish.data, **extra
@@ -206,7 +237,7 @@ def edit(slug, post_id):
         else:
             flash(_saved_message(post), "success")
             return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading)
+    return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=preview)
 
 
 @bp.post("/posts/<int:post_id>/delete")
@@ -228,6 +259,8 @@ def comment(slug, post_id):
     post = access.get_post(ctx, post_id)
     form = CommentForm()
     parent, parent_gone = _parent_comment(ctx, post, form.parent_id.data)
+    if (preview := _preview(form)) is not None:
+        return _refused_comment(ctx, post, form, parent, preview=preview)
     if not form.validate_on_submit():
         return _refused_comment(ctx, post, form, parent)
     if parent_gone:
@@ -290,17 +323,25 @@ def moderate_comment(slug, comment_id):
 
 
 def _refused_comment(
-    ctx: access.CourseContext, post: Post, form: CommentForm, parent: Comment | None, message: str | None = None
+    ctx: access.CourseContext,
+    post: Post,
+    form: CommentForm,
+    parent: Comment | None,
+    message: str | None = None,
+    *,
+    preview: str | None = None,
 ):
     """The post page again with the typed text in the composer that was used: the reply form of `parent` when that
-    reply can still be posted, else the form at the bottom (as a comment on the post), with `message` on the text."""
+    reply can still be posted, else the form at the bottom (as a comment on the post), with `message` on the text.
+    With `preview` (its Preview button) nothing was refused: the page shows the text's preview under it."""
     if message is not None:
         form.body.errors = [*form.body.errors, message]
+    status = 422 if preview is None else 200
     if parent is not None and parent.post_id == post.id and _open_for_comments(post):
         fresh = CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post))
-        return _render_post(ctx, post, fresh, status=422, reply_form=form)
+        return _render_post(ctx, post, fresh, status=status, reply_form=form, preview=preview)
     form.parent_id.data = ""
-    return _render_post(ctx, post, form, status=422)
+    return _render_post(ctx, post, form, status=status, preview=preview)
 
 
 def _open_for_comments(post: Post) -> bool:
@@ -326,11 +367,12 @@ def edit_comment(slug, comment_id):
     ctx = _context(slug)
     comment = access.get_comment(ctx, comment_id, check_author=True)
     form = CommentEditForm(body=comment.body_md)
-    if form.validate_on_submit():
+    preview = _preview(form)
+    if preview is None and form.validate_on_submit():
         services.edit_comment(ctx, comment, form.body.data)
         flash("Comment saved.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=comment.post_id, _anchor=f"comment-{comment.id}"))
-    return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment)
+    return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=preview)
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -61,9 +61,14 @@ def _has_approved_contribution(ctx: CourseContext) -> bool:
     return bool(db.session.scalar(select(approved_post | approved_comment)))
 
 
+def body_html(body: str) -> str:
+    """The HTML that `body` (Markdown) is published as: what saving stores, and what every preview shows."""
+    return render_markdown(body)
+
+
 def _set_body(post: Post, body: str) -> None:
     post.body_md = body
-    post.body_html = render_markdown(body)
+    post.body_html = body_html(body)
     post.word_count = word_count(body)
 
 
@@ -287,7 +292,7 @@ def add_comment(
         parent_id=parent.id if parent is not None else None,
         depth=parent.depth + 1 if parent is not None else 1,
         body_md=body,
-        body_html=render_markdown(body),
+        body_html=body_html(body),
         visibility=initial_visibility(ctx),
         anonymous=bool(anonymous and ctx.course.allow_anonymous),
         submission_key=submission_key or None,
@@ -307,7 +312,7 @@ def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
         raise PostError("Only the author can edit this comment.")
     old_text = comment.body_md
     comment.body_md = body
-    comment.body_html = render_markdown(body)
+    comment.body_html = body_html(body)
     comment.edited_at = utcnow()
     notifications.mentions_added(ctx.course, comment, old_text)
     db.session.commit()

@@ -114,6 +114,7 @@
       var field = area.closest(".field");
       if (field) { field.classList.remove("has-error"); }
       restoreDraft(form);
+      area.dispatchEvent(new Event("board:refresh-preview"));
     }
     var author = comment.querySelector("header .author");
     form.querySelector(".reply-to").textContent = author ? author.textContent : "";
@@ -125,7 +126,42 @@
     return true;
   }
 
+  // Live preview: what is typed in a textarea[data-preview] goes (after a pause) to the server, which renders it with
+  // the code that saves it, and the answer fills the preview panel below. Without JavaScript, the Preview button.
+  var PREVIEW_PAUSE = 400;  // ms after the last keystroke
+
+  function livePreview(area) {
+    var panel = document.getElementById(area.getAttribute("data-preview-target"));
+    var form = area.form;
+    var token = form && form.querySelector("input[name=csrf_token]");
+    if (!panel || !token || !window.fetch) { return; }
+    var output = panel.querySelector(".preview-body"), timer = null, asked = 0;
+    function update() {
+      var text = area.value, mine = ++asked;
+      if (!text.trim()) { panel.hidden = true; output.innerHTML = ""; return; }
+      var data = new FormData();
+      data.append("csrf_token", token.value);
+      data.append("body", text);
+      fetch(area.getAttribute("data-preview"), {
+        method: "POST", body: data, headers: { "Accept": "application/json" }, credentials: "same-origin"
+      }).then(function (response) { return response.json(); }).then(function (answer) {
+        if (mine !== asked) { return; }  // an older answer arriving late
+        output.innerHTML = answer.html !== undefined ? answer.html : "";
+        if (answer.error) { output.textContent = answer.error; }
+        panel.hidden = false;
+      }).catch(function () { /* the Preview button still works */ });
+    }
+    area.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(update, PREVIEW_PAUSE); });
+    area.addEventListener("board:refresh-preview", update);
+    if (area.value.trim() && panel.hidden) { update(); }
+  }
+
   document.addEventListener("click", function (event) {
+    var jump = event.target.closest && event.target.closest("a[href='#comment-form']");
+    if (jump) {
+      var box = document.querySelector("#comment-form textarea[name=body]");
+      if (box) { setTimeout(function () { box.focus(); }, 0); }
+    }
     var link = event.target.closest && event.target.closest("li.comment a[href$='/reply']");
     if (link && openReply(link)) { event.preventDefault(); }
   });
@@ -146,6 +182,7 @@
       });
     });
     drafts(document);
+    document.querySelectorAll("textarea[data-preview]").forEach(livePreview);
     // A reply draft kept from before a reload reopens its composer under its comment.
     var reply = document.getElementById("reply-form");
     if (reply && reply.hidden && local) {

@@ -97,3 +97,23 @@ def test_every_page_has_no_serious_accessibility_violations(new_page, demo_cours
     problems += _check(page, urls)
     print(f"{email}: {len(urls)} pages checked at {WIDTHS}: {urls}")
     assert not problems, "\n".join(problems)
+
+
+def test_feed_links_and_previews_have_no_serious_accessibility_violations(new_page, demo_course):
+    """The pages as someone with feeds on sees them, and a composer with its live preview showing."""
+    from board.feeds import tokens
+    from board.models import User
+
+    tokens.renew(db.session.scalar(db.select(User).where(User.email == "student3@example.edu")))
+    page = new_page(width=WIDTHS[0])
+    log_in(page, "student3@example.edu")
+    post = db.session.scalar(db.select(Post).where(Post.kind == "response").order_by(Post.id))
+    page.goto(f"/c/hist-3644/posts/{post.id}")
+    assert page.locator("a.feed-link[href$='/comments.atom']").count() == 1  # the page as checked has its feed link
+    problems = _check(page, ["/account", "/c/hist-3644/", f"/c/hist-3644/posts/{post.id}", "/c/hist-3644/formatting"])
+    page.locator("textarea[name=body]").fill("*Emphasis*, a [link](https://example.org) and\n\n> a quotation")
+    page.locator("#body-preview em").wait_for()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        problems += [f"formatting preview at {width}px: {p}" for p in _serious(_axe.run(page))]
+    assert not problems, "\n".join(problems)

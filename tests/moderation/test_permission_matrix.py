@@ -429,6 +429,7 @@ AUTHOR_ROUTES = {
     "posts.comment": "tests/posts/test_comments.py (members, unless locked)",
     "posts.edit_comment": "tests/posts/test_comments.py (the author)",
     "posts.delete_comment": "tests/posts/test_comments.py (the author)",
+    "posts.formatting": "tests/posts/test_preview.py (members; a preview writes nothing, non-members get 404)",
 }
 # Routes outside any course: accounts, creating and joining courses (tests/auth, tests/courses).
 SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "courses.new_course", "courses.join"}
@@ -438,6 +439,8 @@ SITE_ROUTES |= {"auth.end_session", "auth.end_other_sessions"}
 SITE_ROUTES |= {"auth.forgot_password", "auth.reset_password", "auth.confirm_registration"}
 # One's own notifications (another person's is a 404) and the signed unsubscribe link (tests/notifications).
 SITE_ROUTES |= {"notifications.open_one", "notifications.read_all", "notifications.unsubscribe"}
+# One's own feed links: turned on, renewed, turned off (tests/feeds/test_feeds.py).
+SITE_ROUTES |= {"feeds.renew", "feeds.turn_off"}
 
 
 def _post_rules(app):

@@ -1,0 +1,25 @@
+"""users.feed_secret: the per-person secret behind private Atom feed links
+
+Revision ID: 0010_feeds
+Revises: 0004
+Create Date: 2026-11-23 21:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_feeds"
+down_revision = "0006_notifications"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(sa.Column("feed_secret", sa.String(64), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("feed_secret")

@@ -2,9 +2,18 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-KIND_CHOICES = [("", "Everything"), ("reading", "Readings"), ("response", "Responses"), ("comment", "Comments")]
+KIND_CHOICES = [
+    SelectChoice(value, label)
+    for value, label in (
+        ("", "Everything"),
+        ("reading", "Readings"),
+        ("response", "Responses"),
+        ("comment", "Comments"),
+    )
+]
 
 
 class SearchForm(FlaskForm):
@@ -15,15 +24,18 @@ class SearchForm(FlaskForm):
 
     q = SearchField("Search this course")
     kind = SelectField("Kind", choices=KIND_CHOICES, default="")
-    author = SelectField("Author", choices=[("", "Anyone")], default="")
-    reading = SelectField("Reading", choices=[("", "Any reading")], default="")
+    author = SelectField("Author", choices=[SelectChoice("", "Anyone")], default="")
+    reading = SelectField("Reading", choices=[SelectChoice("", "Any reading")], default="")
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
 
     def set_choices(self, authors: list[tuple[int, str]], readings: list[tuple[int, str]]) -> None:
         """The people and readings the viewer may filter by."""
-        self.author.choices = [("", "Anyone"), *((str(i), name) for i, name in authors)]
-        self.reading.choices = [("", "Any reading"), *((str(i), title) for i, title in readings)]
+        self.author.choices = [SelectChoice("", "Anyone"), *(SelectChoice(str(i), name) for i, name in authors)]
+        self.reading.choices = [
+            SelectChoice("", "Any reading"),
+            *(SelectChoice(str(i), title) for i, title in readings),
+        ]
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:

@@ -199,23 +199,25 @@ def highlight(text: str | None) -> Markup:
 
 def readings_to_filter(ctx: CourseContext) -> list[tuple[int, str]]:
     """(id, title) of the course's readings the viewer may see, for the reading filter."""
-    return list(
-        db.session.execute(
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(
             select(Post.id, Post.title)
             .where(Post.kind == PostKind.READING)
             .where(visible_posts_clause(ctx))
             .order_by(Post.title, Post.id)
-        ).tuples()
-    )
+        )
+    ]
 
 
 def authors_to_filter(ctx: CourseContext) -> list[tuple[int, str]]:
     """(id, name) of the course's members, for the author filter."""
-    return list(
-        db.session.execute(
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(
             select(User.id, User.display_name)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.course_id == ctx.course.id)
             .order_by(User.display_name, User.id)
-        ).tuples()
-    )
+        )
+    ]

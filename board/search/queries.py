@@ -151,17 +151,19 @@ def search(ctx: CourseContext, query: SearchQuery, filters: Filters, page: int =
     rows = rows[:PAGE_SIZE]
     post_ids = [row.id for row in rows if row.kind == "post"]
     comment_ids = [row.id for row in rows if row.kind == "comment"]
-    posts = _load(select(Post).options(joinedload(Post.reading)).where(Post.id.in_(post_ids)), post_ids)
-    comments = _load(select(Comment).options(joinedload(Comment.post)).where(Comment.id.in_(comment_ids)), comment_ids)
-    texts = {}
-    if rows:
+    posts, comments, texts = {}, {}, {}
+    if rows:  # the same three queries whatever the page holds
+        posts = _by_id(select(Post).options(joinedload(Post.reading)).where(Post.id.in_(post_ids)))
+        comments = _by_id(select(Comment).options(joinedload(Comment.post)).where(Comment.id.in_(comment_ids)))
         texts = {
             (kind, item_id): (title, body)
             for kind, item_id, title, body in db.session.execute(backend.snippets(query, post_ids, comment_ids))
         }
     hits = []
     for row in rows:
-        item = posts[row.id] if row.kind == "post" else comments[row.id]
+        item = (posts if row.kind == "post" else comments).get(row.id)
+        if item is None:  # removed between the two queries
+            continue
         title, body = texts.get((row.kind, row.id), ("", ""))
         kind = item.kind if row.kind == "post" else "comment"
         hits.append(Hit(kind, item, title=highlight(title) if title else escape(_title(item)), snippet=highlight(body)))
@@ -172,9 +174,7 @@ def _title(item: Post | Comment) -> str:
     return item.title if isinstance(item, Post) else ""
 
 
-def _load(stmt, ids: list[int]) -> dict:
-    if not ids:
-        return {}
+def _by_id(stmt) -> dict:
     return {item.id: item for item in db.session.scalars(stmt).unique()}
 
 

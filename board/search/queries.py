@@ -153,8 +153,10 @@ def search(ctx: CourseContext, query: SearchQuery, filters: Filters, page: int =
     comment_ids = [row.id for row in rows if row.kind == "comment"]
     posts, comments, texts = {}, {}, {}
     if rows:  # the same three queries whatever the page holds
-        posts = _by_id(select(Post).options(joinedload(Post.reading)).where(Post.id.in_(post_ids)))
-        comments = _by_id(select(Comment).options(joinedload(Comment.post)).where(Comment.id.in_(comment_ids)))
+        posts = _by_id(select(Post).options(joinedload(Post.reading)).where(Post.id.in_(post_ids or [0])))
+        comments = _by_id(
+            select(Comment).options(joinedload(Comment.post, innerjoin=True)).where(Comment.id.in_(comment_ids or [0]))
+        )
         texts = {
             (kind, item_id): (title, body)
             for kind, item_id, title, body in db.session.execute(backend.snippets(query, post_ids, comment_ids))

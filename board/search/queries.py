@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from ..access import (
     CourseContext,
     attributed_to_clause,
+    can_see_reading,
     visible_comments_clause,
     visible_posts_clause,
 )
@@ -57,6 +58,7 @@ class Hit:
     item: Post | Comment
     title: Markup = field(default_factory=Markup)
     snippet: Markup = field(default_factory=Markup)
+    reading: Post | None = None  # the reading a response answers, when the viewer may see it
 
     @property
     def post(self) -> Post:
@@ -168,7 +170,16 @@ def search(ctx: CourseContext, query: SearchQuery, filters: Filters, page: int =
             continue
         title, body = texts.get((row.kind, row.id), ("", ""))
         kind = item.kind if row.kind == "post" else "comment"
-        hits.append(Hit(kind, item, title=highlight(title) if title else escape(_title(item)), snippet=highlight(body)))
+        reading = item.reading if row.kind == "post" else None
+        hits.append(
+            Hit(
+                kind,
+                item,
+                title=highlight(title) if title else escape(_title(item)),
+                snippet=highlight(body),
+                reading=reading if reading is not None and can_see_reading(ctx, reading) else None,
+            )
+        )
     return ResultPage(hits=hits, page=page, has_next=more and page < MAX_PAGES, last=more and page == MAX_PAGES)
 
 

@@ -168,3 +168,14 @@ def test_filter_lists_offer_only_readings_the_viewer_may_see(people, as_):
     page = as_("classmate").get(f"/c/{course.slug}/search").get_data(as_text=True)
     assert "Published reading" in page
     assert "Draft reading" not in page
+
+
+def test_a_hidden_readings_title_is_not_shown_beside_its_responses(people, as_):
+    course = people["course"]
+    reading = factories.reading(course, title="Secret syllabus item", visibility=Visibility.HIDDEN)
+    response = factories.response(course, people["author"], reading, title="Mine", body="Dekulakization.")
+    classmate = as_("classmate").get(f"/c/{course.slug}/search", query_string={"q": "dekulakization"})
+    assert f'data-hit="{key(response)}"' in classmate.get_data(as_text=True)
+    assert "Secret syllabus item" not in classmate.get_data(as_text=True)
+    staff = as_("instructor").get(f"/c/{course.slug}/search", query_string={"q": "dekulakization"})
+    assert "Secret syllabus item" in staff.get_data(as_text=True).split('class="search-results"')[1]

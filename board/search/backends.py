@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import Select, column, func, literal, literal_column, select, table, union_all
+from sqlalchemy import Select, case, column, func, literal, literal_column, select, table, union_all
 
 from ..models import Comment, Post
 from .query import SearchQuery
 
 START, STOP = "\x01", "\x02"  # around each highlighted word in a snippet (markup.py turns them into <mark>)
 SNIPPET_WORDS = 30
+RANKED_MATCHES = 10_000  # SQLite: searches matching more rows than this in one index are not ranked by bm25
 
 
 class SearchBackend(Protocol):
-    def match_posts(self, stmt: Select, query: SearchQuery) -> tuple[Select, object, object]:
-        """`stmt` (over Post) kept to the posts matching `query`, its relevance score (higher is better) and
-        whether the title alone matches."""
+    def match_posts(self, stmt: Select, query: SearchQuery) -> tuple[Select, object, object, object]:
+        """`stmt` (over Post) kept to the posts matching `query`; its relevance score (higher is better), whether
+        the title alone matches, and the key that lists matches newest first (descending) fastest."""
 
-    def match_comments(self, stmt: Select, query: SearchQuery) -> tuple[Select, object]:
-        """`stmt` (over Comment) kept to the comments matching `query`, and its relevance score."""
+    def match_comments(self, stmt: Select, query: SearchQuery) -> tuple[Select, object, object]:
+        """`stmt` (over Comment) kept to the comments matching `query`; its relevance score and newest-first key."""
 
     def snippets(self, query: SearchQuery, post_ids: list[int], comment_ids: list[int]) -> Select:
         """Rows (kind, id, title, body) of highlighted text for these posts and comments, in one query."""
@@ -41,11 +42,13 @@ class PostgresSearch:
     def match_posts(self, stmt, query):
         vector, tsquery = literal_column("posts.search_vector"), self._tsquery(query)
         title_hit = func.to_tsvector(self.config, Post.title).op("@@")(tsquery)
-        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), title_hit
+        # Newest first by id: the planner walks the primary key backwards for a common word (stopping after the
+        # candidates) and takes the GIN index for a rare one.
+        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), title_hit, Post.id
 
     def match_comments(self, stmt, query):
         vector, tsquery = literal_column("comments.search_vector"), self._tsquery(query)
-        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery)
+        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), Comment.id
 
     def snippets(self, query, post_ids, comment_ids):
         tsquery = self._tsquery(query.wanted())
@@ -78,16 +81,25 @@ class SqliteSearch:
     def _match(index, expression: str):
         return literal_column(index.name).op("MATCH")(literal(expression))
 
+    def _score(self, index, query: SearchQuery, *weights):
+        """-bm25, or 0 for a search matching more than RANKED_MATCHES rows: bm25 first counts every match of each
+        term (its inverse document frequency), which for a word in a million comments takes seconds. Those searches
+        list the newest matches first instead (titles matching still come first)."""
+        matches = select(index.c.rowid).where(self._match(index, query.fts5())).limit(RANKED_MATCHES + 1)
+        few = select(func.count()).select_from(matches.subquery()).scalar_subquery() <= RANKED_MATCHES
+        return case((few, -func.bm25(literal_column(index.name), *weights)), else_=0.0)
+
     def match_posts(self, stmt, query):
         index = self.posts_index
         titles = select(index.c.rowid).where(self._match(index, "{title} : (" + query.fts5() + ")"))
         stmt = stmt.join(index, index.c.rowid == Post.id).where(self._match(index, query.fts5()))
-        return stmt, -func.bm25(literal_column(index.name), 10.0, 1.0), Post.id.in_(titles)
+        # FTS5 walks its matches in rowid order, so newest first by rowid needs no sort and stops early.
+        return stmt, self._score(index, query, 10.0, 1.0), Post.id.in_(titles), index.c.rowid
 
     def match_comments(self, stmt, query):
         index = self.comments_index
         stmt = stmt.join(index, index.c.rowid == Comment.id).where(self._match(index, query.fts5()))
-        return stmt, -func.bm25(literal_column(index.name))
+        return stmt, self._score(index, query), index.c.rowid
 
     def snippets(self, query, post_ids, comment_ids):
         posts, comments = literal_column("search_posts"), literal_column("search_comments")

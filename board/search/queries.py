@@ -30,6 +30,7 @@ from .query import SearchQuery
 PAGE_SIZE = 20
 MAX_PAGES = 10  # bounded paging: past 200 results, a narrower search serves better than page 11
 KINDS = ("reading", "response", "comment")
+CANDIDATES = 1000  # of each of posts and comments: the newest matches that are ranked
 _MARKS = re.compile(f"([{START}{STOP}])")
 _MARKDOWN = [
     (re.compile(r"</?[a-zA-Z][^<>]*>"), " "),  # HTML tags, and cut-off ones at the ends
@@ -83,7 +84,7 @@ def _day_start(day: date) -> datetime:
 
 def _post_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, backend):
     stmt = select().select_from(Post).where(visible_posts_clause(ctx))
-    stmt, score, title_hit = backend.match_posts(stmt, query)
+    stmt, score, title_hit, newest = backend.match_posts(stmt, query)
     if filters.kind in ("reading", "response"):
         stmt = stmt.where(Post.kind == filters.kind)
     if filters.author_id is not None:
@@ -98,7 +99,7 @@ def _post_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, backend
         title_hit.label("title_hit"),
         score.label("score"),
         when.label("moment"),
-    )
+    ).order_by(newest.desc())
 
 
 def _comment_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, backend):
@@ -111,7 +112,7 @@ def _comment_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, back
         .where(visible_comments_clause(ctx))
         .where(visible_posts_clause(ctx))
     )
-    stmt, score = backend.match_comments(stmt, query)
+    stmt, score, newest = backend.match_comments(stmt, query)
     if filters.author_id is not None:
         stmt = stmt.where(attributed_to_clause(ctx, Comment, filters.author_id))
     if filters.reading_id is not None:
@@ -123,7 +124,7 @@ def _comment_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, back
         literal(False).label("title_hit"),
         score.label("score"),
         Comment.created_at.label("moment"),
-    )
+    ).order_by(newest.desc())
 
 
 def _dated(stmt, moment, filters: Filters):
@@ -142,6 +143,9 @@ def search(ctx: CourseContext, query: SearchQuery, filters: Filters, page: int =
         arms.append(_post_hits(ctx, query, filters, backend))
     if filters.kind in (None, "comment"):
         arms.append(_comment_hits(ctx, query, filters, backend))
+    # Each kind's newest CANDIDATES matches, then ranked: the engine walks matches newest first and stops, so a word
+    # found in a million comments costs what one found in a thousand does (results are then the best of the newest).
+    arms = [select(*arm.limit(CANDIDATES).subquery().c) for arm in arms]
     ranked = union_all(*arms).subquery("hits") if len(arms) > 1 else arms[0].subquery("hits")
     rows = db.session.execute(
         select(ranked.c.kind, ranked.c.id)

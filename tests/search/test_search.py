@@ -244,3 +244,32 @@ def test_search_writes_nothing(course, student):
     with count_queries() as log:
         visitor.get(f"/c/{course.slug}/search", query_string={"q": "camps"})
     assert not [s for s in log if re.match(r"\s*(INSERT|UPDATE|DELETE)", s, re.IGNORECASE)], str(log)
+
+
+def test_only_the_newest_matches_are_ranked(course, student, monkeypatch):
+    from board.search import queries
+
+    monkeypatch.setattr(queries, "CANDIDATES", 3)
+    person, visitor = student
+    post = factories.response(course, person, title="Thread", body="Start.")
+    # The oldest comment would rank first (the word twice), but only the three newest matches are ranked.
+    oldest = factories.comment(post, person, "Taiga, taiga.", minutes=1)
+    newer = [
+        factories.comment(post, person, f"Remark {n} on the taiga and more words.", minutes=2 + n) for n in range(3)
+    ]
+    shown = found(visitor, course, "taiga")
+    assert key(oldest) not in shown
+    assert set(shown) == {key(c) for c in newer}
+
+
+def test_a_very_common_search_lists_title_matches_then_the_newest(course, student, monkeypatch):
+    from board.search import backends
+
+    monkeypatch.setattr(backends, "RANKED_MATCHES", 2)  # SQLite's bm25 is skipped past this many matches
+    person, visitor = student
+    title = factories.response(course, person, title="Steppe", body="Short.")
+    post = factories.response(course, person, title="Thread", body="Start.")
+    comments = [factories.comment(post, person, f"The steppe {n}.", minutes=n) for n in range(4)]
+    shown = found(visitor, course, "steppe")
+    assert shown[0] == key(title)
+    assert set(shown) == {key(title), *(key(c) for c in comments)}

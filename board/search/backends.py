@@ -14,7 +14,7 @@ from sqlalchemy import Select, case, column, func, literal, literal_column, sele
 from ..models import Comment, Post
 from .query import SearchQuery
 
-START, STOP = "\x01", "\x02"  # around each highlighted word in a snippet (markup.py turns them into <mark>)
+START, STOP = "\x01", "\x02"  # around each highlighted word in a snippet (queries.highlight makes them <mark>)
 SNIPPET_WORDS = 30
 RANKED_MATCHES = 10_000  # SQLite: searches matching more rows than this in one index are not ranked by bm25
 

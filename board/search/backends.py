@@ -20,12 +20,13 @@ RANKED_MATCHES = 10_000  # SQLite: searches matching more rows than this in one 
 
 
 class SearchBackend(Protocol):
-    def match_posts(self, stmt: Select, query: SearchQuery) -> tuple[Select, object, object, object]:
+    def match_posts(self, stmt: Select, query: SearchQuery) -> tuple[Select, object, object, tuple]:
         """`stmt` (over Post) kept to the posts matching `query`; its relevance score (higher is better), whether
-        the title alone matches, and the key that lists matches newest first (descending) fastest."""
+        the title alone matches, and the columns that list matches newest first (descending) fastest."""
 
-    def match_comments(self, stmt: Select, query: SearchQuery) -> tuple[Select, object, object]:
-        """`stmt` (over Comment) kept to the comments matching `query`; its relevance score and newest-first key."""
+    def match_comments(self, stmt: Select, query: SearchQuery) -> tuple[Select, object, tuple]:
+        """`stmt` (over Comment) kept to the comments matching `query`; its relevance score and newest-first
+        columns."""
 
     def snippets(self, query: SearchQuery, post_ids: list[int], comment_ids: list[int]) -> Select:
         """Rows (kind, id, title, body) of highlighted text for these posts and comments, in one query."""
@@ -42,13 +43,14 @@ class PostgresSearch:
     def match_posts(self, stmt, query):
         vector, tsquery = literal_column("posts.search_vector"), self._tsquery(query)
         title_hit = func.to_tsvector(self.config, Post.title).op("@@")(tsquery)
-        # Newest first by id: the planner walks the primary key backwards for a common word (stopping after the
-        # candidates) and takes the GIN index for a rare one.
-        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), title_hit, Post.id
+        # Newest first: for a common word the planner walks an index backwards and stops after the candidates; for a
+        # rare one it takes the GIN index.
+        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), title_hit, (Post.id,)
 
     def match_comments(self, stmt, query):
         vector, tsquery = literal_column("comments.search_vector"), self._tsquery(query)
-        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), Comment.id
+        newest = (Comment.created_at, Comment.id)  # ix_comments_course_created, within the course
+        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), newest
 
     def snippets(self, query, post_ids, comment_ids):
         tsquery = self._tsquery(query.wanted())
@@ -94,12 +96,12 @@ class SqliteSearch:
         titles = select(index.c.rowid).where(self._match(index, "{title} : (" + query.fts5() + ")"))
         stmt = stmt.join(index, index.c.rowid == Post.id).where(self._match(index, query.fts5()))
         # FTS5 walks its matches in rowid order, so newest first by rowid needs no sort and stops early.
-        return stmt, self._score(index, query, 10.0, 1.0), Post.id.in_(titles), index.c.rowid
+        return stmt, self._score(index, query, 10.0, 1.0), Post.id.in_(titles), (index.c.rowid,)
 
     def match_comments(self, stmt, query):
         index = self.comments_index
         stmt = stmt.join(index, index.c.rowid == Comment.id).where(self._match(index, query.fts5()))
-        return stmt, self._score(index, query), index.c.rowid
+        return stmt, self._score(index, query), (index.c.rowid,)
 
     def snippets(self, query, post_ids, comment_ids):
         posts, comments = literal_column("search_posts"), literal_column("search_comments")

@@ -99,7 +99,7 @@ def _post_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, backend
         title_hit.label("title_hit"),
         score.label("score"),
         when.label("moment"),
-    ).order_by(newest.desc())
+    ).order_by(*(column.desc() for column in newest))
 
 
 def _comment_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, backend):
@@ -124,7 +124,7 @@ def _comment_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, back
         literal(False).label("title_hit"),
         score.label("score"),
         Comment.created_at.label("moment"),
-    ).order_by(newest.desc())
+    ).order_by(*(column.desc() for column in newest))
 
 
 def _dated(stmt, moment, filters: Filters):

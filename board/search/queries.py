@@ -1,8 +1,8 @@
 """Search results for one viewer: ranked matches among exactly what the viewer may see, one page at a time.
 
 Which rows are visible is access.py's SQL (drafts, held, hidden, deleted, "post before you see"), applied inside the
-ranked query, so nothing the viewer may not see is found, counted or shown. A page runs a fixed number of queries:
-the ranked page of hits, the posts and comments on it, and their snippets (each skipped when there is nothing).
+ranked query, so nothing the viewer may not see is found, counted or shown. A page of results runs a fixed number of
+queries: the ranked page of hits, then the posts and the comments on it and their snippets (skipped for an empty page).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from .query import SearchQuery
 
 PAGE_SIZE = 20
 MAX_PAGES = 10  # bounded paging: past 200 results, a narrower search serves better than page 11
-KINDS = ("reading", "response", "comment")
 CANDIDATES = 1000  # of each of posts and comments: the newest matches that are ranked
 _MARKS = re.compile(f"([{START}{STOP}])")
 _MARKDOWN = [

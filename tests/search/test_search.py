@@ -273,3 +273,20 @@ def test_a_very_common_search_lists_title_matches_then_the_newest(course, studen
     shown = found(visitor, course, "steppe")
     assert shown[0] == key(title)
     assert set(shown) == {key(title), *(key(c) for c in comments)}
+
+
+def test_paging_stops_at_its_bound_and_says_so(course, student, monkeypatch):
+    from board.search import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "MAX_PAGES", 2)
+    person, visitor = student
+    post = factories.response(course, person, title="Thread", body="Start.")
+    for n in range(5):
+        factories.comment(post, person, f"Remark {n} on the barracks.")
+    last = visitor.get(f"/c/{course.slug}/search", query_string={"q": "barracks", "page": "2"}).get_data(as_text=True)
+    assert len(_HIT.findall(last)) == 2
+    assert 'rel="next"' not in last
+    assert "That is as far as search goes" in last
+    beyond = visitor.get(f"/c/{course.slug}/search", query_string={"q": "barracks", "page": "3"}).get_data(as_text=True)
+    assert 'rel="prev"' not in beyond  # out of range: the first page

@@ -156,7 +156,7 @@ def test_kind_author_reading_and_date_filters(course, student, make_visitor):
     second = factories.reading(course, title="Thaw", body="After the camps.")
     mine = factories.response(course, person, first, title="On the camps", body="The camps were vast.")
     theirs = factories.response(course, other, second, title="Response", body="Camps again.")
-    note = factories.comment(theirs, person, "The camps, as you say.")
+    note = factories.comment(theirs, person, "The camps, as you say.", minutes=0)
     old = factories.comment(mine, other, "Old remark about camps.")
     old.created_at = datetime(2020, 5, 1, 12, tzinfo=UTC)
     db.session.commit()

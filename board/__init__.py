@@ -13,6 +13,7 @@ from .extensions import configure_database, csrf, db, limiter, login_manager, mi
 from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
+from .search import schema as search_schema
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -35,7 +36,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     configure_database(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(resource_dir("migrations")),
+        render_as_batch=True,
+        include_name=search_schema.include_name,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -57,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import models as notification_models  # noqa: F401
     from .notifications.routes import bp as notifications_bp
     from .posts.routes import bp as posts_bp
+    from .search.routes import bp as search_bp
     from .templating import register_template_helpers
 
     app.register_blueprint(auth_bp)
@@ -67,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(grading_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(search_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)

@@ -335,3 +335,11 @@ def visible_items(ctx: CourseContext, post_ids, comment_ids) -> tuple[set[int], 
             )
         )
     return posts, comments
+
+
+def attributed_to_clause(ctx: CourseContext, model, user_id: int):
+    """SQL condition on Post or Comment: written by `user_id` as far as the viewer may know (an anonymous item is
+    attributed only for staff and for its author), so filtering by a classmate never finds their anonymous writing."""
+    if ctx.is_staff or user_id == ctx.user.id:
+        return model.author_id == user_id
+    return and_(model.author_id == user_id, model.anonymous.is_(False))

@@ -53,6 +53,11 @@ PAGES = {
     "big-reading": ("big", "reading", "Responses"),
     "big-response": ("big", "thread", f"Comment {THREAD - 1} "),
     "big-person": ("big", "person", "Comments"),
+    # Search (board/search/): a selective query (the 200 comments of the long thread) and a broad one that matches
+    # every spread comment of the course (its cost follows the number of matches, which the ranking must score).
+    "search": ("small", "search", "data-hit="),
+    "big-search": ("big", "search", "data-hit="),
+    "big-search-broad": ("big", "search-broad", "data-hit="),
 }
 HELLO_APP = """from flask import Flask
 
@@ -339,7 +344,7 @@ def _complete(engine, scale: int) -> bool:
     return found == f"{MARKER}, {scale} comments"
 
 
-def prepare(backend: str, scale: int, pg: str, rebuild: bool) -> str:
+def prepare(backend: str, scale: int, pg: str, rebuild: bool, prefix: str = "board_bench") -> str:
     """The URL of a database holding the data for `scale`, built now unless a complete one is cached."""
     from flask_migrate import upgrade
 
@@ -353,7 +358,7 @@ def prepare(backend: str, scale: int, pg: str, rebuild: bool) -> str:
         if rebuild or not _complete(create_engine(url), scale):
             path.unlink(missing_ok=True)
     else:
-        name = f"board_bench_{scale}"
+        name = f"{prefix}_{scale}"
         url = f"{pg.rstrip('/')}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
         server = create_engine(
             f"{pg.rstrip('/')}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
@@ -402,6 +407,8 @@ def page_urls(url: str) -> dict[str, str]:
             paths[(course_key, "thread")] = f"/c/{slug}/posts/{first_response}"
             paths[(course_key, "reading")] = f"/c/{slug}/posts/{reading}"
             paths[(course_key, "person")] = f"/c/{slug}/people/{classmate}"
+            paths[(course_key, "search")] = f"/c/{slug}/search?q=long+thread+answering"
+            paths[(course_key, "search-broad")] = f"/c/{slug}/search?q=comment+number"
     engine.dispose()
     return {name: paths[(course, what)] for name, (course, what, _) in PAGES.items()}
 
@@ -581,6 +588,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
     parser.add_argument("--connections", type=int, default=4, help="wrk's open connections (default 4)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server (no db name)")
+    parser.add_argument(
+        "--pg-prefix", default="board_bench", help="PostgreSQL databases are named PREFIX_<scale> (default board_bench)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the data again even if cached")
     options = parser.parse_args()
     backends = [b.strip() for b in options.db.split(",") if b.strip()]
@@ -605,7 +615,7 @@ def main() -> None:
         rows.append(("-", "-", "hello", hello_result, None, len("Hello, World!")))
         for backend in backends:
             for scale in scales:
-                url = prepare(backend, scale, options.pg, options.rebuild)
+                url = prepare(backend, scale, options.pg, options.rebuild, options.pg_prefix)
                 paths = {name: path for name, path in page_urls(url).items() if name in pages}
                 counts = count_queries(url, paths)
                 env = {

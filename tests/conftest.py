@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from board import create_app
 from board.extensions import db
+from board.search.schema import FTS_TABLES
 
 from . import factories
 
@@ -41,6 +42,8 @@ def _drop_everything() -> None:
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            for index in FTS_TABLES:  # the search index's FTS5 tables are not models (migration 0009_search)
+                conn.execute(text(f"DROP TABLE IF EXISTS {index}"))
 
 
 class IsolatedClient(FlaskClient):

@@ -217,6 +217,8 @@ def test_no_page_reads_a_whole_table_of_comments_or_posts(make_visitor):
             f"{base}/posts/{ids['response']}",
             f"{base}/people/{ids['classmate']}",
             f"{base}/awards",
+            f"{base}/search?q=comment",  # in every comment: the newest matches, walked in order
+            f"{base}/search?q=reading+or+response&kind=response",
         ],
         instructor: [
             f"{base}/",
@@ -224,6 +226,7 @@ def test_no_page_reads_a_whole_table_of_comments_or_posts(make_visitor):
             f"{base}/people/{ids['classmate']}",
             f"{base}/moderation",
             f"{base}/audit",
+            f"{base}/search?q=comment",
         ],
     }
     problems = []

@@ -26,6 +26,12 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 375)
 LOGGED_OUT = ["/login", "/register"]
+# Reached through the search box (a form, which the walk does not submit): results, filters open, a refused query.
+SEARCH = [
+    "/c/hist-3644/search?q=gulag+or+camp",
+    "/c/hist-3644/search?q=%22labor+camp%22&kind=response&since=2000-01-01",
+    "/c/hist-3644/search?q=-only",
+]
 _axe = Axe()
 
 
@@ -90,6 +96,7 @@ def _unsubscribe_page(email: str) -> str:
 def test_every_page_has_no_serious_accessibility_violations(new_page, demo_course, make_visitor, email):
     urls = pages_of_each_kind(make_visitor, email)
     assert len(urls) >= 10, urls
+    urls += SEARCH
     assert "/notifications" in urls and f"/c/{demo_course.slug}/notifications" in urls
     page = new_page(width=WIDTHS[0])
     problems = _check(page, LOGGED_OUT + [_unsubscribe_page(email)])

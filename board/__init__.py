@@ -45,11 +45,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     jobs.init_app(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
-    from .desk import models as desk_models  # noqa: F401
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
+    from .desk import models as desk_models  # noqa: F401
+    from .desk import nudge_models  # noqa: F401
+    from .desk.routes import bp as desk_bp
     from .errors import register_error_pages
     from .moderation.routes import bp as moderation_bp
     from .posts.routes import bp as posts_bp
@@ -60,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(posts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(desk_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)

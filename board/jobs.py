@@ -89,3 +89,12 @@ def send_email(
 ) -> None:
     """Send one message through board.mail (SMTP, or the outbox folder when SMTP_URL is unset)."""
     mail.send_message(to, subject, text, html, unsubscribe_url=unsubscribe_url, headers=headers)
+
+
+@huey.task(retries=3, retry_delay=60)
+@_in_app_context
+def send_nudge(nudge_id: int) -> None:
+    """Email one reminder to respond to a reading (board/desk/nudges.py decides what it says and whether it is due)."""
+    from .desk import nudges
+
+    nudges.deliver(nudge_id)

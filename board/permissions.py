@@ -24,6 +24,8 @@ _STAFF = _MEMBER | {
     "queue:view",
     "identity:see",
     "revisions:read",
+    "desk:view",
+    "desk:nudge",
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.STUDENT: frozenset(_MEMBER),

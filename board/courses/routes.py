@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import access
+from ..desk import participation
 from ..extensions import db
 from ..keyset import Window
 from ..moderation import queries as moderation_queries
@@ -72,10 +73,12 @@ def join():
 @login_required
 def home(slug):
     ctx = access.course_context(current_user, slug)
+    readings = queries.course_readings(ctx)
     return render_template(
         "courses/home.html",
         ctx=ctx,
-        readings=queries.course_readings(ctx),
+        readings=readings,
+        progress=participation.student_progress(ctx, [row.post for row in readings if row.post.is_published]),
         responses=queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE)),
         comments=queries.recent_comments(ctx, Window(size=HOME_LIST_SIZE)),
         drafts=queries.own_drafts(ctx),

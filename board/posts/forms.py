@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    FloatField,
     HiddenField,
     IntegerField,
     StringField,
@@ -49,6 +50,18 @@ class ReadingForm(_PublishButtons, FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(min=0, max=5000)],
     )
+    # Checkpoints and grading (board/desk/): replies to classmates due by a second date, and the points possible.
+    reply_due_at = DateTimeLocalField("Replies due", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    required_replies = IntegerField(
+        "Required replies to classmates' responses",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=50)],
+    )
+    max_points = FloatField(
+        "Points possible",
+        description="Leave empty if responses to this reading are not graded",
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+    )
 
     def due_at_utc(self) -> datetime | None:
         """The due date as typed, read in the browser's time zone (UTC without JavaScript), in UTC."""
@@ -56,6 +69,13 @@ class ReadingForm(_PublishButtons, FlaskForm):
             return _in_utc(self.due_at.data, self.timezone.data)
         except OverflowError:
             return None  # validate_due_at refuses it; the form is shown again
+
+    def reply_due_at_utc(self) -> datetime | None:
+        """The replies' due date, read like due_at."""
+        try:
+            return _in_utc(self.reply_due_at.data, self.timezone.data)
+        except OverflowError:
+            return None
 
     def validate_due_at(self, field) -> None:
         """Refuse a date that leaves the calendar once moved to UTC (9999-12-31 23:59 west of Greenwich)."""
@@ -65,6 +85,13 @@ class ReadingForm(_PublishButtons, FlaskForm):
             raise ValidationError(
                 "That date is too close to the edge of the calendar. Choose one nearer today."
             ) from None
+
+    validate_reply_due_at = validate_due_at
+
+    def validate_max_points(self, field) -> None:
+        """NaN and infinity pass NumberRange's comparisons; neither is a number of points."""
+        if field.data is not None and field.data != field.data:
+            raise ValidationError("Enter a number of points, or leave it empty.")
 
 
 def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:

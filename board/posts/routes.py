@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access, rate_limits
+from ..desk import routes as desk_routes
 from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post
@@ -43,6 +44,9 @@ def _reading_fields(form: ReadingForm) -> dict:
         "pinned": form.pinned.data,
         "responses_hidden_until_posted": form.responses_hidden_until_posted.data,
         "unlock_min_words": form.unlock_min_words.data or 0,
+        "reply_due_at": form.reply_due_at_utc(),
+        "required_replies": form.required_replies.data or 0,
+        "max_points": form.max_points.data,
     }
 
 
@@ -145,6 +149,7 @@ def _render_post(
         locked_count=locked_count,
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
+        **desk_routes.post_page_extras(ctx, post, unlocked=unlocked),
     ), status
 
 

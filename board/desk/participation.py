@@ -10,7 +10,8 @@ The rules, decided once here:
 - Late: published after the reading's `due_at`, by how much. Missing: no response (whatever the due date).
 - Comments given: visible, undeleted comments by the student on a classmate's (not deleted) response to this
   reading. These are the replies of the replies checkpoint; those written by `reply_due_at` are on time.
-- Comments received, likes and awards: on the student's response, from other people.
+- Comments received (visible, undeleted, by anyone else, staff included), likes and awards: on the student's
+  response, unless it is deleted.
 - Graded: a Grade row with points exists for the student and reading.
 """
 
@@ -350,6 +351,7 @@ def _response_ids(ctx: CourseContext, reading_ids: list[int]):
         .where(Post.kind == PostKind.RESPONSE)
         .where(Post.reading_id.in_(reading_ids))
         .where(Post.status == PostStatus.PUBLISHED)
+        .where(Post.deleted_at.is_(None))
     )
 
 

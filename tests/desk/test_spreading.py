@@ -110,7 +110,7 @@ def test_suggestions_obey_visibility_and_the_post_before_you_see_gate(make_visit
 
 
 def test_staff_get_no_suggestions(make_visitor):
-    course, students, reading, responses = _class("Staff")
+    course, _students, reading, responses = _class("Staff")
     visitor = make_visitor(factories.instructor_of(course))
     assert _suggested(visitor, course, reading) == []
     assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == 0

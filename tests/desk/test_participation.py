@@ -16,10 +16,12 @@ from board.models import Role
 from tests import factories
 from tests.desk.world import EXPECTED, build_class
 
-_ROW = re.compile(r'<tr data-student="(\d+)" data-status="([^"]*)" data-given="(\d+)" data-received="(\d+)"')
+_ROW = re.compile(
+    r'<tr data-student="(\d+)" data-status="([^"]*)" data-given="(\d+)" data-received="(\d+)" data-replies="(\w*)"'
+)
 _CELL = re.compile(
     r'<td class="cell[^"]*" data-student="(\d+)" data-reading="(\d+)" data-status="([^"]*)"'
-    r' data-given="(\d+)" data-received="(\d+)"'
+    r' data-given="(\d+)" data-received="(\d+)" data-replies="(\w*)"'
 )
 
 
@@ -66,24 +68,32 @@ def test_responses_view_dashboard_and_both_csvs_agree(klass, make_visitor):
     ids = {user.id: key for key, user in klass.students.items()}
 
     view = visitor.get(f"{klass.url}/desk/readings/{klass.reading.id}/").get_data(as_text=True)
-    from_view = {ids[int(s)]: (html.unescape(st), int(g), int(r)) for s, st, g, r in _ROW.findall(view)}
+    from_view = {ids[int(s)]: (html.unescape(st), int(g), int(r), rp) for s, st, g, r, rp in _ROW.findall(view)}
 
     grid = visitor.get(f"{klass.url}/desk/").get_data(as_text=True)
     from_grid = {
-        ids[int(s)]: (html.unescape(st), int(g), int(r))
-        for s, reading, st, g, r in _CELL.findall(grid)
+        ids[int(s)]: (html.unescape(st), int(g), int(r), rp)
+        for s, reading, st, g, r, rp in _CELL.findall(grid)
         if int(reading) == klass.reading.id
     }
 
     per_reading = _csv_rows(visitor.get(f"{klass.url}/desk/readings/{klass.reading.id}/responses.csv"))
     emails = {user.email: key for key, user in klass.students.items()}
     from_csv = {
-        emails[row["Email"]]: (row["Status"], int(row["Comments given"]), int(row["Comments received"]))
+        emails[row["Email"]]: (
+            row["Status"],
+            int(row["Comments given"]),
+            int(row["Comments received"]),
+            row["Replies checkpoint"],
+        )
         for row in per_reading
     }
     gradebook = {emails[row["Email"]]: row for row in _csv_rows(visitor.get(f"{klass.url}/desk/gradebook.csv"))}
 
-    expected = {key: (status, given, received) for key, (status, given, _, received, *_) in EXPECTED.items()}
+    expected = {
+        key: (status, given, received, replies)
+        for key, (status, given, _, received, _, _, replies, _) in EXPECTED.items()
+    }
     assert from_view == expected
     assert from_grid == expected
     assert from_csv == expected

@@ -7,7 +7,8 @@ from markupsafe import Markup, escape
 
 from .participation import WeekCount
 
-WIDTH, HEIGHT = 720, 260
+HEIGHT = 260
+SLOT, MIN_PLOT, MAX_PLOT = 60, 220, 680  # px per week; a few weeks make a small chart, not three fat bars
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 20, 40
 RESPONSES_COLOUR, COMMENTS_COLOUR = "#8a2b1e", "#3c6e9f"  # the accent and a blue, both 4.5:1 or more on white
 
@@ -15,17 +16,18 @@ RESPONSES_COLOUR, COMMENTS_COLOUR = "#8a2b1e", "#3c6e9f"  # the accent and a blu
 def weekly_chart(weeks: list[WeekCount], *, title: str = "Responses and comments per week") -> Markup:
     """An accessible bar chart (role img, <title> and <desc>) of responses and comments per week."""
     peak = max([1, *(w.responses for w in weeks), *(w.comments for w in weeks)])
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = max(MIN_PLOT, min(MAX_PLOT, SLOT * len(weeks))), HEIGHT - TOP - BOTTOM
+    width = LEFT + plot_w + RIGHT
     slot = plot_w / max(1, len(weeks))
     bar = max(1.0, min(24.0, slot * 0.38))
     desc = "; ".join(
         f"week of {w.start:%b} {w.start.day}: {w.responses} responses, {w.comments} comments" for w in weeks
     )
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc">',
+        f'<svg class="chart" viewBox="0 0 {width} {HEIGHT}" width="{width}" height="{HEIGHT}" role="img" aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">{escape(desc or "No responses or comments yet.")}</desc>',
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#888"/>',
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{width - RIGHT}" y2="{TOP + plot_h}" stroke="#888"/>',
         f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" font-size="11" fill="#555">{peak}</text>',
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" font-size="11" fill="#555">0</text>',
     ]
@@ -47,8 +49,8 @@ def weekly_chart(weeks: list[WeekCount], *, title: str = "Responses and comments
     parts += [
         f'<rect x="{LEFT}" y="{legend_y - 9}" width="10" height="10" fill="{RESPONSES_COLOUR}"/>',
         f'<text x="{LEFT + 14}" y="{legend_y}" font-size="12" fill="#333">Responses</text>',
-        f'<rect x="{LEFT + 100}" y="{legend_y - 9}" width="10" height="10" fill="{COMMENTS_COLOUR}"/>',
-        f'<text x="{LEFT + 114}" y="{legend_y}" font-size="12" fill="#333">Comments</text>',
+        f'<rect x="{LEFT + 90}" y="{legend_y - 9}" width="10" height="10" fill="{COMMENTS_COLOUR}"/>',
+        f'<text x="{LEFT + 104}" y="{legend_y}" font-size="12" fill="#333">Comments</text>',
         "</svg>",
     ]
     return Markup("".join(parts))

@@ -22,6 +22,10 @@ from . import participation
 from .nudge_models import Nudge
 
 
+class NudgeError(ValueError):
+    """A nudge the rules refuse; the message is for the person."""
+
+
 @dataclass
 class NudgeResult:
     sent: list[participation.Student]
@@ -32,6 +36,8 @@ def send_nudges(ctx: CourseContext, reading: Post) -> NudgeResult:
     """Remind every student on the roster without a response to `reading`; record it in the audit log; queue one
     email each after the commit. Students nudged today for this reading are skipped."""
     ctx.require("desk:nudge")
+    if not reading.is_published:
+        raise NudgeError("Students cannot see this reading yet: publish it before reminding anyone to respond.")
     today = utcnow().date()
     missing = [cell.student for cell in participation.for_reading(ctx, reading).column(reading) if not cell.responded]
     sent, already, nudge_ids = [], [], []

@@ -381,7 +381,8 @@ def _epoch_sqlite(element, compiler, **kw):
 @compiles(epoch_seconds, "postgresql")
 def _epoch_postgresql(element, compiler, **kw):
     (column,) = element.clauses
-    return compiler.process(cast(extract("epoch", column), BigInteger), **kw)
+    # floor, not a plain cast: casting rounds, and 23:59:59.7 on a Sunday belongs to that week.
+    return compiler.process(cast(func.floor(extract("epoch", column)), BigInteger), **kw)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -80,15 +80,20 @@ def reading_csv(slug, reading_id):
 def nudge(slug, reading_id):
     ctx = _context(slug, "desk:nudge")
     reading = _reading(ctx, reading_id)
-    result = nudges.send_nudges(ctx, reading)
+    order = participation.ViewOrder.from_args(request.args)
+    back = redirect(url_for("desk.responses", slug=slug, reading_id=reading.id, **order.args()))
+    try:
+        result = nudges.send_nudges(ctx, reading)
+    except nudges.NudgeError as error:
+        flash(str(error), "error")
+        return back
     if result.sent:
         flash(f"Reminder sent to {len(result.sent)} {'student' if len(result.sent) == 1 else 'students'}.", "success")
     if result.already:
         flash(f"{len(result.already)} already reminded today for this reading: not sent again.", "info")
     if not result.sent and not result.already:
         flash("Everyone has responded: nobody to remind.", "info")
-    order = participation.ViewOrder.from_args(request.args)
-    return redirect(url_for("desk.responses", slug=slug, reading_id=reading.id, **order.args()))
+    return back
 
 
 def _csv(text: str, filename: str) -> Response:

@@ -86,10 +86,14 @@ class ReadingForm(_PublishButtons, FlaskForm):
                 "That date is too close to the edge of the calendar. Choose one nearer today."
             ) from None
 
-    validate_reply_due_at = validate_due_at
+    def validate_reply_due_at(self, field) -> None:
+        """Like due_at; and replies, which answer classmates' responses, are not due before the responses."""
+        self.validate_due_at(field)
+        if field.data and self.due_at.data and field.data < self.due_at.data:
+            raise ValidationError("Replies are due after the responses they answer: choose a later date.")
 
     def validate_max_points(self, field) -> None:
-        """NaN and infinity pass NumberRange's comparisons; neither is a number of points."""
+        """NaN passes NumberRange's comparisons, and is no number of points."""
         if field.data is not None and field.data != field.data:
             raise ValidationError("Enter a number of points, or leave it empty.")
 

@@ -53,6 +53,7 @@ def test_the_reading_form_sets_checkpoints_and_points_in_the_writers_time_zone(m
         ("max_points", "NaN", "Enter a number of points, or leave it empty."),
         ("max_points", "1e309", "Number must be between 0 and 10000."),
         ("reply_due_at", "2027-02-30T25:61", "Not a valid datetime value."),
+        ("reply_due_at", "2027-02-28T09:00", "Replies are due after the responses they answer"),
     ],
 )
 def test_bad_checkpoint_values_are_refused_with_the_text_kept(make_visitor, field, value, message):

@@ -125,3 +125,16 @@ def test_nudge_needs_the_csrf_token(klass, make_visitor, inbox):
     assert response.status_code == 400
     assert inbox.messages() == []
     assert not re.search("Reminder sent", visitor.get(f"{klass.url}/").get_data(as_text=True))
+
+
+def test_a_draft_reading_cannot_be_nudged(make_visitor, inbox):
+    course = factories.course()
+    factories.member(course, Role.STUDENT)
+    draft = factories.reading(course, published=False)
+    visitor = make_visitor(factories.instructor_of(course))
+    page = visitor.get(f"/c/{course.slug}/desk/readings/{draft.id}/").get_data(as_text=True)
+    assert "Nudge" not in page
+    response = visitor.post(f"/c/{course.slug}/desk/readings/{draft.id}/nudge")
+    assert "publish it before reminding" in visitor.get(response.headers["Location"]).get_data(as_text=True)
+    assert inbox.messages() == []
+    assert db.session.scalar(select(func.count()).select_from(Nudge)) == 0

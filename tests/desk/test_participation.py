@@ -7,10 +7,12 @@ import csv
 import html
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from board.desk import participation
+from board.desk.chart import weekly_chart
 from board.extensions import db
 from board.models import Role
 from tests import factories
@@ -141,3 +143,27 @@ def test_staff_are_not_rows_of_the_roster(klass):
     factories.member(klass.course, Role.ASSISTANT, "Another Assistant")
     data = participation.for_course(factories.context(klass.course, klass.instructor))
     assert {s.name for s in data.students} == {u.display_name for u in klass.students.values()}
+
+
+def test_weeks_without_activity_are_drawn_as_zero_and_the_chart_says_its_numbers():
+    course = factories.course()
+    instructor = factories.instructor_of(course)
+    ada, ben = (factories.member(course, Role.STUDENT) for _ in range(2))
+    monday = datetime(2026, 9, 7, 12, 0, tzinfo=UTC)
+    first = factories.reading(course, title="First")
+    third = factories.reading(course, title="Third")
+    response = factories.response(course, ada, first, published_at=monday)
+    factories.response(course, ben, third, published_at=monday + timedelta(days=15))
+    comment = factories.comment(response, ben, "Sunday night, the last hour of the first week")
+    comment.created_at = monday + timedelta(days=6, hours=11, minutes=59, seconds=59, microseconds=700_000)
+    db.session.commit()
+
+    data = participation.for_course(factories.context(course, instructor))
+    assert [(w.start.isoformat(), w.responses, w.comments) for w in data.weeks] == [
+        ("2026-09-07", 1, 1),
+        ("2026-09-14", 0, 0),
+        ("2026-09-21", 1, 0),
+    ]
+    svg = weekly_chart(data.weeks)
+    assert svg.count("<rect") == 2 * 3 + 2, "two bars a week, and the legend's two keys"
+    assert "week of Sep 7: 1 responses, 1 comments; week of Sep 14: 0 responses, 0 comments" in svg

@@ -79,6 +79,8 @@ def test_instructor_filters_nudges_downloads_and_pages_through_responses(new_pag
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     page.get_by_role("link", name="Back to the responses view").click()
     expect(page).to_have_url(re.compile(r"sort=submitted"))
+    # Finish loading (the stylesheet too) before the browser closes: a dropped download leaves a file open.
+    page.wait_for_load_state("load")
 
 
 def test_student_sees_checkpoints_and_suggestions(new_page, demo_course):
@@ -104,3 +106,4 @@ def test_student_sees_checkpoints_and_suggestions(new_page, demo_course):
     page.get_by_role("link", name=READING).click()
     expect(page.get_by_role("heading", name="Waiting for a comment")).to_be_visible()
     _shoot(page, "reading-student")
+    page.wait_for_load_state("load")

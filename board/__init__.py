@@ -57,7 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
     from .desk import models as desk_models  # noqa: F401
+    from .desk import nudge_models  # noqa: F401
     from .desk.grading_routes import bp as grading_bp
+    from .desk.routes import bp as desk_bp
     from .errors import register_error_pages
     from .feeds.routes import bp as feeds_bp
     from .moderation.routes import bp as moderation_bp
@@ -76,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(desk_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)

@@ -120,3 +120,12 @@ def send_digests() -> None:
 
     services.send_digests("daily")
     services.send_digests("weekly")
+
+
+@huey.task(retries=3, retry_delay=60)
+@_in_app_context
+def send_nudge(nudge_id: int) -> None:
+    """Email one reminder to respond to a reading (board/desk/nudges.py decides what it says and whether it is due)."""
+    from .desk import nudges
+
+    nudges.deliver(nudge_id)

@@ -27,6 +27,8 @@ _STAFF = _MEMBER | {
     "revisions:read",
     "grade:write",
     "grade:release",
+    "desk:view",
+    "desk:nudge",
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.STUDENT: frozenset(_MEMBER),

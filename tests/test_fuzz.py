@@ -180,6 +180,7 @@ def world(request, app, make_visitor, inbox) -> World:
     course = factories.course(factories.user("Iris Instructor"))
     instructor = factories.instructor_of(course)
     student = factories.member(course, Role.STUDENT, "Stu Student")
+    factories.member(course, Role.STUDENT, "Nell Newcomer")  # has not responded: the desk offers to nudge her
     reading = factories.reading(course, title="The reading", prompt="Why?")
     response = factories.response(course, student, reading, title="Stu's response")
     hidden = factories.response(course, student, reading, title="Hidden one", visibility=Visibility.HIDDEN)

@@ -13,7 +13,8 @@ from board.models import Post, PostKind, PostStatus, Role, utcnow
 from tests import factories
 
 _LINK = re.compile(r'<a href="([^"]+)" rel="(next|prev)">')
-_TITLE = re.compile(r"Response (\d+)</a>")
+# Titles in the list of responses (not the desk's "Waiting for a comment" links, which go to #comment-form).
+_TITLE = re.compile(r'<a href="[^"#]+">Response (\d+)</a>')
 
 
 def _links(page: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import access
+from ..desk import participation
 from ..extensions import db
 from ..feeds.tokens import token_for as feed_token_for
 from ..keyset import Window
@@ -79,6 +80,7 @@ def home(slug):
         ctx=ctx,
         readings=readings,
         statuses=queries.reading_statuses(ctx, readings),
+        progress=participation.student_progress(ctx, [row.post for row in readings if row.post.is_published]),
         responses=queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE)),
         comments=queries.recent_comments(ctx, Window(size=HOME_LIST_SIZE)),
         drafts=queries.own_drafts(ctx),

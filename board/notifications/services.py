@@ -69,8 +69,10 @@ def notify(
     post: Post | None = None,
     comment: Comment | None = None,
     detail: str = "",
+    email: bool = True,
 ) -> list[Notification]:
-    """Tell each of `recipient_ids` about `comment` or `post` in `course` (the caller commits).
+    """Tell each of `recipient_ids` about `comment` or `post` in `course` (the caller commits); `email=False` for a
+    caller that sends its own email (nudges, board/desk/nudges.py, which asks wants_email first).
 
     Skipped: the actor (nobody is told of their own actions), non-members, anyone who may not see the item now,
     anyone who muted its post, and anyone who turned `kind` off. Recipients who chose "email at once" are emailed
@@ -106,7 +108,7 @@ def notify(
             detail=detail[:2000],
         )
         db.session.add(item)
-        created.append((item, deliveries[uid] == Delivery.NOW and ctx.user.email_notifications))
+        created.append((item, email and deliveries[uid] == Delivery.NOW and ctx.user.email_notifications))
     if created:
         db.session.flush()
         db.session.info.setdefault(_PENDING, []).extend(item.id for item, now in created if now)
@@ -131,6 +133,20 @@ def _muted(post: Post, user_ids) -> set[int]:
             )
         )
     )
+
+
+def wants_email(user: User, course_id: int, kind: str) -> bool:
+    """Whether `user` takes email of `kind` in this course at all (the all-email switch, and not app-only or off)."""
+    return user.email_notifications and _deliveries(course_id, kind, {user.id})[user.id] not in (
+        Delivery.APP,
+        Delivery.OFF,
+    )
+
+
+def unsubscribe_url_for(user: User) -> str:
+    """The absolute one-click unsubscribe link every email to `user` carries."""
+    with _links_context():
+        return absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
 
 
 def _deliveries(course_id: int, kind: str, user_ids) -> dict[int, str]:

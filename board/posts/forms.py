@@ -58,6 +58,13 @@ class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(min=0, max=5000)],
     )
+    # Checkpoints and grading (board/desk/): replies to classmates due by a second date, and the points possible.
+    reply_due_at = DateTimeLocalField("Replies due", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    required_replies = IntegerField(
+        "Required replies to classmates' responses",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=50)],
+    )
     max_points = FloatField(
         "Points a response is graded out of",
         description="Leave empty if the reading is not graded.",
@@ -71,6 +78,13 @@ class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
         except OverflowError:
             return None  # validate_due_at refuses it; the form is shown again
 
+    def reply_due_at_utc(self) -> datetime | None:
+        """The replies' due date, read like due_at."""
+        try:
+            return _in_utc(self.reply_due_at.data, self.timezone.data)
+        except OverflowError:
+            return None
+
     def validate_due_at(self, field) -> None:
         """Refuse a date that leaves the calendar once moved to UTC (9999-12-31 23:59 west of Greenwich)."""
         try:
@@ -79,6 +93,17 @@ class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
             raise ValidationError(
                 "That date is too close to the edge of the calendar. Choose one nearer today."
             ) from None
+
+    def validate_reply_due_at(self, field) -> None:
+        """Like due_at; and replies, which answer classmates' responses, are not due before the responses."""
+        self.validate_due_at(field)
+        if field.data and self.due_at.data and field.data < self.due_at.data:
+            raise ValidationError("Replies are due after the responses they answer: choose a later date.")
+
+    def validate_max_points(self, field) -> None:
+        """NaN passes NumberRange's comparisons, and is no number of points."""
+        if field.data is not None and field.data != field.data:
+            raise ValidationError("Enter a number of points, or leave it empty.")
 
 
 def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:

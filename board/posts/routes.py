@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access, rate_limits
+from ..desk import routes as desk_routes
 from ..desk.grading import released_grade
 from ..feeds.tokens import token_for as feed_token_for
 from ..inputs import database_id
@@ -47,6 +48,8 @@ def _reading_fields(form: ReadingForm) -> dict:
         "pinned": form.pinned.data,
         "responses_hidden_until_posted": form.responses_hidden_until_posted.data,
         "unlock_min_words": form.unlock_min_words.data or 0,
+        "reply_due_at": form.reply_due_at_utc(),
+        "required_replies": form.required_replies.data or 0,
         "max_points": form.max_points.data,
     }
 
@@ -181,6 +184,7 @@ def _render_post(
         feed_token=feed_token_for(ctx.user),
         my_response=mine,
         preview=preview,
+        **desk_routes.post_page_extras(ctx, post, unlocked=unlocked),
     ), status
 
 

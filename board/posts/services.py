@@ -95,6 +95,8 @@ def create_reading(
     pinned: bool = False,
     responses_hidden_until_posted: bool = False,
     unlock_min_words: int = 0,
+    reply_due_at: datetime | None = None,
+    required_replies: int = 0,
     max_points: float | None = None,
 ) -> Post:
     """A new reading by an instructor or assistant."""
@@ -109,6 +111,8 @@ def create_reading(
         pinned=pinned,
         responses_hidden_until_posted=responses_hidden_until_posted,
         unlock_min_words=unlock_min_words,
+        reply_due_at=reply_due_at,
+        required_replies=required_replies,
         max_points=max_points,
     )
     _set_body(post, body)
@@ -130,6 +134,8 @@ def _apply_reading_fields(
     pinned,
     responses_hidden_until_posted,
     unlock_min_words,
+    reply_due_at=None,
+    required_replies=0,
     max_points=None,
 ) -> None:
     post.source = (source or "").strip()
@@ -140,6 +146,8 @@ def _apply_reading_fields(
     post.pinned = bool(pinned)
     post.responses_hidden_until_posted = bool(responses_hidden_until_posted)
     post.unlock_min_words = unlock_min_words or 0
+    post.reply_due_at = reply_due_at
+    post.required_replies = required_replies or 0
     post.max_points = max_points
 
 

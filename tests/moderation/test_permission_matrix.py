@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from board.desk.models import Grade
+from board.desk.nudge_models import Nudge
 from board.extensions import db
 from board.models import (
     AuditEntry,
@@ -188,6 +189,10 @@ def _graded(world: World) -> bool:
 def _comment_awarded(world: World) -> bool:
     db.session.expire_all()
     return db.session.scalar(select(Award.id).where(Award.comment_id == world.comment.id)) is not None
+
+
+PAGES = {"moderation.audit", "moderation.queue"}  # staff pages: reading them is the action
+PAGES |= {"desk.dashboard", "desk.responses", "desk.gradebook_csv", "desk.reading_csv"}
 
 
 ACTIONS: dict[str, Action] = {
@@ -375,6 +380,27 @@ ACTIONS: dict[str, Action] = {
         STAFF,
         lambda w, v: v.get(f"{w.url}/moderation"),
         lambda w, role: True,  # a read: success is judged by the status code alone
+    ),
+    "open the participation dashboard": Action(
+        "desk.dashboard", STAFF, lambda w, v: v.get(f"{w.url}/desk/"), lambda w, role: True
+    ),
+    "download the gradebook CSV": Action(
+        "desk.gradebook_csv", STAFF, lambda w, v: v.get(f"{w.url}/desk/gradebook.csv"), lambda w, role: True
+    ),
+    "open a reading's responses view": Action(
+        "desk.responses", STAFF, lambda w, v: v.get(f"{w.url}/desk/readings/{w.reading.id}/"), lambda w, role: True
+    ),
+    "download a reading's CSV": Action(
+        "desk.reading_csv",
+        STAFF,
+        lambda w, v: v.get(f"{w.url}/desk/readings/{w.reading.id}/responses.csv"),
+        lambda w, role: True,
+    ),
+    "nudge who has not responded": Action(
+        "desk.nudge",
+        STAFF,
+        lambda w, v: v.post(f"{w.url}/desk/readings/{w.reading.id}/nudge"),
+        lambda w, role: db.session.scalar(select(db.func.count()).select_from(Nudge)) > 0,
     ),
     "read the audit log": Action(
         "moderation.audit",

@@ -1,0 +1,119 @@
+"""The instructor's desk: a reading's responses view and nudge, the course's participation dashboard, the CSVs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import access
+from ..courses.forms import EmptyForm
+from ..models import Post
+from . import csv, nudges, participation
+from .chart import weekly_chart
+
+bp = Blueprint("desk", __name__, url_prefix="/c/<slug>/desk")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Everything in a course is for signed-in members."""
+
+
+def _context(slug: str, permission: str = "desk:view") -> access.CourseContext:
+    ctx = access.course_context(current_user._get_current_object(), slug)
+    ctx.require(permission)
+    return ctx
+
+
+def _reading(ctx: access.CourseContext, reading_id: int) -> Post:
+    reading = access.get_post(ctx, reading_id)
+    if not reading.is_reading or reading.deleted_at is not None:
+        abort(404)
+    return reading
+
+
+@bp.get("/")
+def dashboard(slug):
+    ctx = _context(slug)
+    data = participation.for_course(ctx)
+    return render_template(
+        "desk/dashboard.html", ctx=ctx, data=data, chart=weekly_chart(data.weeks) if data.weeks else None
+    )
+
+
+@bp.get("/gradebook.csv")
+def gradebook_csv(slug):
+    ctx = _context(slug)
+    return _csv(csv.gradebook(participation.for_course(ctx)), f"{ctx.course.slug}-gradebook.csv")
+
+
+@bp.get("/readings/<int:reading_id>/")
+def responses(slug, reading_id):
+    ctx = _context(slug)
+    reading = _reading(ctx, reading_id)
+    order = participation.ViewOrder.from_args(request.args)
+    cells = participation.for_reading(ctx, reading).column(reading)
+    return render_template(
+        "desk/responses.html",
+        ctx=ctx,
+        reading=reading,
+        order=order,
+        cells=order.apply(cells),
+        everyone=cells,
+        uncommented=[c for c in cells if c.responded and c.received == 0],
+        missing=sum(1 for c in cells if not c.responded),
+        sorts=participation.SORTS,
+        filters=participation.FILTERS,
+        button=EmptyForm(),
+    )
+
+
+@bp.get("/readings/<int:reading_id>/responses.csv")
+def reading_csv(slug, reading_id):
+    ctx = _context(slug)
+    reading = _reading(ctx, reading_id)
+    return _csv(csv.reading_csv(participation.for_reading(ctx, reading)), f"{ctx.course.slug}-reading-{reading.id}.csv")
+
+
+@bp.post("/readings/<int:reading_id>/nudge")
+def nudge(slug, reading_id):
+    ctx = _context(slug, "desk:nudge")
+    reading = _reading(ctx, reading_id)
+    order = participation.ViewOrder.from_args(request.args)
+    back = redirect(url_for("desk.responses", slug=slug, reading_id=reading.id, **order.args()))
+    try:
+        result = nudges.send_nudges(ctx, reading)
+    except nudges.NudgeError as error:
+        flash(str(error), "error")
+        return back
+    if result.sent:
+        flash(f"Reminder sent to {len(result.sent)} {'student' if len(result.sent) == 1 else 'students'}.", "success")
+    if result.already:
+        flash(f"{len(result.already)} already reminded today for this reading: not sent again.", "info")
+    if not result.sent and not result.already:
+        flash("Everyone has responded: nobody to remind.", "info")
+    return back
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+def post_page_extras(ctx: access.CourseContext, post: Post, *, unlocked: bool) -> dict:
+    """What the desk adds to a post's page: on a reading, the student's checkpoints and reply suggestions; on a
+    response opened from the responses view (`?from=`), next and previous in that view's order."""
+    extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None}
+    if post.is_reading and post.is_published:
+        extras["desk_progress"] = participation.student_progress(ctx, [post]).get(post.id)
+        if unlocked and not ctx.is_staff and ctx.can("comment:create"):
+            extras["desk_suggestions"] = participation.suggest_responses(ctx, post)
+    else:
+        order = participation.ViewOrder.from_param(request.args.get("from"))
+        if order is not None:
+            extras["desk_nav"] = participation.neighbours(ctx, post, order)
+    return extras

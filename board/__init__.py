@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -45,13 +46,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     jobs.init_app(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)
-    from .desk import models as desk_models  # noqa: F401
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
+    from .desk import models as desk_models  # noqa: F401
     from .errors import register_error_pages
     from .moderation.routes import bp as moderation_bp
+    from .notifications import read_models  # noqa: F401
+    from .notifications.read_routes import bp as read_bp
     from .posts.routes import bp as posts_bp
     from .templating import register_template_helpers
 
@@ -60,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(posts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(read_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)
@@ -75,14 +79,25 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def style_nonce() -> str:
+    """This response's CSP nonce for the page's own inline <style> (the per-reader "new" marks); made on first use."""
+    if "style_nonce" not in g:
+        g.style_nonce = secrets.token_urlsafe(16)
+    return g.style_nonce
+
+
 def _register_security_headers(app: Flask) -> None:
+    app.jinja_env.globals["style_nonce"] = style_nonce
+
     @app.after_request
     def security_headers(response):
         # Every asset is served by the app, so the policy can be strict. Pictures too: one from another site (or a
         # data: URI, which could hide one) is a tracking pixel, and it also keeps any stored third-party <img> unloaded.
+        # A page that wrote an inline <style> of its own names it by nonce; nothing else inline is allowed.
+        styles = f"'self' 'nonce-{g.style_nonce}'" if "style_nonce" in g else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+            f"default-src 'self'; img-src 'self'; style-src {styles}; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -14,6 +14,7 @@ from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post
 from ..moderation import queries as moderation_queries
+from ..notifications import unread
 from ..templating import author_name
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, ReadingForm, ResponseForm, new_submission_key
@@ -145,6 +146,7 @@ def _render_post(
         locked_count=locked_count,
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
+        unread=unread.thread_marks(ctx, post, page.thread, [row.post for row in responses]),
     ), status
 
 

@@ -1,0 +1,220 @@
+"""What is new to whom: read state, and the counts and marks built from it.
+
+A person has read a post's comments up to the highest of two ids: the one on their row for that post (PostRead,
+written when the page they were shown reports back) and their membership's "mark all read" watermark. A comment is
+new to them when it has a higher id, they may read it (access.py's rules: held, hidden, deleted, the gate) and they
+did not write it. A post is new to them while they have no row for it, did not write it, and it was published after
+their watermark time. Every write here is a POST's; the GET pages only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, literal, or_, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..access import (
+    CourseContext,
+    member_visible_comments_clause,
+    member_visible_posts_clause,
+    visible_comments_clause,
+)
+from ..extensions import db
+from ..models import Comment, Membership, Post, PostStatus, User, utcnow
+from ..posts.threads import ThreadItem
+from .read_models import PostRead
+
+
+@dataclass
+class ThreadMarks:
+    """The post page's read state: which of its comments are new to the reader, and what it showed them."""
+
+    new_ids: list[int]  # in the thread's order, so the first is the one to jump to
+    shown_id: int  # the highest comment id the page showed: what "Mark as read" and the beacon record
+    post_is_new: bool
+    # New comments per response listed on a reading's page.
+    listed: dict[int, PostNews] = field(default_factory=dict)
+
+    @property
+    def first_new(self) -> int | None:
+        return self.new_ids[0] if self.new_ids else None
+
+    @property
+    def worth_recording(self) -> bool:
+        """Whether the page has anything to mark read (only then does it offer the button and send the beacon)."""
+        return self.post_is_new or bool(self.new_ids)
+
+    def style(self) -> str:
+        """CSS showing the "New" label (hidden by default in every comment) of the new comments only: the thread's
+        markup is the same for every reader, so the per-reader part is this one rule."""
+        if not self.new_ids:
+            return ""
+        anchors = [f"#comment-{comment_id}" for comment_id in self.new_ids]
+        return (
+            ",".join(f"{a} .new-mark" for a in anchors)
+            + "{display:inline-block}"
+            + ",".join(f"{a}>article" for a in anchors)
+            + "{border-left:3px solid var(--accent);padding-left:.6rem}"
+        )
+
+
+@dataclass(frozen=True)
+class PostNews:
+    """What is new to the reader about one listed post."""
+
+    new_comments: int = 0
+    is_new: bool = False
+
+    def __bool__(self) -> bool:
+        return self.is_new or self.new_comments > 0
+
+
+@dataclass(frozen=True)
+class CourseNews:
+    """What is new to the reader in one course (their dashboard)."""
+
+    posts: int = 0
+    comments: int = 0
+
+    def __bool__(self) -> bool:
+        return self.posts > 0 or self.comments > 0
+
+
+def _read_through(ctx: CourseContext, row_last: int | None) -> int:
+    return max(ctx.membership.read_comment_id or 0, row_last or 0)
+
+
+def _post_is_new(ctx: CourseContext, post: Post) -> bool:
+    """Whether `post` would be new to the viewer if they had no row for it."""
+    if post.author_id == ctx.user.id or not post.is_published or post.published_at is None:
+        return False
+    since = ctx.membership.read_posts_at
+    return since is None or post.published_at > since
+
+
+def thread_marks(ctx: CourseContext, post: Post, thread: list[ThreadItem], listed: Iterable[Post] = ()) -> ThreadMarks:
+    """The read state of the post page: new comments in `thread` (already filtered by access rules) and, in one
+    grouped query, what is new on the responses `listed` below a reading."""
+    row = db.session.get(PostRead, (ctx.user.id, post.id))
+    through = _read_through(ctx, row.last_comment_id if row else None)
+    readable = [item.comment for item in thread if item.placeholder is None]
+    new_ids = [c.id for c in readable if c.id > through and c.author_id != ctx.user.id]
+    return ThreadMarks(
+        new_ids=new_ids,
+        shown_id=max((c.id for c in readable), default=0),
+        post_is_new=row is None and _post_is_new(ctx, post),
+        listed=list_news(ctx, listed),
+    )
+
+
+def list_news(ctx: CourseContext, posts: Iterable[Post]) -> dict[int, PostNews]:
+    """What is new to the viewer on each of `posts` (already filtered by access rules), in one grouped query."""
+    posts = list(posts)
+    if not posts:
+        return {}
+    me = ctx.user.id
+    read = and_(PostRead.post_id == Post.id, PostRead.user_id == me)
+    new_comment = and_(
+        Comment.post_id == Post.id,
+        Comment.deleted_at.is_(None),
+        visible_comments_clause(ctx),
+        Comment.author_id != me,
+        Comment.id > ctx.membership.read_comment_id,
+        Comment.id > func.coalesce(PostRead.last_comment_id, 0),
+    )
+    rows = db.session.execute(
+        select(Post.id, func.count(PostRead.post_id.distinct()), func.count(Comment.id))
+        .select_from(Post)
+        .outerjoin(PostRead, read)
+        .outerjoin(Comment, new_comment)
+        .where(Post.id.in_([p.id for p in posts]))
+        .group_by(Post.id)
+    ).all()
+    opened = {post_id: bool(has_row) for post_id, has_row, _ in rows}
+    counts = {post_id: count for post_id, _, count in rows}
+    return {
+        p.id: PostNews(new_comments=counts.get(p.id, 0), is_new=not opened.get(p.id, False) and _post_is_new(ctx, p))
+        for p in posts
+    }
+
+
+def course_news(user: User) -> dict[int, CourseNews]:
+    """What is new to `user` in each of their courses, by course id, in one query (two grouped counts)."""
+    me = user.id
+    read = and_(PostRead.post_id == Post.id, PostRead.user_id == me)
+    new_posts = (
+        select(Post.course_id, literal("posts").label("kind"), func.count().label("n"))
+        .select_from(Post)
+        .join(Membership, member_visible_posts_clause(user))
+        .outerjoin(PostRead, read)
+        .where(PostRead.post_id.is_(None))
+        .where(Post.author_id != me)
+        .where(Post.status == PostStatus.PUBLISHED)
+        .where(or_(Membership.read_posts_at.is_(None), Post.published_at > Membership.read_posts_at))
+        .group_by(Post.course_id)
+    )
+    new_comments = (
+        select(Comment.course_id, literal("comments").label("kind"), func.count().label("n"))
+        .select_from(Comment)
+        .join(Post, Post.id == Comment.post_id)
+        .join(Membership, member_visible_posts_clause(user))
+        .outerjoin(PostRead, read)
+        .where(Comment.course_id == Membership.course_id)
+        .where(Comment.deleted_at.is_(None))
+        .where(member_visible_comments_clause(user))
+        .where(Comment.author_id != me)
+        .where(Comment.id > Membership.read_comment_id)
+        .where(Comment.id > func.coalesce(PostRead.last_comment_id, 0))
+        .group_by(Comment.course_id)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for course_id, kind, count in db.session.execute(union_all(new_posts, new_comments)):
+        found.setdefault(course_id, {})[kind] = count
+    return {course_id: CourseNews(**counts) for course_id, counts in found.items()}
+
+
+def mark_post_read(ctx: CourseContext, post: Post, shown_id: int | None) -> None:
+    """Record that the viewer was shown `post` and its comments up to `shown_id` (None: all they may read now).
+
+    The id is capped at the highest comment the viewer may read there (a made-up id cannot mark comments not yet
+    written), and the row never moves back (an old tab reporting late does not make read comments new again).
+    """
+    ceiling = (
+        db.session.scalar(
+            select(func.max(Comment.id))
+            .where(Comment.post_id == post.id)
+            .where(Comment.deleted_at.is_(None))
+            .where(visible_comments_clause(ctx))
+        )
+        or 0
+    )
+    last = ceiling if shown_id is None else min(shown_id, ceiling)
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(PostRead).values(user_id=ctx.user.id, post_id=post.id, last_comment_id=last, read_at=utcnow())
+    later = statement.excluded.last_comment_id > PostRead.last_comment_id
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[PostRead.user_id, PostRead.post_id],
+            set_={
+                "last_comment_id": case((later, statement.excluded.last_comment_id), else_=PostRead.last_comment_id),
+                "read_at": statement.excluded.read_at,
+            },
+        )
+    )
+    db.session.commit()
+
+
+def mark_course_read(ctx: CourseContext) -> None:
+    """Everything in the course up to now is read for the viewer: one write to their membership, whatever its size."""
+    latest = select(func.coalesce(func.max(Comment.id), 0)).where(Comment.course_id == ctx.course.id).scalar_subquery()
+    db.session.execute(
+        update(Membership)
+        .where(Membership.id == ctx.membership.id)
+        .values(
+            read_comment_id=case((latest > Membership.read_comment_id, latest), else_=Membership.read_comment_id),
+            read_posts_at=utcnow(),
+        )
+    )
+    db.session.commit()

@@ -23,7 +23,6 @@ from .models import (
     PostKind,
     PostStatus,
     Report,
-    Role,
     User,
     Visibility,
 )
@@ -138,12 +137,12 @@ def can_see_reading(ctx: CourseContext, reading: Post) -> bool:
     return ctx.is_staff or own or reading.visibility == Visibility.VISIBLE
 
 
-def _unlocks(user_id: int, response, min_words) -> tuple:
+def _unlocks(ctx: CourseContext, response, min_words) -> tuple:
     """Conditions on `response` (Post or an alias) for it to be the viewer's unlocking response to its reading:
     their own, published, not deleted, seen by the class (a held or hidden placeholder unlocks nothing), and long
     enough."""
     return (
-        response.author_id == user_id,
+        response.author_id == ctx.user.id,
         response.status == PostStatus.PUBLISHED,
         response.deleted_at.is_(None),
         response.visibility == Visibility.VISIBLE,
@@ -158,10 +157,6 @@ _MINE = aliased(Post, name="unlocking_response")
 
 def responses_unlocked_clause(ctx: CourseContext):
     """SQL condition on Post: not a response behind its reading's "post before you see" rule, or unlocked."""
-    return _responses_unlocked_for(ctx.user.id)
-
-
-def _responses_unlocked_for(user_id: int):
     reading = _READING
     mine = _MINE
     gated_reading = (
@@ -173,7 +168,7 @@ def _responses_unlocked_for(user_id: int):
     unlocking_response = (
         select(mine.id)
         .join(reading, reading.id == mine.reading_id)
-        .where(mine.reading_id == Post.reading_id, *_unlocks(user_id, mine, reading.unlock_min_words))
+        .where(mine.reading_id == Post.reading_id, *_unlocks(ctx, mine, reading.unlock_min_words))
         .correlate(Post)
     )
     return or_(
@@ -190,32 +185,9 @@ def has_unlocked(ctx: CourseContext, reading: Post) -> bool:
         return True
     return bool(
         db.session.scalar(
-            select(
-                exists().where(Post.reading_id == reading.id, *_unlocks(ctx.user.id, Post, reading.unlock_min_words))
-            )
+            select(exists().where(Post.reading_id == reading.id, *_unlocks(ctx, Post, reading.unlock_min_words)))
         )
     )
-
-
-def member_visible_posts_clause(user: User):
-    """visible_posts_clause for all of `user`'s courses at once (their dashboard): a condition on Post joined to the
-    user's Membership in the post's course, whose role decides as ctx.is_staff does."""
-    own = Post.author_id == user.id
-    staff = Membership.role.in_((Role.INSTRUCTOR, Role.ASSISTANT))
-    return and_(
-        Post.course_id == Membership.course_id,
-        Membership.user_id == user.id,
-        Post.deleted_at.is_(None),
-        or_(Post.status == PostStatus.PUBLISHED, own),
-        or_(staff, own, Post.visibility == Visibility.VISIBLE),
-        or_(staff, own, _responses_unlocked_for(user.id)),
-    )
-
-
-def member_visible_comments_clause(user: User):
-    """visible_comments_clause for all of `user`'s courses at once: Comment joined to the user's Membership."""
-    staff = Membership.role.in_((Role.INSTRUCTOR, Role.ASSISTANT))
-    return or_(staff, Comment.visibility == Visibility.VISIBLE, Comment.author_id == user.id)
 
 
 def visible_comments_clause(ctx: CourseContext):

@@ -33,7 +33,7 @@ def dashboard():
     return render_template(
         "courses/dashboard.html",
         rows=rows,
-        news=unread.course_news(current_user),
+        news=unread.course_news(current_user, rows),
         join_form=JoinForm(),
         course_form=CourseForm(),
     )
@@ -72,7 +72,7 @@ def join():
                 flash(f"You are already in {course.title}.", "info")
             return redirect(url_for("courses.home", slug=course.slug))
     rows = db.session.execute(services.courses_of(current_user)).all()
-    news = unread.course_news(current_user)
+    news = unread.course_news(current_user, rows)
     return render_template(
         "courses/dashboard.html", rows=rows, news=news, join_form=form, course_form=CourseForm()
     ), 422

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from board.extensions import db
-from board.models import MAX_ID, Membership, PostStatus, Role, Visibility, utcnow
+from board.models import MAX_ID, Comment, Membership, PostStatus, Role, Visibility, utcnow
 from board.notifications.read_models import PostRead
 from tests import factories
 from tests.posts.test_composer import forms, send
@@ -311,3 +311,21 @@ def test_reading_page_lists_new_comments_per_response(make_visitor):
     factories.comment(d.response, d.writer, "Two.")
     page = _page(make_visitor(d.instructor), _url(d.reading))
     assert "2 new comments<" in page
+
+
+def test_dashboard_counts_stop_at_99_plus(make_visitor):
+    d = _discussion()
+    db.session.add_all(
+        Comment(
+            course_id=d.course.id,
+            post_id=d.response.id,
+            author_id=d.writer.id,
+            body_md=f"Remark {n}",
+            body_html=f"<p>Remark {n}</p>",
+        )
+        for n in range(120)
+    )
+    db.session.commit()
+    visitor = make_visitor(d.reader)
+    assert _dashboard_news(visitor, d.course) == "2 new posts · 99+ new comments"
+    assert "120 new comments<" in _home(visitor, d.course), "the course home counts them all"

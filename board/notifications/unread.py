@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from markupsafe import Markup
 from sqlalchemy import and_, case, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -41,13 +42,13 @@ class ThreadMarks:
         """Whether the page has anything to mark read (only then does it offer the button and send the beacon)."""
         return self.post_is_new or bool(self.new_ids)
 
-    def style(self) -> str:
+    def style(self) -> Markup:
         """CSS showing the "New" label (hidden by default in every comment) of the new comments only: the thread's
-        markup is the same for every reader, so the per-reader part is this one rule."""
+        markup is the same for every reader, so the per-reader part is this one rule. Made of integer ids alone."""
         if not self.new_ids:
-            return ""
-        anchors = [f"#comment-{comment_id}" for comment_id in self.new_ids]
-        return (
+            return Markup("")
+        anchors = [f"#comment-{int(comment_id)}" for comment_id in self.new_ids]
+        return Markup(
             ",".join(f"{a} .new-mark" for a in anchors)
             + "{display:inline-block}"
             + ",".join(f"{a}>article" for a in anchors)

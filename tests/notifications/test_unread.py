@@ -74,6 +74,7 @@ def test_comments_since_the_last_visit_are_marked_new_with_a_jump_link(make_visi
     assert f'<a href="#comment-{first.id}">Jump to first new</a>' in page
     # The label is text in the comment (hidden by default, shown by the page's rule), not a picture or a colour.
     assert page.count('<span class="new-mark">New</span>') == 2
+    assert f"#comment-{first.id}>article" in page, "the rule is CSS, not HTML-escaped text"
     assert "style-src 'self' 'nonce-" in make_visitor(d.reader).get(_url(d.response)).headers["Content-Security-Policy"]
 
 

@@ -25,7 +25,8 @@ class MarkReadForm(FlaskForm):
 
     def shown_id(self) -> int | None:
         """The validated comment id, or None for "everything now"."""
-        return int(self.shown.data) if self.shown.data else None
+        value = (self.shown.data or "").strip()
+        return int(value) if value else None
 
     @property
     def is_beacon(self) -> bool:

@@ -185,6 +185,15 @@ def test_a_bad_shown_value_is_refused_with_a_message(make_visitor, shown):
     assert _rows() == []
 
 
+@pytest.mark.parametrize("shown", ["", " "])
+def test_an_empty_shown_value_marks_everything_readable_now(make_visitor, shown):
+    d = _discussion()
+    comment = factories.comment(d.response, d.instructor, "Good start.")
+    visitor = make_visitor(d.reader)
+    assert send(visitor, _read_form(_page(visitor, _url(d.response))), shown=shown, beacon="1").status_code == 204
+    assert _rows() == [(d.reader.id, d.response.id, comment.id)]
+
+
 def test_outsiders_and_hidden_posts_cannot_be_marked_read(make_visitor):
     d = _discussion()
     held = factories.response(d.course, d.writer, d.reading, title="Held", visibility=Visibility.HELD)

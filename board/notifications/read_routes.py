@@ -33,12 +33,12 @@ def mark_read(slug, post_id):
         if form.is_beacon:
             return {"error": " ".join(form.shown.errors)}, 400
         flash(" ".join(form.shown.errors), "error")
-        return redirect(back, 303)
+        return redirect(back)
     unread.mark_post_read(ctx, post, form.shown_id())
     if form.is_beacon:
         return "", 204
     flash("Marked as read.", "success")
-    return redirect(back, 303)
+    return redirect(back)
 
 
 @bp.post("/read")
@@ -47,4 +47,4 @@ def mark_all_read(slug):
     if MarkAllReadForm().validate_on_submit():
         unread.mark_course_read(ctx)
         flash(f"Everything in {ctx.course.code or ctx.course.title} is marked as read.", "success")
-    return redirect(url_for("courses.home", slug=slug), 303)
+    return redirect(url_for("courses.home", slug=slug))

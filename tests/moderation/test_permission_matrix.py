@@ -27,6 +27,7 @@ from board.models import (
     Role,
     Visibility,
 )
+from board.notifications.read_models import PostRead
 from tests import factories
 from tests.conftest import Visitor
 
@@ -136,6 +137,18 @@ def _reported_by(world: World, role: str) -> bool:
         )
         is not None
     )
+
+
+def _has_read(world: World, role: str) -> bool:
+    user = world.user(role)
+    db.session.expire_all()
+    return user is not None and db.session.get(PostRead, (user.id, world.response.id)) is not None
+
+
+def _course_read_by(world: World, role: str) -> bool:
+    user = world.user(role)
+    membership = _membership_of(world, user) if user is not None else None
+    return membership is not None and membership.read_posts_at is not None
 
 
 @dataclass
@@ -277,6 +290,18 @@ ACTIONS: dict[str, Action] = {
         {"instructor"},
         lambda w, v: v.post(f"{w.url}/join-codes/student/regenerate"),
         lambda w, role: _fresh(Course, w.course.id).student_join_code != w.student_join_code,
+    ),
+    "mark a post read": Action(
+        "reads.mark_read",
+        MEMBERS_BUT_AUTHOR | {"author"},  # one's own read state: every member has one
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/read"),
+        lambda w, role: _has_read(w, role),
+    ),
+    "mark a course read": Action(
+        "reads.mark_all_read",
+        MEMBERS_BUT_AUTHOR | {"author"},
+        lambda w, v: v.post(f"{w.url}/read"),
+        lambda w, role: _course_read_by(w, role),
     ),
     "open the moderation queue": Action(
         "moderation.queue",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -64,6 +65,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .feeds.routes import bp as feeds_bp
     from .moderation.routes import bp as moderation_bp
     from .notifications import models as notification_models  # noqa: F401
+    from .notifications import read_models  # noqa: F401
+    from .notifications.read_routes import bp as read_bp
     from .notifications.routes import bp as notifications_bp
     from .posts.routes import bp as posts_bp
     from .search.routes import bp as search_bp
@@ -79,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(read_bp)
     register_template_helpers(app)
     register_commands(app)
     register_error_pages(app)
@@ -94,14 +98,25 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def style_nonce() -> str:
+    """This response's CSP nonce for the page's own inline <style> (the per-reader "new" marks); made on first use."""
+    if "style_nonce" not in g:
+        g.style_nonce = secrets.token_urlsafe(16)
+    return g.style_nonce
+
+
 def _register_security_headers(app: Flask) -> None:
+    app.jinja_env.globals["style_nonce"] = style_nonce
+
     @app.after_request
     def security_headers(response):
         # Every asset is served by the app, so the policy can be strict. Pictures too: one from another site (or a
         # data: URI, which could hide one) is a tracking pixel, and it also keeps any stored third-party <img> unloaded.
+        # A page that wrote an inline <style> of its own names it by nonce; nothing else inline is allowed.
+        styles = f"'self' 'nonce-{g.style_nonce}'" if "style_nonce" in g else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+            f"default-src 'self'; img-src 'self'; style-src {styles}; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

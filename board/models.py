@@ -182,6 +182,10 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     # Staff may hold one member's new posts and comments for approval, whatever the course's policy.
     hold_contributions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # "Mark all read" (board/notifications/unread.py): the course's comments up to this id, and its posts published
+    # up to this time, are read for this member, so marking a course of thousands of posts read is one write.
+    read_comment_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    read_posts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="memberships")
@@ -287,6 +291,9 @@ class Comment(db.Model):
         Index("ix_comments_course_created", "course_id", "created_at", "id"),
         Index("ix_comments_course_visibility", "course_id", "visibility", "created_at"),
         Index("ix_comments_author_created", "author_id", "created_at", "id"),
+        # What is new to a reader: a post's or a course's comments after the last one they read (unread.py).
+        Index("ix_comments_post_after", "post_id", "id"),
+        Index("ix_comments_course_after", "course_id", "id"),
         UniqueConstraint("author_id", "submission_key"),
     )
 

@@ -211,6 +211,7 @@ def test_no_page_reads_a_whole_table_of_comments_or_posts(make_visitor):
     base = f"/c/{course.slug}"
     pages = {
         student: [
+            "/courses",  # the dashboard counts what is new in every course
             f"{base}/",
             f"{base}/posts/{ids['reading']}",
             f"{base}/posts/{ids['gated']}",
@@ -221,6 +222,7 @@ def test_no_page_reads_a_whole_table_of_comments_or_posts(make_visitor):
             f"{base}/search?q=reading+or+response&kind=response",
         ],
         instructor: [
+            "/courses",
             f"{base}/",
             f"{base}/posts/{ids['reading']}",
             f"{base}/people/{ids['classmate']}",

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..feeds.tokens import token_for as feed_token_for
 from ..keyset import Window
 from ..moderation import queries as moderation_queries
+from ..notifications import unread
 from ..posts import queries
 from . import services
 from .forms import CourseForm, EmptyForm, JoinForm, RoleForm, SettingsForm
@@ -31,7 +32,13 @@ def index():
 @login_required
 def dashboard():
     rows = db.session.execute(services.courses_of(current_user)).all()
-    return render_template("courses/dashboard.html", rows=rows, join_form=JoinForm(), course_form=CourseForm())
+    return render_template(
+        "courses/dashboard.html",
+        rows=rows,
+        news=unread.course_news(current_user, rows),
+        join_form=JoinForm(),
+        course_form=CourseForm(),
+    )
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -67,7 +74,10 @@ def join():
                 flash(f"You are already in {course.title}.", "info")
             return redirect(url_for("courses.home", slug=course.slug))
     rows = db.session.execute(services.courses_of(current_user)).all()
-    return render_template("courses/dashboard.html", rows=rows, join_form=form, course_form=CourseForm()), 422
+    news = unread.course_news(current_user, rows)
+    return render_template(
+        "courses/dashboard.html", rows=rows, news=news, join_form=form, course_form=CourseForm()
+    ), 422
 
 
 @bp.get("/c/<slug>/")
@@ -75,13 +85,15 @@ def join():
 def home(slug):
     ctx = access.course_context(current_user, slug)
     readings = queries.course_readings(ctx)
+    responses = queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE))
     return render_template(
         "courses/home.html",
         ctx=ctx,
         readings=readings,
         statuses=queries.reading_statuses(ctx, readings),
         progress=participation.student_progress(ctx, [row.post for row in readings if row.post.is_published]),
-        responses=queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE)),
+        responses=responses,
+        news=unread.list_news(ctx, [row.post for row in (*readings, *responses)]),
         comments=queries.recent_comments(ctx, Window(size=HOME_LIST_SIZE)),
         drafts=queries.own_drafts(ctx),
         queue_size=moderation_queries.queue_size(ctx) if ctx.can("queue:view") else 0,

@@ -1,1 +1,2 @@
-"""Notifications: what is new for whom, in the app and by email (watching, preferences, digests)."""
+"""What is new for whom: read state (unread.py, read_models.py, read_routes.py), notifications, watching,
+preferences and digests (models.py, services.py, routes.py)."""

@@ -19,11 +19,12 @@ class WatchForm(FlaskForm):
     level = SelectField("Notifications for this post", choices=WATCH_CHOICES, validators=[InputRequired()])
 
 
-def watch_form(ctx, post) -> WatchForm | None:
-    """The post page's watch/unwatch/mute form, set to the viewer's level; None for a draft (nothing to watch yet)."""
+def watch_form(ctx, post, level: str | None = None) -> WatchForm | None:
+    """The post page's watch/unwatch/mute form, set to the viewer's level (`level` when the caller has read it);
+    None for a draft (nothing to watch yet)."""
     if not post.is_published:
         return None
-    return WatchForm(formdata=None, level=watch_level(ctx, post))
+    return WatchForm(formdata=None, level=level or watch_level(ctx, post))
 
 
 def preferences_form(kinds: list[str], current: dict[str, str], email_on: bool, formdata=None):

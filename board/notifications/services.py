@@ -25,6 +25,8 @@ from ..extensions import db
 from ..models import MAX_ID, Award, Comment, Course, Membership, Post, User, Visibility, utcnow
 from ..templating import author_name
 from .models import Delivery, DigestSent, Notification, NotificationPreference, Watch, WatchLevel
+from .read_models import PostRead
+from .unread import ReadState
 
 
 @dataclass(frozen=True)
@@ -313,16 +315,25 @@ def award_given(ctx: CourseContext, award: Award) -> None:
 
 def watch_level(ctx: CourseContext, post: Post) -> str:
     """The viewer's level for `post`: their choice, else watching when they wrote or commented on it (one query)."""
-    chosen = select(Watch.level).where(Watch.post_id == post.id, Watch.user_id == ctx.user.id).scalar_subquery()
+    return viewer_state(ctx, post)[0]
+
+
+def viewer_state(ctx: CourseContext, post: Post) -> tuple[str, ReadState]:
+    """The viewer's watch level of `post` and their read row for it, in one query (the post page needs both)."""
+    mine = (Watch.post_id == post.id, Watch.user_id == ctx.user.id)
+    chosen = select(Watch.level).where(*mine).scalar_subquery()
     commented = (
         select(Comment.id)
         .where(Comment.post_id == post.id, Comment.author_id == ctx.user.id, Comment.deleted_at.is_(None))
         .exists()
     )
-    level, has_commented = db.session.execute(select(chosen, commented)).one()
-    if level:
-        return level
-    return WatchLevel.WATCHING if has_commented or post.author_id == ctx.user.id else WatchLevel.NORMAL
+    read = (PostRead.post_id == post.id, PostRead.user_id == ctx.user.id)
+    has_read = select(PostRead.post_id).where(*read).exists()
+    last_read = select(PostRead.last_comment_id).where(*read).scalar_subquery()
+    level, has_commented, has_row, last = db.session.execute(select(chosen, commented, has_read, last_read)).one()
+    if not level:
+        level = WatchLevel.WATCHING if has_commented or post.author_id == ctx.user.id else WatchLevel.NORMAL
+    return level, ReadState(has_row=bool(has_row), last_comment_id=last)
 
 
 def set_watch_level(ctx: CourseContext, post: Post, level: str) -> None:

@@ -100,11 +100,6 @@ class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
         if field.data and self.due_at.data and field.data < self.due_at.data:
             raise ValidationError("Replies are due after the responses they answer: choose a later date.")
 
-    def validate_max_points(self, field) -> None:
-        """NaN passes NumberRange's comparisons, and is no number of points."""
-        if field.data is not None and field.data != field.data:
-            raise ValidationError("Enter a number of points, or leave it empty.")
-
 
 def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:
     if local is None:

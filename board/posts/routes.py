@@ -18,6 +18,8 @@ from ..keyset import Window
 from ..models import Comment, Post
 from ..moderation import queries as moderation_queries
 from ..moderation.queries import comment_awards
+from ..notifications import services as notification_services
+from ..notifications import unread
 from ..notifications.forms import watch_form
 from ..templating import author_name
 from . import queries, services
@@ -165,6 +167,7 @@ def _render_post(
         else:
             locked_count = queries.response_count(ctx, post)
     award_types = moderation_queries.award_types(ctx) if ctx.can("post:award") else []
+    watching, read_state = notification_services.viewer_state(ctx, post)
     return render_template(
         "posts/show.html",
         ctx=ctx,
@@ -180,11 +183,12 @@ def _render_post(
         reading_visible=post.reading is not None and access.can_see_reading(ctx, post.reading),
         award_types=award_types,
         my_grade=released_grade(ctx, post) if post.is_reading and not ctx.can("grade:write") else None,
-        watch_form=watch_form(ctx, post),
+        watch_form=watch_form(ctx, post, level=watching),
         feed_token=feed_token_for(ctx.user),
         my_response=mine,
         preview=preview,
         **desk_routes.post_page_extras(ctx, post, unlocked=unlocked),
+        unread=unread.thread_marks(ctx, post, page.thread, [row.post for row in responses], read=read_state),
     ), status
 
 

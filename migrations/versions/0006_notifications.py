@@ -20,10 +20,10 @@ def _id():
 
 
 def upgrade():
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(
-            sa.Column("email_notifications", sa.Boolean(), server_default=sa.text("true"), nullable=False)
-        )
+    # A plain ADD COLUMN (not batch mode): recreating `users` on SQLite would have to drop a table every other refers to.
+    op.add_column(
+        "users", sa.Column("email_notifications", sa.Boolean(), server_default=sa.text("true"), nullable=False)
+    )
     op.create_table(
         "notifications",
         sa.Column("id", _id(), primary_key=True, autoincrement=True),

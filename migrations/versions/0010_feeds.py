@@ -16,8 +16,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(sa.Column("feed_secret", sa.String(64), nullable=True))
+    # A plain ADD COLUMN (not batch mode): recreating `users` on SQLite would have to drop a table every other refers to.
+    op.add_column("users", sa.Column("feed_secret", sa.String(64), nullable=True))
 
 
 def downgrade():

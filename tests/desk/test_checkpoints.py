@@ -50,8 +50,8 @@ def test_the_reading_form_sets_checkpoints_and_points_in_the_writers_time_zone(m
     [
         ("required_replies", "-1", "Number must be between 0 and 50."),
         ("required_replies", "many", "Not a valid integer value."),
-        ("max_points", "NaN", "Enter a number of points, or leave it empty."),
-        ("max_points", "1e309", "Number must be between 0 and 10000."),
+        ("max_points", "NaN", "Enter a number, such as 8 or 7.5."),
+        ("max_points", "1e309", "Enter a number, such as 8 or 7.5."),
         ("reply_due_at", "2027-02-30T25:61", "Not a valid datetime value."),
         ("reply_due_at", "2027-02-28T09:00", "Replies are due after the responses they answer"),
     ],

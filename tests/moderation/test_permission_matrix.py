@@ -30,6 +30,7 @@ from board.models import (
     Visibility,
 )
 from board.notifications.models import NotificationPreference, Watch
+from board.notifications.read_models import PostRead
 from board.notifications.services import KINDS
 from tests import factories
 from tests.conftest import Visitor
@@ -163,6 +164,18 @@ def _delivery_of_replies(world: World, role: str) -> str | None:
 _APP_ONLY = {kind: "app" for kind in KINDS} | {"email_notifications": "y"}
 
 
+def _has_read(world: World, role: str) -> bool:
+    user = world.user(role)
+    db.session.expire_all()
+    return user is not None and db.session.get(PostRead, (user.id, world.response.id)) is not None
+
+
+def _course_read_by(world: World, role: str) -> bool:
+    user = world.user(role)
+    membership = _membership_of(world, user) if user is not None else None
+    return membership is not None and membership.read_posts_at is not None
+
+
 @dataclass
 class Action:
     endpoint: str
@@ -191,7 +204,7 @@ def _comment_awarded(world: World) -> bool:
     return db.session.scalar(select(Award.id).where(Award.comment_id == world.comment.id)) is not None
 
 
-PAGES = {"moderation.audit", "moderation.queue"}  # staff pages: reading them is the action
+PAGES |= {"moderation.audit", "moderation.queue"}  # staff pages: reading them is the action
 PAGES |= {"desk.dashboard", "desk.responses", "desk.gradebook_csv", "desk.reading_csv"}
 
 
@@ -374,6 +387,18 @@ ACTIONS: dict[str, Action] = {
         MEMBERS_BUT_AUTHOR | {"author"},
         lambda w, v: v.post(f"{w.url}/notifications", _APP_ONLY),
         lambda w, role: _delivery_of_replies(w, role) == "app",
+    ),
+    "mark a post read": Action(
+        "reads.mark_read",
+        MEMBERS_BUT_AUTHOR | {"author"},  # one's own read state: every member has one
+        lambda w, v: v.post(f"{w.url}/posts/{w.response.id}/read"),
+        lambda w, role: _has_read(w, role),
+    ),
+    "mark a course read": Action(
+        "reads.mark_all_read",
+        MEMBERS_BUT_AUTHOR | {"author"},
+        lambda w, v: v.post(f"{w.url}/read"),
+        lambda w, role: _course_read_by(w, role),
     ),
     "open the moderation queue": Action(
         "moderation.queue",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import escape
+
 from ..access import CourseContext
 from ..auth.email_flows import absolute_url
 from ..courses.services import courses_of
 from ..extensions import db
 from ..keyset import EPOCH, Window
 from ..models import Comment, Course, Post, User, Visibility
+from ..notifications.models import Notification
+from ..notifications.services import absolute, notifications_of, present
 from ..posts import queries as page_queries
 from ..templating import author_name
 from . import tokens
@@ -104,12 +108,47 @@ def comments_feed(ctx: CourseContext, token: str, post: Post) -> Feed:
     return feed
 
 
+def notifications_feed(owner: User, token: str) -> Feed:
+    """The owner's newest notifications, each as the notifications page shows it now (checked again against the
+    access rules: an item they may no longer see is "no longer available", with no name, title or text)."""
+    page = absolute_url("notifications.index")
+    rows = list(
+        db.session.scalars(
+            notifications_of(owner).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(FEED_SIZE)
+        )
+    )
+    feed = Feed(
+        id=page,
+        title=f"Notifications for {owner.display_name}",
+        link=page,
+        self_link=absolute_url("feeds.notifications", token=token),
+        fallback_updated=owner.created_at,
+    )
+    for shown in present(owner, rows):
+        item = shown.notification
+        link = absolute(shown.path) if shown.visible and shown.path else page
+        title = f"{shown.course_name}: {shown.text}" if shown.course_name else shown.text
+        feed.entries.append(
+            Entry(
+                id=f"{page}#notification-{item.id}",
+                title=title,
+                link=link,
+                author="Board",
+                published=item.created_at,
+                updated=item.created_at,
+                html=str(escape(shown.excerpt)) if shown.visible else "",
+            )
+        )
+    return feed
+
+
 @dataclass
 class FeedLinks:
     """What the account page shows about the person's feeds: on or off, and each course's feed link."""
 
     token: str | None
     courses: list[tuple[Course, str]]
+    notifications: str | None = None
 
 
 def links_for(user: User) -> FeedLinks:
@@ -118,5 +157,7 @@ def links_for(user: User) -> FeedLinks:
         return FeedLinks(None, [])
     rows = db.session.execute(courses_of(user)).all()
     return FeedLinks(
-        token, [(course, absolute_url("feeds.course", token=token, slug=course.slug)) for course, _ in rows]
+        token,
+        [(course, absolute_url("feeds.course", token=token, slug=course.slug)) for course, _ in rows],
+        absolute_url("feeds.notifications", token=token),
     )

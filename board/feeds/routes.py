@@ -52,6 +52,12 @@ def comments(owner, token, slug, post_id):
     return queries.comments_feed(ctx, token, access.get_post(ctx, post_id))
 
 
+@bp.get("/feeds/<token>/notifications.atom")
+@feed_view
+def notifications(owner, token):
+    return queries.notifications_feed(owner, token)
+
+
 @bp.post("/account/feeds/renew")
 @login_required
 def renew():

@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
+from sqlalchemy import select
 
 from board.extensions import db
 from board.feeds import tokens
-from board.models import Membership, Role, Visibility, utcnow
+from board.models import Comment, Membership, Role, Visibility, utcnow
 from tests import factories
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -264,3 +265,34 @@ def test_a_free_post_and_a_post_imported_without_a_date_are_in_the_course_feed(a
     db.session.commit()
     titles = _titles(app, turn_on(make_visitor(student)))
     assert titles == ["Post: Course blog", "Reading: Solzhenitsyn", "Response: Imported"]
+
+
+def test_notifications_feed_shows_what_the_notifications_page_shows_and_hides_what_is_gone(app, make_visitor, klass):
+    course, student, classmate, reading = klass
+    mine = factories.response(course, student, reading, title="My reply to Solzhenitsyn")
+    visitor = make_visitor(student)
+    turn_on(visitor)
+    page = visitor.get("/account").get_data(as_text=True)
+    path = next(urlsplit(href).path for href in _FEED_HREF.findall(page) if href.endswith("/notifications.atom"))
+    classmate_visitor = make_visitor(classmate)
+    slug = course.slug
+    classmate_visitor.post(f"/c/{slug}/posts/{mine.id}/comments", {"body": "A *fine* point", "anonymous": "y"})
+    classmate_visitor.post(f"/c/{slug}/posts/{mine.id}/comments", {"body": "Second thoughts, later hidden"})
+
+    feed = parse(fetch(app, path))
+    assert feed.feed.title == "Notifications for Stu Student"
+    titles = [entry.title for entry in feed.entries]
+    assert len(titles) == 2 and all("commented on your post “My reply to Solzhenitsyn”" in t for t in titles)
+    assert "Cal Classmate" not in feed.entries[1].title and "Anonymous" in feed.entries[1].title
+    assert feed.entries[0].link.startswith(app.config["BASE_URL"] + f"/c/{slug}/posts/{mine.id}#comment-")
+
+    hidden = db.session.scalar(select(Comment).where(Comment.body_md == "Second thoughts, later hidden"))
+    hidden.visibility = Visibility.HIDDEN
+    db.session.commit()
+    feed = parse(fetch(app, path))
+    assert feed.entries[0].title.endswith("This is no longer available.")
+    assert "Second thoughts" not in fetch(app, path).get_data(as_text=True)
+
+    # Turning feeds off closes this feed too.
+    visitor.post("/account/feeds/off")
+    assert fetch(app, path).status_code == 404

@@ -8,10 +8,10 @@ from __future__ import annotations
 from .access import CourseContext
 from .desk.models import Grade
 from .extensions import db
-from .models import AuditEntry, AwardType, Comment, Membership, Post
+from .models import AuditEntry, AwardType, Comment, Course, Membership, Post
 
 Target = Post | Comment
-_SUBJECT_TYPES = {AwardType: "award_type", Membership: "member", Grade: "grade"}
+_SUBJECT_TYPES = {AwardType: "award_type", Membership: "member", Grade: "grade", Course: "course"}
 
 
 def subject_type(target: Target) -> str:

@@ -180,7 +180,7 @@ def settings(slug):
     form = SettingsForm(obj=ctx.course)
     if form.validate_on_submit():
         services.update_course(
-            ctx.course,
+            ctx,
             **{name: getattr(form, name).data or "" for name in ("title", "code", "term", "description")},
             **{name: getattr(form, name).data for name in ctx.course.SETTINGS},
         )

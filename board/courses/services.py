@@ -8,6 +8,8 @@ import secrets
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..access import CourseContext
+from ..audit import record
 from ..extensions import db
 from ..models import Course, Membership, Role, User
 
@@ -143,13 +145,28 @@ def remove_member(course: Course, membership: Membership) -> None:
     db.session.commit()
 
 
-def update_course(course: Course, **fields) -> None:
-    """Change the course's details and settings."""
+def update_course(ctx: CourseContext, **fields) -> None:
+    """Change the course's details and settings; each change is written to the audit log (old → new)."""
+    course = ctx.course
+    changes = []
     for name, value in fields.items():
         if name not in {"title", "code", "term", "description", *Course.SETTINGS}:
             raise CourseError(f"Unknown course field {name}.")
-        setattr(course, name, value.strip() if isinstance(value, str) else value)
+        value = value.strip() if isinstance(value, str) else value
+        before = getattr(course, name)
+        if before != value:
+            shown = "(changed)" if name == "description" else f"{_shown(before)} → {_shown(value)}"
+            changes.append(f"{name.replace('_', ' ')}: {shown}")
+        setattr(course, name, value)
+    if changes:
+        record(ctx, "course:settings", course, detail="; ".join(changes))
     db.session.commit()
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"“{value}”" if value else "(empty)"
 
 
 def roster(course: Course):

@@ -125,6 +125,7 @@ AUDIT_ACTIONS = (
     "grade:save",
     "grade:release",
     "grade:withdraw",
+    "course:settings",
 )
 
 

@@ -260,3 +260,23 @@ def test_joining_twice_at_once_makes_one_membership(make_visitor, monkeypatch, a
     messages = [tab.get(f"/c/{course.slug}/").get_data(as_text=True) for tab in tabs]
     assert sum(f"You joined {course.title} as student." in page for page in messages) == 1
     assert sum(f"You are already in {course.title}." in page for page in messages) == 1
+
+
+def test_changes_to_course_settings_are_in_the_audit_log_and_saving_nothing_new_records_nothing(make_visitor):
+    from board.models import AuditEntry
+
+    course = factories.course(title="Old title")
+    instructor = factories.instructor_of(course)
+    visitor = make_visitor(instructor)
+    form = {"title": "Old title", "code": course.code, "term": course.term, "description": course.description}
+    form |= {"moderation_policy": course.moderation_policy, "like_policy": course.like_policy}
+    visitor.post(f"/c/{course.slug}/settings", form)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+    visitor.post(f"/c/{course.slug}/settings", form | {"moderation_policy": "all", "allow_anonymous": "y"})
+
+    entry = db.session.scalars(select(AuditEntry)).one()
+    assert (entry.action, entry.actor_id, entry.subject_type) == ("course:settings", instructor.id, "course")
+    assert "moderation policy: “open” → “all”" in entry.detail and "allow anonymous: off → on" in entry.detail
+    log = visitor.get(f"/c/{course.slug}/audit?action=course:settings").get_data(as_text=True)
+    assert "moderation policy: “open” → “all”" in log

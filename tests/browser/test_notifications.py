@@ -1,5 +1,5 @@
 """In a real browser: a student @mentions a classmate in a comment (with name completion), the classmate sees the
-count in the header, opens the notification and lands on the comment."""
+count in the header, opens the notification and lands on the comment, marked new."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ WRITER = "student3@example.edu"  # Hannah Kim
 MENTIONED = "student1@example.edu"  # Emily Carter
 
 
-def test_mention_with_completion_reaches_the_classmate_who_lands_on_the_comment(new_page, demo_course):
+def test_mention_with_completion_reaches_the_classmate_who_lands_on_the_comment_marked_new(new_page, demo_course):
     reader = new_page()
     log_in(reader, MENTIONED)
     reader.get_by_role("link", name="Notifications").click()
@@ -48,3 +48,6 @@ def test_mention_with_completion_reaches_the_classmate_who_lands_on_the_comment(
     expect(comment).to_contain_text("What do you make of this, @Emily Carter and Panin calls it solidarity.")
     expect(comment).to_be_in_viewport()
     expect(reader.locator(".count-badge")).to_have_count(0)
+    # The comment is new to the reader: marked so, and the top of the page jumps to it.
+    expect(comment.locator(".new-mark")).to_be_visible()
+    expect(reader.get_by_role("link", name="Jump to first new")).to_have_attribute("href", f"#{anchor}")

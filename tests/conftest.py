@@ -42,7 +42,7 @@ def _drop_everything() -> None:
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            for index in FTS_TABLES:  # the search index's FTS5 tables are not models (migration 0009_search)
+            for index in FTS_TABLES:  # the search index's FTS5 tables are not models (migration 0008)
                 conn.execute(text(f"DROP TABLE IF EXISTS {index}"))
 
 

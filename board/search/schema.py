@@ -1,4 +1,4 @@
-"""The search schema that migration 0009_search builds outside the models (a generated tsvector column and GIN index
+"""The search schema that migration 0008 builds outside the models (a generated tsvector column and GIN index
 on PostgreSQL; FTS5 tables and their shadow tables on SQLite), so that Alembic's autogenerate leaves it alone."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Notifications, watching, per-course notification preferences, digests sent, and the all-email switch
 
-Revision ID: 0006_notifications
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23 20:50:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-23 20:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_notifications"
-down_revision = "0008_grading"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Migration 0005_unread: members of existing courses start with everything already written marked read (so the
+"""Migration 0010 (read state): members of existing courses start with everything already written marked read (so the
 day it is deployed nobody finds a whole term "new"); anything written afterwards is new to them."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """users.feed_secret: the per-person secret behind private Atom feed links
 
-Revision ID: 0010_feeds
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23 21:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-23 21:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_feeds"
-down_revision = "0006_notifications"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

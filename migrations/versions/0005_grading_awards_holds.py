@@ -1,7 +1,7 @@
 """Awards on comments as well as posts (awards.comment_id; post_id may be empty), and a per-reading limit on each
 award type
 
-Revision ID: 0008_grading
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23 21:00:00
 
@@ -10,7 +10,7 @@ Create Date: 2026-11-23 21:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_grading"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

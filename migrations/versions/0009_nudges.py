@@ -1,7 +1,7 @@
 """Nudges: one reminder to respond per reading, student and day
 
-Revision ID: 0007_desk
-Revises: 0004
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-23 20:40:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-23 20:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_desk"
-down_revision = "0009_search"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

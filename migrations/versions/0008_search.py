@@ -1,8 +1,8 @@
 """Full-text search: on PostgreSQL a generated, weighted tsvector column on posts and comments with GIN indexes; on
 SQLite FTS5 indexes over the same text (external content, kept in sync by triggers on every insert, update, delete)
 
-Revision ID: 0009_search
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23 21:00:00
 
 Titles weigh A and bodies B (the Markdown source, whose punctuation the tokenizers skip), with English stemming on
@@ -15,8 +15,8 @@ ALTER TABLE cannot do) drops these triggers with the old table: such a migration
 
 from alembic import op
 
-revision = "0009_search"
-down_revision = "0010_feeds"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

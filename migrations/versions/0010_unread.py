@@ -1,8 +1,8 @@
 """Read state: post_reads (one row per person and post), a "mark all read" watermark per membership, and indexes
 for the comments after the last one read
 
-Revision ID: 0005_unread
-Revises: 0004
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-23 20:50:00
 
 """
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_unread"
-down_revision = "0007_desk"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -58,6 +58,9 @@ PAGES = {
     "search": ("small", "search", "data-hit="),
     "big-search": ("big", "search", "data-hit="),
     "big-search-broad": ("big", "search-broad", "data-hit="),
+    # Private Atom feeds (board/feeds/): the student's feed of the long thread's comments, and of the big course.
+    "feed": ("small", "feed-comments", "<feed"),
+    "big-feed": ("big", "feed-course", "<feed"),
 }
 HELLO_APP = """from flask import Flask
 
@@ -386,6 +389,23 @@ def prepare(backend: str, scale: int, pg: str, rebuild: bool, prefix: str = "boa
     return url
 
 
+def feed_token(url: str) -> str:
+    """The bench student's feed token (feeds turned on once, as the account page's button does)."""
+    from board import create_app
+    from board.extensions import db
+    from board.feeds import tokens
+    from board.models import User
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
+    with app.app_context():
+        student = db.session.scalar(select(User).where(User.email == "bench-student@example.edu"))
+        if tokens.token_for(student) is None:
+            tokens.renew(student)
+        token = tokens.token_for(student)
+        db.engine.dispose()
+    return token
+
+
 def page_urls(url: str) -> dict[str, str]:
     """The path of each page in PAGES for the data in `url`."""
     from board.models import Course, Post, User
@@ -409,6 +429,9 @@ def page_urls(url: str) -> dict[str, str]:
             paths[(course_key, "person")] = f"/c/{slug}/people/{classmate}"
             paths[(course_key, "search")] = f"/c/{slug}/search?q=long+thread+answering"
             paths[(course_key, "search-broad")] = f"/c/{slug}/search?q=comment+number"
+            token = feed_token(url)
+            paths[(course_key, "feed-comments")] = f"/feeds/{token}/c/{slug}/posts/{first_response}/comments.atom"
+            paths[(course_key, "feed-course")] = f"/feeds/{token}/c/{slug}/feed.atom"
     engine.dispose()
     return {name: paths[(course, what)] for name, (course, what, _) in PAGES.items()}
 

@@ -28,6 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from ..access import CourseContext, visible_posts_clause
 from ..extensions import db
+from ..markdown import plain_text
 from ..models import (
     Award,
     Comment,
@@ -233,7 +234,9 @@ def _student_responses(ctx: CourseContext, reading_ids: list[int]):
             Post.title,
             Post.published_at,
             Post.word_count,
-            func.substr(Post.body_md, 1, EXCERPT_CHARS + 40).label("excerpt"),
+            # The stored HTML's first part, read as plain text (Markdown or HTML markup is no excerpt); generous,
+            # since markup takes room that the words do not.
+            func.substr(Post.body_html, 1, EXCERPT_CHARS * 4).label("excerpt"),
             Post.visibility,
             Post.deleted_at,
             Post.anonymous,
@@ -355,8 +358,8 @@ def _response_ids(ctx: CourseContext, reading_ids: list[int]):
     )
 
 
-def _excerpt(text: str | None) -> str:
-    words = " ".join((text or "").split())
+def _excerpt(html: str | None) -> str:
+    words = plain_text(html or "")
     if len(words) <= EXCERPT_CHARS:
         return words
     return words[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"

@@ -167,3 +167,17 @@ def test_weeks_without_activity_are_drawn_as_zero_and_the_chart_says_its_numbers
     svg = weekly_chart(data.weeks)
     assert svg.count("<rect") == 2 * 3 + 2, "two bars a week, and the legend's two keys"
     assert "week of Sep 7: 1 responses, 1 comments; week of Sep 14: 0 responses, 0 comments" in svg
+
+
+def test_the_excerpt_is_text_not_markup(make_visitor):
+    course = factories.course()
+    instructor = factories.instructor_of(course)
+    student = factories.member(course, Role.STUDENT, "Ann Excerpt")
+    reading = factories.reading(course, title="The reading")
+    body = "<figure><figcaption>A picture</figcaption></figure>\n\nThen a *caption* and **words**."
+    factories.response(course, student, reading, body=body)
+
+    page = make_visitor(instructor).get(f"/c/{course.slug}/desk/readings/{reading.id}/").get_data(as_text=True)
+
+    assert "A picture Then a caption and words." in page
+    assert "&lt;figure" not in page and "*caption*" not in page and "**words**" not in page

@@ -86,12 +86,13 @@ def home(slug):
     ctx = access.course_context(current_user, slug)
     readings = queries.course_readings(ctx)
     responses = queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE))
+    mine = {} if ctx.is_staff else queries.own_responses(ctx)  # the statuses and the checkpoints both show it
     return render_template(
         "courses/home.html",
         ctx=ctx,
         readings=readings,
-        statuses=queries.reading_statuses(ctx, readings),
-        progress=participation.student_progress(ctx, [row.post for row in readings if row.post.is_published]),
+        statuses=queries.reading_statuses(ctx, readings, mine),
+        progress=participation.student_progress(ctx, [row.post for row in readings if row.post.is_published], mine),
         responses=responses,
         news=unread.list_news(ctx, [row.post for row in (*readings, *responses)]),
         comments=queries.recent_comments(ctx, Window(size=HOME_LIST_SIZE)),

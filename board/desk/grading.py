@@ -128,6 +128,8 @@ def grade_list(ctx: CourseContext, reading: Post) -> list[tuple[User, Grade | No
 
 def released_grade(ctx: CourseContext, reading: Post) -> Grade | None:
     """The viewer's own grade for `reading`, once released; None before (or for anyone else's)."""
+    if reading.grades_released_at is None:
+        return None  # nothing released: nothing to look for
     return db.session.scalar(
         select(Grade)
         .where(Grade.reading_id == reading.id, Grade.student_id == ctx.user.id)

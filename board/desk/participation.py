@@ -465,26 +465,35 @@ class Progress:
         return bool(self.reading.due_at or self.required)
 
 
-def student_progress(ctx: CourseContext, readings: list[Post]) -> dict[int, Progress]:
-    """The viewer's own checkpoints for these readings (two queries); empty for staff, who have none."""
+def student_progress(
+    ctx: CourseContext, readings: list[Post], own: dict[int, Post] | None = None
+) -> dict[int, Progress]:
+    """The viewer's own checkpoints for these readings; empty for staff, who have none. `own` is the viewer's response
+    to each reading (posts.queries.own_responses: the first published one, else a draft) when the page has it
+    already; the replies are counted (one query) only for readings that ask for replies."""
     if ctx.is_staff or not readings:
         return {}
     reading_ids = [reading.id for reading in readings]
     progress = {reading.id: Progress(reading) for reading in readings}
-    responded = db.session.execute(
-        select(Post.reading_id, func.min(Post.published_at))
-        .where(Post.course_id == ctx.course.id)
-        .where(Post.kind == PostKind.RESPONSE)
-        .where(Post.author_id == ctx.user.id)
-        .where(Post.status == PostStatus.PUBLISHED)
-        .where(Post.deleted_at.is_(None))
-        .where(Post.reading_id.in_(reading_ids))
-        .group_by(Post.reading_id)
-    )
+    if own is None:
+        responded = db.session.execute(
+            select(Post.reading_id, func.min(Post.published_at))
+            .where(Post.course_id == ctx.course.id)
+            .where(Post.kind == PostKind.RESPONSE)
+            .where(Post.author_id == ctx.user.id)
+            .where(Post.status == PostStatus.PUBLISHED)
+            .where(Post.deleted_at.is_(None))
+            .where(Post.reading_id.in_(reading_ids))
+            .group_by(Post.reading_id)
+        ).all()
+    else:
+        responded = [(rid, post.published_at) for rid, post in own.items() if rid in progress and post.is_published]
     for reading_id, published_at in responded:
         progress[reading_id].responded_at = published_at
-    for reading_id, _, given, on_time in db.session.execute(_replies(reading_ids, author_id=ctx.user.id)):
-        progress[reading_id].replies, progress[reading_id].replies_on_time = given, int(on_time or 0)
+    asking = [reading.id for reading in readings if reading.required_replies]
+    if asking:
+        for reading_id, _, given, on_time in db.session.execute(_replies(asking, author_id=ctx.user.id)):
+            progress[reading_id].replies, progress[reading_id].replies_on_time = given, int(on_time or 0)
     return progress
 
 

@@ -104,12 +104,13 @@ def _csv(text: str, filename: str) -> Response:
     )
 
 
-def post_page_extras(ctx: access.CourseContext, post: Post, *, unlocked: bool) -> dict:
+def post_page_extras(ctx: access.CourseContext, post: Post, *, unlocked: bool, mine: Post | None = None) -> dict:
     """What the desk adds to a post's page: on a reading, the student's checkpoints and reply suggestions; on a
     response opened from the responses view (`?from=`), next and previous in that view's order."""
     extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None}
     if post.is_reading and post.is_published:
-        extras["desk_progress"] = participation.student_progress(ctx, [post]).get(post.id)
+        own = {post.id: mine} if mine is not None else {}
+        extras["desk_progress"] = participation.student_progress(ctx, [post], own).get(post.id)
         if unlocked and not ctx.is_staff and ctx.can("comment:create"):
             extras["desk_suggestions"] = participation.suggest_responses(ctx, post)
     else:

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import (
     CourseContext,
@@ -130,12 +131,17 @@ def latest_responses(
         if author_id != ctx.user.id and not ctx.is_staff:
             chosen = chosen.where(Post.anonymous.is_(False))
     page_ids = window.apply(chosen, Post.published_at, Post.id).subquery()
+    # Each response's reading comes in the same query (joined), or is the reading the caller gave: no query of its own.
+    reading_loader = lazyload(Post.reading) if reading is not None else joinedload(Post.reading)
     rows = db.session.execute(
         select(Post, _comment_count(ctx))
         .join(page_ids, page_ids.c.id == Post.id)
-        .options(selectinload(Post.awards), selectinload(Post.reading))
+        .options(selectinload(Post.awards), reading_loader)
         .order_by(*window.order(Post.published_at, Post.id))
     ).all()
+    if reading is not None:
+        for post, _ in rows:
+            set_committed_value(post, "reading", reading)
     return window.page([PostRow(post, comment_count=count) for post, count in rows], _published_key)
 
 
@@ -196,11 +202,14 @@ def reading_status(reading: Post, response: Post | None, now: datetime) -> Readi
     return ReadingStatus(response, bool(due and now > due))
 
 
-def reading_statuses(ctx: CourseContext, readings: list[PostRow]) -> dict[int, ReadingStatus]:
-    """Each published reading's status for a student viewer, by reading id (staff write no graded responses: none)."""
+def reading_statuses(
+    ctx: CourseContext, readings: list[PostRow], mine: dict[int, Post] | None = None
+) -> dict[int, ReadingStatus]:
+    """Each published reading's status for a student viewer, by reading id (staff write no graded responses: none);
+    `mine` is own_responses(ctx) when the caller has it."""
     if ctx.is_staff:
         return {}
-    mine, now = own_responses(ctx), utcnow()
+    mine, now = (own_responses(ctx) if mine is None else mine), utcnow()
     return {
         row.post.id: reading_status(row.post, mine.get(row.post.id), now) for row in readings if row.post.is_published
     }
@@ -233,7 +242,7 @@ def recent_comments(ctx: CourseContext, window: Window, *, author_id: int | None
         .where(visible_posts_clause(ctx))
         .where(Comment.deleted_at.is_(None))
         .where(visible_comments_clause(ctx))
-        .options(selectinload(Comment.post))
+        .options(contains_eager(Comment.post))  # the post comes with its comment, from the join above
     )
     if author_id is not None:
         query = query.where(Comment.author_id == author_id)
@@ -280,16 +289,22 @@ def post_page(ctx: CourseContext, post: Post) -> PostPage:
 
 
 def _comment_awards(post: Post) -> dict[int, list[Award]]:
-    """The awards on the post's comments, by comment id, oldest first (one query)."""
+    """The awards on the post's comments, by comment id, oldest first; the same query loads the post's own awards
+    into post.awards (which the page shows), so neither costs a query of its own."""
     rows = db.session.scalars(
         select(Award)
-        .join(Comment, Comment.id == Award.comment_id)
-        .where(Comment.post_id == post.id)
+        .outerjoin(Comment, Comment.id == Award.comment_id)
+        .where(or_(Comment.post_id == post.id, Award.post_id == post.id))
         .order_by(Award.created_at, Award.id)
     )
     awards: dict[int, list[Award]] = {}
+    own: list[Award] = []
     for award in rows:
-        awards.setdefault(award.comment_id, []).append(award)
+        if award.comment_id is None:
+            own.append(award)
+        else:
+            awards.setdefault(award.comment_id, []).append(award)
+    set_committed_value(post, "awards", own)
     return awards
 
 

@@ -187,7 +187,7 @@ def _render_post(
         feed_token=feed_token_for(ctx.user),
         my_response=mine,
         preview=preview,
-        **desk_routes.post_page_extras(ctx, post, unlocked=unlocked),
+        **desk_routes.post_page_extras(ctx, post, unlocked=unlocked, mine=mine),
         unread=unread.thread_marks(ctx, post, page.thread, [row.post for row in responses], read=read_state),
     ), status
 

@@ -17,7 +17,7 @@ from .. import jobs, mail
 from ..access import CourseContext
 from ..audit import record
 from ..extensions import db
-from ..models import Membership, Post, PostKind, PostStatus, Role, User, utcnow
+from ..models import Membership, Post, PostKind, PostStatus, Role, User, Visibility, utcnow
 from ..notifications import services as notifications
 from . import participation
 from .nudge_models import Nudge
@@ -39,6 +39,8 @@ def send_nudges(ctx: CourseContext, reading: Post) -> NudgeResult:
     ctx.require("desk:nudge")
     if not reading.is_published:
         raise NudgeError("Students cannot see this reading yet: publish it before reminding anyone to respond.")
+    if reading.visibility != Visibility.VISIBLE:
+        raise NudgeError("Students cannot see this reading: it is hidden. Show it again before reminding anyone.")
     today = utcnow().date()
     missing = [cell.student for cell in participation.for_reading(ctx, reading).column(reading) if not cell.responded]
     sent, already, nudge_ids = [], [], []
@@ -115,7 +117,8 @@ def deliver(nudge_id: int) -> None:
             Post.deleted_at.is_(None),
         )
     )
-    if not still_student or responded or reading.deleted_at is not None or not reading.is_published:
+    gone = reading.deleted_at is not None or not reading.is_published or reading.visibility != Visibility.VISIBLE
+    if not still_student or responded or gone:
         return
     if not notifications.wants_email(student, nudge.course_id, "nudge"):
         return  # the student turned this email off (their notifications still show the reminder)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from board.desk import nudges, participation
 from board.desk.nudge_models import Nudge
 from board.extensions import db
-from board.models import AuditEntry, Membership, Role, utcnow
+from board.models import AuditEntry, Membership, Role, Visibility, utcnow
 from tests import factories
 from tests.concurrency import Rendezvous, at_once
 from tests.desk.world import build_class
@@ -167,3 +167,32 @@ def test_a_nudge_is_also_a_notification_and_its_email_obeys_the_students_choices
     make_visitor(klass.instructor).post(_nudge_url(klass))
     assert len(inbox.messages(cy.email)) == 1
     assert db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == cy.id)) == 2
+
+
+def test_a_hidden_reading_is_not_nudged_about(klass, make_visitor, inbox):
+    """Students cannot see a reading a moderator hid: no email may carry its title or link to them."""
+    visitor = make_visitor(klass.instructor)
+    hidden = visitor.post(f"{klass.url}/posts/{klass.reading.id}/hide", {"reason": "Wrong file"})
+    assert hidden.status_code == 302
+    response = visitor.post(_nudge_url(klass))
+    assert response.status_code == 302
+    assert "Students cannot see this reading" in visitor.get(response.headers["Location"]).get_data(as_text=True)
+    assert inbox.messages() == []
+    assert db.session.scalar(select(func.count()).select_from(Nudge)) == 0
+
+
+def test_a_reading_hidden_after_the_nudge_is_not_emailed_about(klass, inbox):
+    ctx = factories.context(klass.course, klass.instructor)
+    queued = []
+    original = nudges.jobs.send_nudge
+    nudges.jobs.send_nudge = queued.append  # hold the jobs, as a queue would, to run them later
+    try:
+        nudges.send_nudges(ctx, klass.reading)
+    finally:
+        nudges.jobs.send_nudge = original
+    assert len(queued) == 2
+    klass.reading.visibility = Visibility.HIDDEN
+    db.session.commit()
+    for nudge_id in queued:
+        nudges.deliver(nudge_id)
+    assert inbox.messages() == []

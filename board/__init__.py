@@ -52,7 +52,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_input_cleaning(app)
     jobs.init_app(app)
 
-    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from . import (
+        models,  # noqa: F401  (registers the tables with the metadata)
+        pagecache,
+    )
+    from .pagecache import models as pagecache_models  # noqa: F401
+
+    pagecache.init_app(app)
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .cli import register_commands

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import abort
 from sqlalchemy import and_, exists, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from .desk.models import Grade
 from .extensions import db
@@ -204,13 +204,19 @@ def can_read_comment(ctx: CourseContext, comment: Comment) -> bool:
     return ctx.is_staff or comment.visibility == Visibility.VISIBLE or comment.author_id == ctx.user.id
 
 
+_WITH_READING = joinedload(Post.reading).lazyload(Post.author)
+
+
 def get_post(ctx: CourseContext, post_id: int, *, check_author: bool = False) -> Post:
     """A post the viewer may see; 404 if it is not in the course or not visible to them.
 
     With check_author, 403 unless the viewer wrote it.
     """
     post = db.session.scalar(
-        select(Post).where(Post.id == post_id).where(visible_posts_clause(ctx, include_deleted=True))
+        select(Post)
+        .where(Post.id == post_id)
+        .where(visible_posts_clause(ctx, include_deleted=True))
+        .options(_WITH_READING)  # a response's page names its reading: in this query, not one of its own
     )
     if post is None:
         abort(404)

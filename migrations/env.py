@@ -87,7 +87,9 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    from board.pagecache.versioning import not_counting
+
+    with connectable.connect() as connection, not_counting(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from flask import current_app
 from sqlalchemy import event
 
 from board.extensions import db
@@ -18,8 +19,14 @@ class QueryLog(list):
 
 @contextmanager
 def count_queries():
-    """Collect the SQL statements run inside the block (on every connection of the app's engine)."""
+    """Collect the SQL statements run inside the block (on every connection of the app's engine).
+
+    The page cache is off inside it: a count measures what building the page costs (a page served from the cache
+    runs the user loader's one query; tests/test_page_cache.py counts that)."""
     statements = QueryLog()
+    config = current_app.config
+    kept = config.get("PAGE_CACHE_BYTES")
+    config["PAGE_CACHE_BYTES"] = 0
 
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(" ".join(statement.split()))
@@ -29,3 +36,4 @@ def count_queries():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+        config["PAGE_CACHE_BYTES"] = kept

@@ -119,11 +119,15 @@ def _queries(visitor, url: str, *, expect: str):
     return log, response.get_data(as_text=True)
 
 
-def _same_count(small, large, what: str) -> None:
+MAX_QUERIES = 10  # issue #9: every page at 10 queries or fewer
+
+
+def _same_count(small, large, what: str, *, cap: int = MAX_QUERIES) -> None:
     assert len(large) == len(small), (
         f"{what}: {len(small)} queries for the small page, {len(large)} for the large one\n"
         f"--- small:\n{small}\n--- large:\n{large}"
     )
+    assert len(large) <= cap, f"{what}: {len(large)} queries\n{large}"
 
 
 def _viewer(courses, role) -> User:

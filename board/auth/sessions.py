@@ -7,6 +7,7 @@ before logout, or from before a password change, finds nothing and is refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -15,7 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_login import login_user, logout_user
 from flask_login.config import COOKIE_DURATION
-from sqlalchemy import Delete, delete, select
+from sqlalchemy import Delete, bindparam, delete, select
 
 from ..extensions import db
 from ..models import MAX_ID, User, UserSession, utcnow
@@ -57,26 +58,39 @@ def log_in(user: User, *, remember: bool, user_agent: str, address: str | None) 
     login_user(user, remember=remember)
 
 
+@functools.cache
+def _load_statement():
+    """The user loader's query, built once (every request runs it; building it cost more than running it): the user,
+    their session, the header's notification count and the page cache's write version, which is read here, before
+    any of the page's own queries (board/pagecache/)."""
+    from ..notifications.services import unread_count_of
+    from ..pagecache.versioning import current_version
+
+    user_id = bindparam("user_id")
+    return (
+        select(User, UserSession.id, unread_count_of(user_id), current_version())
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == bindparam("token_hash"), User.id == user_id)
+        .where(UserSession.created_at > bindparam("oldest"))
+    )
+
+
 def load(session_user_id: str) -> User | None:
     """The user whose live session this id names ("<user id>:<token>"); None if the session was ended."""
     user_id, _, token = session_user_id.partition(_SEPARATOR)
     # The id comes from a signed cookie, but an id no column can hold must still be unknown rather than an error.
     if not token or not (user_id.isascii() and user_id.isdigit()) or int(user_id) > MAX_ID:
         return None
-    from ..notifications.services import unread_count_of
-
     row = db.session.execute(
-        select(User, UserSession.id, unread_count_of(int(user_id)))
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash(token), User.id == int(user_id))
-        .where(UserSession.created_at > _oldest_live())
+        _load_statement(), {"user_id": int(user_id), "token_hash": _hash(token), "oldest": _oldest_live()}
     ).first()
     if row is None:
         return None
-    user, session_id, unread = row
+    user, session_id, unread, version = row
     user.session_token = token
     user.session_id = session_id
     user.unread_notifications = unread
+    user.page_version = version
     return user
 
 

@@ -12,6 +12,7 @@ from ..feeds.tokens import token_for as feed_token_for
 from ..keyset import Window
 from ..moderation import queries as moderation_queries
 from ..notifications import unread
+from ..pagecache import cached_page
 from ..posts import queries
 from . import services
 from .forms import CourseForm, EmptyForm, JoinForm, RoleForm, SettingsForm
@@ -82,6 +83,7 @@ def join():
 
 @bp.get("/c/<slug>/")
 @login_required
+@cached_page
 def home(slug):
     ctx = access.course_context(current_user, slug)
     readings = queries.course_readings(ctx)
@@ -104,6 +106,7 @@ def home(slug):
 
 @bp.get("/c/<slug>/people/<int:user_id>")
 @login_required
+@cached_page
 def person(slug, user_id):
     ctx = access.course_context(current_user, slug)
     person, person_membership = access.get_member(ctx, user_id)

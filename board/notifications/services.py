@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from .. import access, jobs
 from ..access import CourseContext
 from ..extensions import db
-from ..models import MAX_ID, Award, Comment, Course, Membership, Post, User, Visibility, utcnow
+from ..models import MAX_ID, Award, Comment, Course, Membership, Post, PostLike, User, Visibility, utcnow
 from ..templating import author_name
 from .models import Delivery, DigestSent, Notification, NotificationPreference, Watch, WatchLevel
 from .read_models import PostRead
@@ -318,8 +318,9 @@ def watch_level(ctx: CourseContext, post: Post) -> str:
     return viewer_state(ctx, post)[0]
 
 
-def viewer_state(ctx: CourseContext, post: Post) -> tuple[str, ReadState]:
-    """The viewer's watch level of `post` and their read row for it, in one query (the post page needs both)."""
+def viewer_state(ctx: CourseContext, post: Post) -> tuple[str, ReadState, tuple[int, bool]]:
+    """The viewer's watch level of `post`, their read row for it, and its likes (how many, and whether one is
+    theirs), in one query: the post page needs all three."""
     mine = (Watch.post_id == post.id, Watch.user_id == ctx.user.id)
     chosen = select(Watch.level).where(*mine).scalar_subquery()
     commented = (
@@ -330,10 +331,14 @@ def viewer_state(ctx: CourseContext, post: Post) -> tuple[str, ReadState]:
     read = (PostRead.post_id == post.id, PostRead.user_id == ctx.user.id)
     has_read = select(PostRead.post_id).where(*read).exists()
     last_read = select(PostRead.last_comment_id).where(*read).scalar_subquery()
-    level, has_commented, has_row, last = db.session.execute(select(chosen, commented, has_read, last_read)).one()
+    likes = select(func.count()).select_from(PostLike).where(PostLike.post_id == post.id).scalar_subquery()
+    liked = select(PostLike.post_id).where(PostLike.post_id == post.id, PostLike.user_id == ctx.user.id).exists()
+    level, has_commented, has_row, last, like_count, has_liked = db.session.execute(
+        select(chosen, commented, has_read, last_read, likes, liked)
+    ).one()
     if not level:
         level = WatchLevel.WATCHING if has_commented or post.author_id == ctx.user.id else WatchLevel.NORMAL
-    return level, ReadState(has_row=bool(has_row), last_comment_id=last)
+    return level, ReadState(has_row=bool(has_row), last_comment_id=last), (like_count or 0, bool(has_liked))
 
 
 def set_watch_level(ctx: CourseContext, post: Post, level: str) -> None:

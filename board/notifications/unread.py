@@ -91,12 +91,12 @@ def thread_marks(
     ctx: CourseContext,
     post: Post,
     thread: list[ThreadItem],
-    listed: Iterable[Post] = (),
+    listed: dict[int, PostNews] | None = None,
     read: ReadState | None = None,
 ) -> ThreadMarks:
-    """The read state of the post page: new comments in `thread` (already filtered by access rules) and, in one
-    grouped query, what is new on the responses `listed` below a reading. `read` is the viewer's row when the caller
-    has it already (notifications.services.viewer_state reads it with the watch level)."""
+    """The read state of the post page: new comments in `thread` (already filtered by access rules), and what is new
+    on the responses `listed` below a reading (by post id, as latest_responses(news=True) found it). `read` is the
+    viewer's row when the caller has it already (notifications.services.viewer_state reads it with the watch level)."""
     if read is None:
         row = db.session.get(PostRead, (ctx.user.id, post.id))
         read = ReadState(has_row=row is not None, last_comment_id=row.last_comment_id if row else None)
@@ -107,7 +107,7 @@ def thread_marks(
         new_ids=new_ids,
         shown_id=max((c.id for c in readable), default=0),
         post_is_new=not read.has_row and _post_is_new(ctx, post),
-        listed=list_news(ctx, listed),
+        listed=listed or {},
     )
 
 
@@ -140,6 +140,36 @@ def list_news(ctx: CourseContext, posts: Iterable[Post]) -> dict[int, PostNews]:
         p.id: PostNews(new_comments=counts.get(p.id, 0), is_new=not opened.get(p.id, False) and _post_is_new(ctx, p))
         for p in posts
     }
+
+
+def news_columns(ctx: CourseContext) -> tuple:
+    """list_news's two answers as correlated columns for a query that lists posts (Post): whether the viewer has a
+    read row for the post, and how many of its comments are new to them. news_of() turns a row's values into the
+    same PostNews, so the list costs no query of its own."""
+    me = ctx.user.id
+    read = (PostRead.post_id == Post.id, PostRead.user_id == me)
+    last_read = select(PostRead.last_comment_id).where(*read).correlate(Post).scalar_subquery()
+    opened = select(PostRead.post_id).where(*read).correlate(Post).exists()
+    new_comments = (
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            Comment.post_id == Post.id,
+            Comment.deleted_at.is_(None),
+            visible_comments_clause(ctx),
+            Comment.author_id != me,
+            Comment.id > ctx.membership.read_comment_id,
+            Comment.id > func.coalesce(last_read, 0),
+        )
+        .correlate(Post)
+        .scalar_subquery()
+    )
+    return opened, new_comments
+
+
+def news_of(ctx: CourseContext, post: Post, opened: bool, new_comments: int | None) -> PostNews:
+    """The PostNews of a post listed with news_columns()."""
+    return PostNews(new_comments=new_comments or 0, is_new=not opened and _post_is_new(ctx, post))
 
 
 COURSES_PER_QUERY = 200  # SQLite allows 500 terms in one compound SELECT; each course takes two

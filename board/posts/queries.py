@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +31,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
+from ..notifications import unread
 from .threads import ThreadItem, build_thread
 
 
@@ -75,6 +77,7 @@ class PostRow:
     post: Post
     comment_count: int = 0
     response_count: int = 0
+    news: unread.PostNews | None = None  # what is new to the viewer on it (latest_responses(news=True))
 
 
 def course_readings(ctx: CourseContext) -> list[PostRow]:
@@ -112,8 +115,12 @@ def latest_responses(
     reading: Post | None = None,
     author_id: int | None = None,
     include_deleted: bool = False,
+    news: bool = False,
+    awards: bool = True,
 ) -> Page:
-    """One page of the published responses the viewer may read, newest first, with comment counts and awards.
+    """One page of the published responses the viewer may read, newest first, with comment counts and awards (and,
+    with `news`, what is new to the viewer on each: notifications.unread.news_columns). Without `awards`, the caller
+    loads the rows' awards itself (post_page does, with the post's own: no query of their own).
 
     include_deleted lets staff see responses their authors deleted (on a reading's page). The page is chosen first
     and only its rows are counted, so the cost does not grow with the course.
@@ -132,17 +139,21 @@ def latest_responses(
             chosen = chosen.where(Post.anonymous.is_(False))
     page_ids = window.apply(chosen, Post.published_at, Post.id).subquery()
     # Each response's reading comes in the same query (joined), or is the reading the caller gave: no query of its own.
-    reading_loader = lazyload(Post.reading) if reading is not None else joinedload(Post.reading)
+    # Not the reading's author: SQLite turned the nested outer join (posts JOIN users) into a scan of every post.
+    reading_loader = lazyload(Post.reading) if reading is not None else joinedload(Post.reading).lazyload(Post.author)
+    extra = unread.news_columns(ctx) if news else ()
     rows = db.session.execute(
-        select(Post, _comment_count(ctx))
+        select(Post, _comment_count(ctx), *extra)
         .join(page_ids, page_ids.c.id == Post.id)
-        .options(selectinload(Post.awards), reading_loader)
+        .options(selectinload(Post.awards) if awards else lazyload(Post.awards), reading_loader)
         .order_by(*window.order(Post.published_at, Post.id))
     ).all()
-    if reading is not None:
-        for post, _ in rows:
+    found = []
+    for post, count, *new in rows:
+        if reading is not None:
             set_committed_value(post, "reading", reading)
-    return window.page([PostRow(post, comment_count=count) for post, count in rows], _published_key)
+        found.append(PostRow(post, comment_count=count, news=unread.news_of(ctx, post, *new) if news else None))
+    return window.page(found, _published_key)
 
 
 def own_responses(ctx: CourseContext, reading: Post | None = None) -> dict[int, Post]:
@@ -262,8 +273,12 @@ class PostPage:
     likers: list[User] = field(default_factory=list)
 
 
-def post_page(ctx: CourseContext, post: Post) -> PostPage:
-    """Everything the post page shows: the thread with each comment's likes, and the post's likes, in two queries."""
+def post_page(
+    ctx: CourseContext, post: Post, likes: tuple[int, bool] | None = None, listed: Iterable[Post] = ()
+) -> PostPage:
+    """Everything the post page shows: the thread with each comment's likes and awards, and the post's likes, in
+    three queries; two when the caller has the post's likes (count, liked by the viewer) already. The awards of the
+    posts `listed` below it (a reading's responses) come in the same query as the comments' awards."""
     # Likes are counted per comment through the likes' primary key (comment_id, user_id): a join of all likes with
     # the post's comments let PostgreSQL walk the whole comments table in id order.
     like_count = (
@@ -279,32 +294,35 @@ def post_page(ctx: CourseContext, post: Post) -> PostPage:
     ).all()
     counts = {comment.id: (likes, bool(mine)) for comment, likes, mine in rows}
     thread = build_thread((comment for comment, _, _ in rows), readable=lambda c: can_read_comment(ctx, c))
-    awards = _comment_awards(post)
+    awards = _comment_awards(post, list(listed))
     for item in thread:
         item.likes, item.liked = counts[item.comment.id]
         item.awards = awards.get(item.comment.id, [])
-    likes, liked = _post_like_counts(ctx, [post.id]).get(post.id, (0, False))
+    likes, liked = likes if likes is not None else _post_like_counts(ctx, [post.id]).get(post.id, (0, False))
     readable = sum(1 for item in thread if item.placeholder is None)
     return PostPage(post=post, thread=thread, comment_count=readable, likes=likes, liked=liked)
 
 
-def _comment_awards(post: Post) -> dict[int, list[Award]]:
+def _comment_awards(post: Post, listed: list[Post]) -> dict[int, list[Award]]:
     """The awards on the post's comments, by comment id, oldest first; the same query loads the post's own awards
-    into post.awards (which the page shows), so neither costs a query of its own."""
+    into post.awards (which the page shows), and those of the `listed` posts into theirs, so none costs a query of
+    its own."""
+    posts = {post.id: post, **{p.id: p for p in listed}}
     rows = db.session.scalars(
         select(Award)
         .outerjoin(Comment, Comment.id == Award.comment_id)
-        .where(or_(Comment.post_id == post.id, Award.post_id == post.id))
+        .where(or_(Comment.post_id == post.id, Award.post_id.in_(list(posts))))
         .order_by(Award.created_at, Award.id)
     )
     awards: dict[int, list[Award]] = {}
-    own: list[Award] = []
+    own: dict[int, list[Award]] = {post_id: [] for post_id in posts}
     for award in rows:
         if award.comment_id is None:
-            own.append(award)
+            own[award.post_id].append(award)
         else:
             awards.setdefault(award.comment_id, []).append(award)
-    set_committed_value(post, "awards", own)
+    for post_id, found in own.items():
+        set_committed_value(posts[post_id], "awards", found)
     return awards
 
 

@@ -21,6 +21,7 @@ from ..moderation.queries import comment_awards
 from ..notifications import services as notification_services
 from ..notifications import unread
 from ..notifications.forms import watch_form
+from ..pagecache import cached_page
 from ..templating import author_name
 from . import queries, services
 from .forms import CommentEditForm, CommentForm, PreviewForm, ReadingForm, ResponseForm, new_submission_key
@@ -133,6 +134,7 @@ def _saved_message(post: Post) -> str:
 
 
 @bp.get("/posts/<int:post_id>")
+@cached_page
 def show(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
@@ -156,18 +158,21 @@ def _render_post(
 ):
     """The post page. A refused reply is shown in the reply composer under its comment (`reply_form`), never in the
     comment form at the bottom."""
-    page = queries.post_page(ctx, post)
+    watching, read_state, likes = notification_services.viewer_state(ctx, post)
     responses, unlocked, locked_count, mine = [], True, 0, None
     if post.is_reading:
         mine = queries.own_responses(ctx, post).get(post.id)
         unlocked = access.has_unlocked(ctx, post)
         if unlocked:
             window = Window.from_request(RESPONSES_PAGE_SIZE)
-            responses = queries.latest_responses(ctx, window, reading=post, include_deleted=True)
+            responses = queries.latest_responses(
+                ctx, window, reading=post, include_deleted=True, news=True, awards=False
+            )
         else:
             locked_count = queries.response_count(ctx, post)
+    # The listed responses' awards come with the comments' (one query for all the page's awards).
+    page = queries.post_page(ctx, post, likes, listed=[row.post for row in responses])
     award_types = moderation_queries.award_types(ctx) if ctx.can("post:award") else []
-    watching, read_state = notification_services.viewer_state(ctx, post)
     return render_template(
         "posts/show.html",
         ctx=ctx,
@@ -188,7 +193,9 @@ def _render_post(
         my_response=mine,
         preview=preview,
         **desk_routes.post_page_extras(ctx, post, unlocked=unlocked, mine=mine),
-        unread=unread.thread_marks(ctx, post, page.thread, [row.post for row in responses], read=read_state),
+        unread=unread.thread_marks(
+            ctx, post, page.thread, {row.post.id: row.news for row in responses}, read=read_state
+        ),
     ), status
 
 

@@ -15,10 +15,10 @@ from tests.posts.test_composer import form_where, forms, send
 from tests.test_query_counts import _award_type, _classmates, _discuss, _post, _queries, _viewer
 
 MAX_BYTES = 150 * 1024
-# The queries one view of a post page runs, whatever the number of comments: as before the lighter markup, plus one
-# for the viewer's state of the post (the watch level and the read row); the post's own awards come with its
-# comments' awards, and the header's count of unread notifications with the signed-in user.
-QUERIES = {Role.STUDENT: 8, Role.ASSISTANT: 9, Role.INSTRUCTOR: 9}  # as tests/test_query_counts.py
+# The queries one view of a post page runs, whatever the number of comments: the user (with the header's count), the
+# course, the post (with its reading), the viewer's state of it (watch level, read row, its likes), the comments (with
+# their likes) and all the page's awards; staff also load the award types for the award form.
+QUERIES = {Role.STUDENT: 6, Role.ASSISTANT: 7, Role.INSTRUCTOR: 7}  # as tests/test_query_counts.py
 
 
 @pytest.mark.parametrize("role", list(QUERIES))

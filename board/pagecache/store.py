@@ -1,0 +1,122 @@
+"""The kept pages (a per-process LRU bounded in bytes) and the decorator that serves them (see __init__.py)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_login import current_user
+
+from . import versioning
+
+_EXTENSION = "board_page_cache"
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    mimetype: str
+    nonce: bytes | None  # the CSP nonce written into the body, replaced by a fresh one on reuse
+    made: float  # time.monotonic() when built
+
+
+class PageStore:
+    """Pages by key, least recently used dropped first once the bodies pass `limit` bytes. Thread-safe."""
+
+    def __init__(self, limit: int, seconds: float):
+        self.limit, self.seconds = limit, seconds
+        self._pages: OrderedDict[tuple, Page] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Page | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None:
+                return None
+            if time.monotonic() - page.made > self.seconds:
+                self._drop(key)
+                return None
+            self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: Page) -> None:
+        if len(page.body) > self.limit:
+            return
+        with self._lock:
+            if key in self._pages:
+                self._drop(key)
+            self._pages[key] = page
+            self._size += len(page.body)
+            while self._size > self.limit:
+                self._drop(next(iter(self._pages)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def _drop(self, key: tuple) -> None:
+        self._size -= len(self._pages.pop(key).body)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_EXTENSION] = PageStore(app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"])
+    versioning.install_for(app)
+
+
+def store() -> PageStore:
+    return current_app.extensions[_EXTENSION]
+
+
+def _key() -> tuple | None:
+    """This request's key, or None when its page must be built and not kept."""
+    if request.method != "GET" or not current_app.config["PAGE_CACHE_BYTES"] or "_flashes" in session:
+        return None
+    user = current_user._get_current_object()
+    version = getattr(user, "page_version", None)
+    token = getattr(user, "session_token", None)
+    if version is None or token is None:
+        return None
+    return (token, request.full_path, version)
+
+
+def cached_page(view):
+    """Serve the view's page from the store when this session saw it at this write version; keep it otherwise.
+    Goes under @login_required (the session must be live and loaded first)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = _key()
+        if key is None:
+            return view(*args, **kwargs)
+        kept = store().get(key)
+        if kept is not None:
+            body = kept.body
+            if kept.nonce is not None:
+                from .. import style_nonce  # the page's nonce must be this response's (its CSP header names it)
+
+                body = body.replace(kept.nonce, style_nonce().encode())
+            return Response(body, mimetype=kept.mimetype)
+        response = current_app.make_response(view(*args, **kwargs))
+        if (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and not response.direct_passthrough
+            and "Set-Cookie" not in response.headers
+            and "_flashes" not in session
+        ):
+            nonce = g.get("style_nonce")
+            store().put(
+                key, Page(response.get_data(), response.mimetype, nonce.encode() if nonce else None, time.monotonic())
+            )
+        return response
+
+    return wrapper

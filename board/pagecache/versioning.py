@@ -1,0 +1,78 @@
+"""The database's write version: one row, bumped in the same transaction as every write.
+
+The engine's own events see every statement, whatever sent it (the ORM's flushes, bulk UPDATEs and DELETEs, Core,
+raw SQL); a transaction that wrote anything adds `UPDATE page_cache_version SET version = version + 1` just before it
+commits. Writes that no page shows (the sessions table: logging in) do not count.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from ..extensions import db
+from .models import PageCacheVersion
+
+_TABLE = PageCacheVersion.__tablename__
+_IGNORED = (_TABLE, "user_sessions")  # what a page never shows
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_FLAG = "board_page_cache_wrote"
+_SKIP = "board_page_cache_not_counting"
+_BUMP = f"UPDATE {_TABLE} SET version = version + 1"
+
+
+def current_version():
+    """The version as a scalar subquery, to ride along in another query (NULL if the row is missing: no caching)."""
+    return select(PageCacheVersion.version).where(PageCacheVersion.id == 1).scalar_subquery()
+
+
+def _wrote(statement: str) -> bool:
+    head = statement.lstrip()[:7].upper()
+    if not head.startswith(_WRITES):
+        return False
+    # The table follows INSERT INTO / UPDATE / DELETE FROM; an ignored table's name is near the start.
+    start = statement[:80]
+    return not any(name in start for name in _IGNORED)
+
+
+def install(engine: Engine) -> None:
+    """Listen on `engine` (once per engine)."""
+    if event.contains(engine, "before_cursor_execute", _note_write):
+        return
+    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "commit", _bump_on_commit)
+    event.listen(engine, "rollback", _forget)
+
+
+@contextmanager
+def not_counting(conn):
+    """Writes on `conn` inside the block bump nothing: migrations run before the version's table exists (a
+    deploy restarts the app's processes, and with them their caches)."""
+    conn.info[_SKIP] = True
+    try:
+        yield conn
+    finally:
+        conn.info.pop(_SKIP, None)
+        conn.info.pop(_FLAG, None)
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    if _FLAG not in conn.info and _SKIP not in conn.info and _wrote(statement):
+        conn.info[_FLAG] = True
+
+
+def _bump_on_commit(conn) -> None:
+    # Runs inside the transaction, just before COMMIT is sent: the bump commits with the writes, or not at all.
+    if conn.info.pop(_FLAG, False):
+        conn.exec_driver_sql(_BUMP)
+
+
+def _forget(conn) -> None:
+    conn.info.pop(_FLAG, None)
+
+
+def install_for(app) -> None:
+    with app.app_context():
+        install(db.engine)

@@ -1,0 +1,198 @@
+"""The page cache (board/pagecache/): a kept page is reused only by its own session, only while nothing in the database
+has changed, and never outlives its time; everything else about the page (CSP nonce, flashed messages) stays right."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import current_app
+from sqlalchemy import event, select, text
+
+from board.extensions import db
+from board.models import Post, PostStatus, Visibility
+from board.pagecache.models import PageCacheVersion
+from board.pagecache.store import Page, PageStore, store
+from tests import factories
+
+
+@pytest.fixture
+def klass():
+    course = factories.course()
+    student = factories.member(course, name="Student Sam")
+    classmate = factories.member(course, name="Classmate Cleo")
+    reading = factories.reading(course, title="On solidarity")
+    response = factories.response(course, classmate, reading, title="Cleo's response")
+    return course, student, classmate, reading, response
+
+
+class Statements(list):
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, *args):
+        self.append(statement)
+
+
+def _version() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(PageCacheVersion.version))
+
+
+def _page(visitor, url: str) -> str:
+    response = visitor.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", ["home", "post", "person"])
+def test_a_page_seen_again_costs_one_query_and_is_the_same_page(klass, make_visitor, page):
+    course, student, classmate, _reading, response = klass
+    url = {
+        "home": f"/c/{course.slug}/",
+        "post": f"/c/{course.slug}/posts/{response.id}",
+        "person": f"/c/{course.slug}/people/{classmate.id}",
+    }[page]
+    sam = make_visitor(student)
+    first = _page(sam, url)
+    with Statements() as log:
+        again = _page(sam, url)
+    assert len(log) == 1, log  # the user loader's query (the session, the header's count and the version)
+    assert "page_cache_version" in log[0]
+    assert again == first
+
+
+def test_any_write_shows_on_the_next_view(klass, make_visitor):
+    course, student, classmate, _reading, response = klass
+    sam, cleo = make_visitor(student), make_visitor(classmate)
+    url = f"/c/{course.slug}/posts/{response.id}"
+    assert "A brand new thought" not in _page(sam, url)
+    before = _version()
+    assert (
+        cleo.post(f"/c/{course.slug}/posts/{response.id}/comments", {"body": "A brand new thought"}).status_code == 302
+    )
+    assert _version() > before
+    assert "A brand new thought" in _page(sam, url)
+
+
+def test_a_post_hidden_by_a_moderator_leaves_the_kept_pages_at_once(klass, make_visitor):
+    course, student, _classmate, reading, response = klass
+    sam = make_visitor(student)
+    factories.response(course, student, reading, title="Sam's response")  # unlocks nothing needed; just his own
+    assert "Cleo&#39;s response" in _page(sam, f"/c/{course.slug}/")
+    instructor = make_visitor(factories.instructor_of(course))
+    hidden = instructor.post(f"/c/{course.slug}/posts/{response.id}/hide", {"reason": "Off topic"})
+    assert hidden.status_code == 302
+    assert factories.reload(response).visibility == Visibility.HIDDEN
+    assert "Cleo&#39;s response" not in _page(sam, f"/c/{course.slug}/")
+    assert make_visitor(student).get(f"/c/{course.slug}/posts/{response.id}").status_code == 404
+    assert sam.get(f"/c/{course.slug}/posts/{response.id}").status_code == 404
+
+
+def test_a_write_from_outside_any_request_counts_too(klass, make_visitor):
+    course, student, _classmate, _reading, response = klass
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/"
+    _page(sam, url)
+    db.session.execute(text("UPDATE posts SET title = 'Renamed by SQL' WHERE id = :id"), {"id": response.id})
+    db.session.commit()
+    assert "Renamed by SQL" in _page(sam, url)
+
+
+def test_a_rolled_back_write_and_a_login_change_nothing(klass, make_visitor):
+    _course, _student, classmate, _reading, response = klass
+    before = _version()
+    db.session.execute(text("UPDATE posts SET title = 'Never' WHERE id = :id"), {"id": response.id})
+    db.session.rollback()
+    make_visitor(classmate)  # logging in writes a session row, which no page shows
+    db.session.execute(select(Post.id))
+    db.session.commit()  # a transaction that only read
+    assert _version() == before
+
+
+def test_each_session_has_its_own_pages(klass, make_visitor):
+    course, student, classmate, reading, _response = klass
+    draft = factories.response(course, student, reading, title="Sam's secret draft", published=False)
+    assert draft.status == PostStatus.DRAFT
+    url = f"/c/{course.slug}/"
+    assert "Sam&#39;s secret draft" in _page(make_visitor(student), url)
+    assert "Sam&#39;s secret draft" not in _page(make_visitor(classmate), url)
+    # The same person in a second browser gets a page of their own (with that browser's CSRF token).
+    phone, laptop = make_visitor(student), make_visitor(student)
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    assert token.search(_page(phone, url)).group(1) != token.search(_page(laptop, url)).group(1)
+
+
+def test_after_logout_the_kept_page_is_not_served(klass, make_visitor):
+    course, student, _classmate, _reading, _response = klass
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/"
+    _page(sam, url)
+    sam.logout()
+    answer = sam.get(url)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_each_reuse_gets_a_fresh_csp_nonce_named_in_its_header(klass, make_visitor):
+    course, student, classmate, _reading, response = klass
+    factories.comment(response, classmate, "Something new to Sam")  # a new comment: the page writes a nonce'd <style>
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/posts/{response.id}"
+    nonces = []
+    for _ in range(2):
+        answer = sam.get(url)
+        page = answer.get_data(as_text=True)
+        in_header = re.search(r"'nonce-([^']+)'", answer.headers["Content-Security-Policy"]).group(1)
+        assert f'nonce="{in_header}"' in page
+        nonces.append(in_header)
+    assert nonces[0] != nonces[1]
+
+
+def test_a_flashed_message_shows_once_even_on_a_kept_page(klass, make_visitor):
+    course, student, _classmate, _reading, response = klass
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/posts/{response.id}"
+    _page(sam, url)
+    # A refused "mark as read" (a bad form) flashes an error and writes nothing.
+    refused = sam.post(f"/c/{course.slug}/posts/{response.id}/read", {"shown": "not a number"})
+    assert refused.status_code == 302
+    flashed = _page(sam, url)
+    assert 'class="flash' in flashed
+    assert 'class="flash' not in _page(sam, url)
+
+
+def test_a_kept_page_expires(klass, make_visitor, monkeypatch):
+    course, student, _classmate, _reading, _response = klass
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/"
+    _page(sam, url)
+    monkeypatch.setattr(store(), "seconds", -1)
+    with Statements() as log:
+        _page(sam, url)
+    assert len(log) > 1  # built again
+
+
+def test_the_cache_can_be_turned_off(klass, make_visitor, monkeypatch):
+    course, student, _classmate, _reading, _response = klass
+    monkeypatch.setitem(current_app.config, "PAGE_CACHE_BYTES", 0)
+    sam = make_visitor(student)
+    _page(sam, f"/c/{course.slug}/")
+    with Statements() as log:
+        _page(sam, f"/c/{course.slug}/")
+    assert len(log) > 1
+
+
+def test_the_store_keeps_the_most_recently_used_pages_within_its_bytes():
+    kept = PageStore(limit=250, seconds=60)
+    for n in range(4):
+        kept.put(("s", str(n), 1), Page(b"x" * 100, "text/html", None, 0.0 + 1e12))
+    assert len(kept) == 2 and kept.get(("s", "0", 1)) is None
+    kept.get(("s", "2", 1))  # used: kept over "3"
+    kept.put(("s", "4", 1), Page(b"y" * 100, "text/html", None, 1e12))
+    assert kept.get(("s", "2", 1)) is not None and kept.get(("s", "3", 1)) is None
+    kept.put(("s", "big", 1), Page(b"z" * 251, "text/html", None, 1e12))  # larger than the whole store: not kept
+    assert kept.get(("s", "big", 1)) is None

@@ -10,6 +10,9 @@ through the real login form, checks that every page answers 200 with its full co
 prints one table: requests per second, p50 and p95 latency, the workers' CPU time per request, the ratio to "hello"'s
 requests per second, the SQL queries one request runs (counted in this process) and the HTML size.
 
+The page cache (board/pagecache/) is on, as in production, so wrk's repeated requests measure kept pages; run with
+PAGE_CACHE_BYTES=0 in the environment to measure building every page. The queries column always counts building one.
+
 The data in every database: a small course (100 responses to 5 readings, and one response with 200 threaded comments
 with likes) and a big course (2,000 responses to 20 readings, the scale's comments spread over them, one response with
 the same 200 threaded comments), so the small course's pages measure a normal class and the big course's pages show
@@ -571,7 +574,15 @@ def count_queries(url: str, paths: dict[str, str]) -> dict[str, tuple[int, int]]
     from board import create_app
     from board.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SESSION_COOKIE_SECURE": False, "SECRET_KEY": SECRET_KEY})
+    # Counted with the page cache off: what building the page costs (a page it kept costs the user loader's 1 query).
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SESSION_COOKIE_SECURE": False,
+            "SECRET_KEY": SECRET_KEY,
+            "PAGE_CACHE_BYTES": 0,
+        }
+    )
     client = app.test_client()
     headers = {"User-Agent": USER_AGENT}
     form = client.get("/login", headers=headers).get_data(as_text=True)
@@ -692,9 +703,11 @@ def main() -> None:
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    cache = os.environ.get("PAGE_CACHE_BYTES", "default")
     print(
         f"wrk -t1 -c{options.connections}, {options.duration} s per page; gunicorn 2 sync workers; "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs; page cache {'off' if cache == '0' else 'on'} (PAGE_CACHE_BYTES={cache}); "
+        "queries: building the page (a kept page runs 1)"
     )
     for n, row in enumerate(table):
         print(

@@ -21,7 +21,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal, select, union_all
+from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal, null, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -249,15 +249,18 @@ def _student_responses(ctx: CourseContext, reading_ids: list[int]):
     )
 
 
-def _replies(reading_ids: list[int], *, author_id: int | None = None):
-    """Comments given, grouped by reading and commenter: (reading_id, author_id, count, count by reply_due_at)."""
+def _replies(reading_ids: list[int], *, author_id: int | None = None, tag: str | None = None):
+    """Comments given, grouped by reading and commenter: (reading_id, author_id, count, count by reply_due_at); with
+    `tag`, each row starts with it (for _counted's union)."""
     on_time = case(
         (_READING.reply_due_at.is_(None), 1),
         (Comment.created_at <= _READING.reply_due_at, 1),
         else_=0,
     )
     query = (
-        select(_RESPONSE.reading_id, Comment.author_id, func.count(), func.sum(on_time))
+        select(
+            *([literal(tag)] if tag else []), _RESPONSE.reading_id, Comment.author_id, func.count(), func.sum(on_time)
+        )
         .join(_RESPONSE, _RESPONSE.id == Comment.post_id)
         .join(_READING, _READING.id == _RESPONSE.reading_id)
         .where(_RESPONSE.reading_id.in_(reading_ids))
@@ -299,47 +302,54 @@ def _participation(ctx: CourseContext, readings: list[Post], *, weekly: bool) ->
         cell.anonymous = row.anonymous
         chosen[row.id] = cell
 
-    for reading_id, author_id, given, on_time in db.session.execute(_replies(reading_ids)):
-        cell = cells.get(author_id, {}).get(reading_id)
-        if cell is not None:
-            cell.given, cell.given_on_time = given, int(on_time or 0)
-
-    if chosen:
-        # Comments received, likes and awards per response, in one query (three grouped counts, one after another).
-        response_ids = _response_ids(ctx, reading_ids)
-        counted = union_all(
-            select(literal("received"), Comment.post_id, func.count())
-            .join(Post, Post.id == Comment.post_id)
-            .where(Comment.post_id.in_(response_ids))
-            .where(Comment.author_id != Post.author_id)
-            .where(Comment.visibility == Visibility.VISIBLE)
-            .where(Comment.deleted_at.is_(None))
-            .group_by(Comment.post_id),
-            select(literal("likes"), PostLike.post_id, func.count())
-            .where(PostLike.post_id.in_(response_ids))
-            .group_by(PostLike.post_id),
-            select(literal("awards"), Award.post_id, func.count())
-            .where(Award.post_id.in_(response_ids))
-            .group_by(Award.post_id),
-        )
-        for what, post_id, count in db.session.execute(counted):
-            if post_id in chosen:
-                setattr(chosen[post_id], what, count)
-
-    grades = db.session.execute(
-        select(Grade.reading_id, Grade.student_id, Grade.points)
-        .where(Grade.course_id == ctx.course.id)
-        .where(Grade.reading_id.in_(reading_ids))
-        .where(Grade.points.is_not(None))
-    )
-    for reading_id, student_id, points in grades:
-        cell = cells.get(student_id, {}).get(reading_id)
-        if cell is not None:
-            cell.points = points
+    for what, key, student_id, number, on_time in db.session.execute(_counted(ctx, reading_ids)):
+        if what in _PER_RESPONSE:
+            if key in chosen:
+                setattr(chosen[key], what, int(number))
+            continue
+        cell = cells.get(student_id, {}).get(key)
+        if cell is None:
+            continue
+        if what == "given":
+            cell.given, cell.given_on_time = int(number), int(on_time or 0)
+        else:
+            cell.points = number
 
     if weekly:
         result.weeks = _weeks(ctx, reading_ids, [cell for cell in chosen.values() if cell.responded])
     return result
+
+
+_PER_RESPONSE = ("received", "likes", "awards")
+_NO_NUMBER = cast(null(), Integer)
+
+
+def _counted(ctx: CourseContext, reading_ids: list[int]):
+    """Everything participation counts, in one query of rows (what, key, student id, number, on-time number):
+    replies given per reading and commenter ("given", with how many came by the reading's reply_due_at), comments
+    received, likes and awards per response ("received", "likes", "awards": key is the response's id), and points
+    per reading and student ("points"). Numbers are ints except points (a UNION may return them all as floats)."""
+    response_ids = _response_ids(ctx, reading_ids)
+    return union_all(
+        _replies(reading_ids, tag="given"),
+        select(literal("received"), Comment.post_id, _NO_NUMBER, func.count(), _NO_NUMBER)
+        .join(Post, Post.id == Comment.post_id)
+        .where(Comment.post_id.in_(response_ids))
+        .where(Comment.author_id != Post.author_id)
+        .where(Comment.visibility == Visibility.VISIBLE)
+        .where(Comment.deleted_at.is_(None))
+        .group_by(Comment.post_id),
+        select(literal("likes"), PostLike.post_id, _NO_NUMBER, func.count(), _NO_NUMBER)
+        .where(PostLike.post_id.in_(response_ids))
+        .group_by(PostLike.post_id),
+        select(literal("awards"), Award.post_id, _NO_NUMBER, func.count(), _NO_NUMBER)
+        .where(Award.post_id.in_(response_ids))
+        .group_by(Award.post_id),
+        select(literal("points"), Grade.reading_id, Grade.student_id, Grade.points, _NO_NUMBER)
+        .where(Grade.course_id == ctx.course.id)
+        .where(Grade.reading_id.in_(reading_ids))
+        .where(Grade.points.is_not(None)),
+    )
 
 
 def _response_ids(ctx: CourseContext, reading_ids: list[int]):
@@ -461,11 +471,15 @@ class Progress:
 
 
 def student_progress(
-    ctx: CourseContext, readings: list[Post], own: dict[int, Post] | None = None
+    ctx: CourseContext,
+    readings: list[Post],
+    own: dict[int, Post] | None = None,
+    replies: dict[int, tuple[int | None, int | None]] | None = None,
 ) -> dict[int, Progress]:
     """The viewer's own checkpoints for these readings; empty for staff, who have none. `own` is the viewer's response
     to each reading (posts.queries.own_responses: the first published one, else a draft) when the page has it
-    already; the replies are counted (one query) only for readings that ask for replies."""
+    already; the replies are counted (one query) only for readings that ask for replies, and not at all when the page
+    has them (`replies`: (given, on time) by reading id, from my_replies_columns)."""
     if ctx.is_staff or not readings:
         return {}
     reading_ids = [reading.id for reading in readings]
@@ -486,10 +500,21 @@ def student_progress(
     for reading_id, published_at in responded:
         progress[reading_id].responded_at = published_at
     asking = [reading.id for reading in readings if reading.required_replies]
-    if asking:
+    if replies is not None and all(reading_id in replies for reading_id in asking):
+        for reading_id in asking:
+            given, on_time = replies[reading_id]
+            progress[reading_id].replies, progress[reading_id].replies_on_time = int(given or 0), int(on_time or 0)
+    elif asking:
         for reading_id, _, given, on_time in db.session.execute(_replies(asking, author_id=ctx.user.id)):
             progress[reading_id].replies, progress[reading_id].replies_on_time = given, int(on_time or 0)
     return progress
+
+
+def my_replies_columns(ctx: CourseContext, reading: Post) -> tuple:
+    """The viewer's replies toward `reading`'s checkpoint as two scalar columns (given, on time), for a page that reads
+    its other per-viewer facts in one query (notifications.services.viewer_state); student_progress takes them."""
+    mine = _replies([reading.id], author_id=ctx.user.id).subquery()
+    return select(mine.c[2]).scalar_subquery(), select(mine.c[3]).scalar_subquery()
 
 
 # Reply spreading --------------------------------------------------------------------------------------------------

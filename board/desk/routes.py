@@ -104,13 +104,25 @@ def _csv(text: str, filename: str) -> Response:
     )
 
 
-def post_page_extras(ctx: access.CourseContext, post: Post, *, unlocked: bool, mine: Post | None = None) -> dict:
+def viewer_columns(ctx: access.CourseContext, post: Post) -> tuple:
+    """Scalar columns the post page reads with the viewer's other facts (notifications.services.viewer_state): on a
+    reading that asks for replies, the student's replies toward it. post_page_extras takes their values."""
+    if post.is_reading and post.is_published and post.required_replies and not ctx.is_staff:
+        return participation.my_replies_columns(ctx, post)
+    return ()
+
+
+def post_page_extras(
+    ctx: access.CourseContext, post: Post, *, unlocked: bool, mine: Post | None = None, viewer: tuple = ()
+) -> dict:
     """What the desk adds to a post's page: on a reading, the student's checkpoints and reply suggestions; on a
-    response opened from the responses view (`?from=`), next and previous in that view's order."""
+    response opened from the responses view (`?from=`), next and previous in that view's order. `viewer` holds the
+    values of viewer_columns()."""
     extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None}
     if post.is_reading and post.is_published:
         own = {post.id: mine} if mine is not None else {}
-        extras["desk_progress"] = participation.student_progress(ctx, [post], own).get(post.id)
+        replies = {post.id: viewer} if viewer else None
+        extras["desk_progress"] = participation.student_progress(ctx, [post], own, replies).get(post.id)
         if unlocked and not ctx.is_staff and ctx.can("comment:create"):
             extras["desk_suggestions"] = participation.suggest_responses(ctx, post)
     else:

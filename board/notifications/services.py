@@ -318,9 +318,10 @@ def watch_level(ctx: CourseContext, post: Post) -> str:
     return viewer_state(ctx, post)[0]
 
 
-def viewer_state(ctx: CourseContext, post: Post) -> tuple[str, ReadState, tuple[int, bool]]:
+def viewer_state(ctx: CourseContext, post: Post, *extra) -> tuple[str, ReadState, tuple[int, bool], tuple]:
     """The viewer's watch level of `post`, their read row for it, and its likes (how many, and whether one is
-    theirs), in one query: the post page needs all three."""
+    theirs), in one query: the post page needs all three. Scalar columns in `extra` (the desk's checkpoint counts)
+    ride along, and their values come back last."""
     mine = (Watch.post_id == post.id, Watch.user_id == ctx.user.id)
     chosen = select(Watch.level).where(*mine).scalar_subquery()
     commented = (
@@ -333,12 +334,17 @@ def viewer_state(ctx: CourseContext, post: Post) -> tuple[str, ReadState, tuple[
     last_read = select(PostRead.last_comment_id).where(*read).scalar_subquery()
     likes = select(func.count()).select_from(PostLike).where(PostLike.post_id == post.id).scalar_subquery()
     liked = select(PostLike.post_id).where(PostLike.post_id == post.id, PostLike.user_id == ctx.user.id).exists()
-    level, has_commented, has_row, last, like_count, has_liked = db.session.execute(
-        select(chosen, commented, has_read, last_read, likes, liked)
+    level, has_commented, has_row, last, like_count, has_liked, *more = db.session.execute(
+        select(chosen, commented, has_read, last_read, likes, liked, *extra)
     ).one()
     if not level:
         level = WatchLevel.WATCHING if has_commented or post.author_id == ctx.user.id else WatchLevel.NORMAL
-    return level, ReadState(has_row=bool(has_row), last_comment_id=last), (like_count or 0, bool(has_liked))
+    return (
+        level,
+        ReadState(has_row=bool(has_row), last_comment_id=last),
+        (like_count or 0, bool(has_liked)),
+        tuple(more),
+    )
 
 
 def set_watch_level(ctx: CourseContext, post: Post, level: str) -> None:

@@ -158,7 +158,9 @@ def _render_post(
 ):
     """The post page. A refused reply is shown in the reply composer under its comment (`reply_form`), never in the
     comment form at the bottom."""
-    watching, read_state, likes = notification_services.viewer_state(ctx, post)
+    watching, read_state, likes, desk_values = notification_services.viewer_state(
+        ctx, post, *desk_routes.viewer_columns(ctx, post)
+    )
     responses, unlocked, locked_count, mine = [], True, 0, None
     if post.is_reading:
         mine = queries.own_responses(ctx, post).get(post.id)
@@ -192,7 +194,7 @@ def _render_post(
         feed_token=feed_token_for(ctx.user),
         my_response=mine,
         preview=preview,
-        **desk_routes.post_page_extras(ctx, post, unlocked=unlocked, mine=mine),
+        **desk_routes.post_page_extras(ctx, post, unlocked=unlocked, mine=mine, viewer=desk_values),
         unread=unread.thread_marks(
             ctx, post, page.thread, {row.post.id: row.news for row in responses}, read=read_state
         ),

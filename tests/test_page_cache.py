@@ -11,6 +11,7 @@ from sqlalchemy import event, select, text
 
 from board.extensions import db
 from board.models import Post, PostStatus, Visibility
+from board.pagecache import versioning
 from board.pagecache.models import PageCacheVersion
 from board.pagecache.store import Page, PageStore, store
 from tests import factories
@@ -196,3 +197,22 @@ def test_the_store_keeps_the_most_recently_used_pages_within_its_bytes():
     assert kept.get(("s", "2", 1)) is not None and kept.get(("s", "3", 1)) is None
     kept.put(("s", "big", 1), Page(b"z" * 251, "text/html", None, 1e12))  # larger than the whole store: not kept
     assert kept.get(("s", "big", 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("statement", "wrote"),
+    [
+        ("INSERT INTO comments (body_md) VALUES (?)", True),
+        ("  update posts SET title = ?", True),
+        ("DELETE FROM post_likes WHERE post_id = ?", True),
+        ("REPLACE INTO watches VALUES (?)", True),
+        ("TRUNCATE posts", True),
+        ("WITH gone AS (DELETE FROM comments RETURNING id) SELECT count(*) FROM gone", True),
+        ("WITH recent AS (SELECT id FROM posts) SELECT * FROM recent", False),
+        ("SELECT * FROM posts WHERE title = 'INSERT'", False),
+        ("INSERT INTO user_sessions (user_id) VALUES (?)", False),  # logging in: no page shows it
+        ("UPDATE page_cache_version SET version = version + 1", False),  # the bump itself
+    ],
+)
+def test_what_counts_as_a_write(statement, wrote):
+    assert versioning._wrote(statement) is wrote

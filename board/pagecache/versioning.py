@@ -7,6 +7,7 @@ commits. Writes that no page shows (the sessions table: logging in) do not count
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from sqlalchemy import event, select
@@ -17,7 +18,8 @@ from .models import PageCacheVersion
 
 _TABLE = PageCacheVersion.__tablename__
 _IGNORED = (_TABLE, "user_sessions")  # what a page never shows
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE")
+_WRITE_IN_WITH = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 _FLAG = "board_page_cache_wrote"
 _SKIP = "board_page_cache_not_counting"
 _BUMP = f"UPDATE {_TABLE} SET version = version + 1"
@@ -29,7 +31,9 @@ def current_version():
 
 
 def _wrote(statement: str) -> bool:
-    head = statement.lstrip()[:7].upper()
+    head = statement.lstrip()[:8].upper()
+    if head.startswith("WITH"):  # a write inside a common table expression, or a SELECT that merely uses one
+        return _WRITE_IN_WITH.search(statement) is not None
     if not head.startswith(_WRITES):
         return False
     # The table follows INSERT INTO / UPDATE / DELETE FROM; an ignored table's name is near the start.

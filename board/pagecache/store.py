@@ -6,9 +6,10 @@ import functools
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from . import versioning
@@ -22,6 +23,16 @@ class Page:
     mimetype: str
     nonce: bytes | None  # the CSP nonce written into the body, replaced by a fresh one on reuse
     made: float  # time.monotonic() when built
+    fresh: tuple = ()  # (value, make) of each per_response() value in the body, made again on reuse
+
+
+def per_response(make: Callable[[], str]) -> str:
+    """A value that must differ on every response, such as a composer's submission key (a resend of one form creates
+    one comment; two tabs must not share one): made now, and made again whenever a kept page holding it is reused."""
+    value = make()
+    if has_request_context():
+        g.setdefault("page_cache_fresh", []).append((value.encode(), make))
+    return value
 
 
 class PageStore:
@@ -83,9 +94,12 @@ def _key() -> tuple | None:
     user = current_user._get_current_object()
     version = getattr(user, "page_version", None)
     token = getattr(user, "session_token", None)
-    if version is None or token is None:
+    # The page's forms carry the CSRF token made from this secret; a login restored from the remember-me cookie has
+    # the same session token but a new Flask session (and secret), so it must not get the old page.
+    csrf_secret = session.get("csrf_token")
+    if version is None or token is None or csrf_secret is None:
         return None
-    return (token, request.full_path, version)
+    return (token, csrf_secret, request.full_path, version)
 
 
 def cached_page(view):
@@ -104,6 +118,8 @@ def cached_page(view):
                 from .. import style_nonce  # the page's nonce must be this response's (its CSP header names it)
 
                 body = body.replace(kept.nonce, style_nonce().encode())
+            for value, make in kept.fresh:
+                body = body.replace(value, make().encode())
             return Response(body, mimetype=kept.mimetype)
         response = current_app.make_response(view(*args, **kwargs))
         if (
@@ -114,9 +130,14 @@ def cached_page(view):
             and "_flashes" not in session
         ):
             nonce = g.get("style_nonce")
-            store().put(
-                key, Page(response.get_data(), response.mimetype, nonce.encode() if nonce else None, time.monotonic())
+            page = Page(
+                response.get_data(),
+                response.mimetype,
+                nonce.encode() if nonce else None,
+                time.monotonic(),
+                tuple(g.get("page_cache_fresh", ())),
             )
+            store().put(key, page)
         return response
 
     return wrapper

@@ -218,6 +218,7 @@ def test_the_store_keeps_the_most_recently_used_pages_within_its_bytes():
         ("SELECT * FROM posts WHERE title = 'INSERT'", False),
         ("INSERT INTO user_sessions (user_id) VALUES (?)", False),  # logging in: no page shows it
         ("UPDATE page_cache_version SET version = version + 1", False),  # the bump itself
+        ("INSERT INTO post_reads (user_id, post_id) VALUES (?, ?)", False),  # in the reader's own key instead
     ],
 )
 def test_what_counts_as_a_write(statement, wrote):
@@ -256,3 +257,27 @@ def test_a_login_restored_from_the_remember_me_cookie_gets_a_page_whose_forms_wo
     page = _page(sam, url)
     sent = sam.client.post(f"{url}/comments", data={"csrf_token": _CSRF.search(page).group(1), "body": "Back again"})
     assert sent.status_code == 302, sent.status_code
+
+
+def test_marking_a_post_read_changes_the_readers_pages_only(klass, make_visitor):
+    """The post page's beacon writes the reader's read state, which only their own pages show: their kept pages are
+    built again (no "New" marks left), a classmate's kept pages are still served."""
+    course, student, classmate, _reading, response = klass
+    factories.comment(response, classmate, "Fresh news for Sam")
+    sam, cleo = make_visitor(student), make_visitor(classmate)
+    url, home = f"/c/{course.slug}/posts/{response.id}", f"/c/{course.slug}/"
+    page = _page(sam, url)
+    assert "since you last read this" in page or "This post is new to you" in page
+    _page(cleo, home)
+    before = _version()
+    shown = re.search(r'name="shown" value="(\d+)"', page).group(1)
+    beacon = sam.client.post(
+        f"{url}/read", data={"csrf_token": _CSRF.search(page).group(1), "shown": shown, "beacon": "1"}
+    )
+    assert beacon.status_code == 204
+    assert _version() == before  # read state is not a write every kept page must see
+    again = _page(sam, url)
+    assert "since you last read this" not in again and "This post is new to you" not in again
+    with Statements() as log:
+        _page(cleo, home)
+    assert len(log) == 1

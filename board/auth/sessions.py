@@ -61,14 +61,14 @@ def log_in(user: User, *, remember: bool, user_agent: str, address: str | None) 
 @functools.cache
 def _load_statement():
     """The user loader's query, built once (every request runs it; building it cost more than running it): the user,
-    their session, the header's notification count and the page cache's write version, which is read here, before
-    any of the page's own queries (board/pagecache/)."""
+    their session, the header's notification count and the page cache's versions (the database's writes, and the
+    user's own read marks), which are read here, before any of the page's own queries (board/pagecache/)."""
     from ..notifications.services import unread_count_of
-    from ..pagecache.versioning import current_version
+    from ..pagecache.versioning import current_version, reader_version
 
     user_id = bindparam("user_id")
     return (
-        select(User, UserSession.id, unread_count_of(user_id), current_version())
+        select(User, UserSession.id, unread_count_of(user_id), current_version(), reader_version(user_id))
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == bindparam("token_hash"), User.id == user_id)
         .where(UserSession.created_at > bindparam("oldest"))
@@ -86,11 +86,11 @@ def load(session_user_id: str) -> User | None:
     ).first()
     if row is None:
         return None
-    user, session_id, unread, version = row
+    user, session_id, unread, version, reads = row
     user.session_token = token
     user.session_id = session_id
     user.unread_notifications = unread
-    user.page_version = version
+    user.page_version = (version, reads)
     return user
 
 

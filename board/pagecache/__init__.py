@@ -3,7 +3,8 @@
 The course home, a post's page and a person's page cost 5–40 ms of Python to build (queries, the ORM, Jinja), while
 a class mostly reads. So a built page is kept, per process, under the key
 
-    (this browser's session, the path with its query string, the database's write version)
+    (this browser's session and its CSRF secret, the path with its query string, the database's write version,
+     the time this person last marked a post read)
 
 and the next request with the same key gets it back in about a millisecond, without the page's queries.
 

@@ -92,12 +92,12 @@ def _key() -> tuple | None:
     if request.method != "GET" or not current_app.config["PAGE_CACHE_BYTES"] or "_flashes" in session:
         return None
     user = current_user._get_current_object()
-    version = getattr(user, "page_version", None)
+    version = getattr(user, "page_version", None)  # (write version, the user's latest read mark): sessions.load
     token = getattr(user, "session_token", None)
     # The page's forms carry the CSRF token made from this secret; a login restored from the remember-me cookie has
     # the same session token but a new Flask session (and secret), so it must not get the old page.
     csrf_secret = session.get("csrf_token")
-    if version is None or token is None or csrf_secret is None:
+    if version is None or version[0] is None or token is None or csrf_secret is None:
         return None
     return (token, csrf_secret, request.full_path, version)
 

@@ -10,19 +10,28 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
+from ..notifications.read_models import PostRead
 from .models import PageCacheVersion
 
 _TABLE = PageCacheVersion.__tablename__
-_IGNORED = (_TABLE, "user_sessions")  # what a page never shows
+# Not counted: the version itself; sessions (logging in: no page shows them); read state, which only the reader's
+# own pages show, and whose every write sets read_at, so the reader's key carries reader_version() instead: a post
+# page's "mark as read" beacon does not retire every kept page of the class.
+_IGNORED = (_TABLE, "user_sessions", "post_reads")
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE")
 _WRITE_IN_WITH = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 _FLAG = "board_page_cache_wrote"
 _SKIP = "board_page_cache_not_counting"
 _BUMP = f"UPDATE {_TABLE} SET version = version + 1"
+
+
+def reader_version(user_id):
+    """The latest time `user_id` marked a post read, as a scalar subquery (their key's share of read state)."""
+    return select(func.max(PostRead.read_at)).where(PostRead.user_id == user_id).scalar_subquery()
 
 
 def current_version():

@@ -192,11 +192,12 @@ def has_unlocked(ctx: CourseContext, reading: Post) -> bool:
     )
 
 
-def visible_comments_clause(ctx: CourseContext):
-    """SQL condition on Comment: comments the viewer may read (held and hidden ones only for author and staff)."""
+def visible_comments_clause(ctx: CourseContext, comment=Comment):
+    """SQL condition on Comment (or an alias of it): comments the viewer may read (held and hidden ones only for
+    author and staff)."""
     if ctx.is_staff:
         return true()
-    return or_(Comment.visibility == Visibility.VISIBLE, Comment.author_id == ctx.user.id)
+    return or_(comment.visibility == Visibility.VISIBLE, comment.author_id == ctx.user.id)
 
 
 def can_read_comment(ctx: CourseContext, comment: Comment) -> bool:

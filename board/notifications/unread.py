@@ -15,12 +15,17 @@ from dataclasses import dataclass, field, replace
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from ..access import CourseContext, visible_comments_clause, visible_posts_clause
 from ..extensions import db
 from ..models import Comment, Course, Membership, Post, PostStatus, User, utcnow
 from ..posts.threads import ThreadItem
 from .read_models import PostRead
+
+# Counts of new things stop here ("99+"): the dashboard's per course, a list's per post; reading more rows than this
+# would make a long thread's count cost what the thread costs.
+COUNT_UP_TO = 100
 
 
 @dataclass
@@ -60,8 +65,13 @@ class ThreadMarks:
 class PostNews:
     """What is new to the reader about one listed post."""
 
-    new_comments: int = 0
+    new_comments: int = 0  # counted up to COUNT_UP_TO
     is_new: bool = False
+
+    @property
+    def comments_shown(self) -> str:
+        """The count of new comments as the list shows it: "99+" once it reached the cap."""
+        return f"{COUNT_UP_TO - 1}+" if self.new_comments >= COUNT_UP_TO else str(self.new_comments)
 
     def __bool__(self) -> bool:
         return self.is_new or self.new_comments > 0
@@ -112,59 +122,42 @@ def thread_marks(
 
 
 def list_news(ctx: CourseContext, posts: Iterable[Post]) -> dict[int, PostNews]:
-    """What is new to the viewer on each of `posts` (already filtered by access rules), in one grouped query."""
+    """What is new to the viewer on each of `posts` (already filtered by access rules), in one query."""
     posts = list(posts)
     if not posts:
         return {}
-    me = ctx.user.id
-    read = and_(PostRead.post_id == Post.id, PostRead.user_id == me)
-    new_comment = and_(
-        Comment.post_id == Post.id,
-        Comment.deleted_at.is_(None),
-        visible_comments_clause(ctx),
-        Comment.author_id != me,
-        Comment.id > ctx.membership.read_comment_id,
-        Comment.id > func.coalesce(PostRead.last_comment_id, 0),
-    )
-    rows = db.session.execute(
-        select(Post.id, func.count(PostRead.post_id.distinct()), func.count(Comment.id))
-        .select_from(Post)
-        .outerjoin(PostRead, read)
-        .outerjoin(Comment, new_comment)
-        .where(Post.id.in_([p.id for p in posts]))
-        .group_by(Post.id)
-    ).all()
-    opened = {post_id: bool(has_row) for post_id, has_row, _ in rows}
-    counts = {post_id: count for post_id, _, count in rows}
-    return {
-        p.id: PostNews(new_comments=counts.get(p.id, 0), is_new=not opened.get(p.id, False) and _post_is_new(ctx, p))
-        for p in posts
-    }
+    rows = db.session.execute(select(Post.id, *news_columns(ctx)).where(Post.id.in_([p.id for p in posts]))).all()
+    found = {post_id: (opened, count) for post_id, opened, count in rows}
+    return {p.id: news_of(ctx, p, *found.get(p.id, (False, 0))) for p in posts}
+
+
+_NEW = aliased(Comment, name="new_comment")
 
 
 def news_columns(ctx: CourseContext) -> tuple:
-    """list_news's two answers as correlated columns for a query that lists posts (Post): whether the viewer has a
-    read row for the post, and how many of its comments are new to them. news_of() turns a row's values into the
-    same PostNews, so the list costs no query of its own."""
+    """list_news's two answers as correlated columns for a query of posts (Post): whether the viewer has a read row
+    for the post, and how many of its comments are new to them, counted up to COUNT_UP_TO ("99+": the count reads at
+    most that many comments, however long the thread). news_of() turns a row's values into a PostNews."""
     me = ctx.user.id
     read = (PostRead.post_id == Post.id, PostRead.user_id == me)
     last_read = select(PostRead.last_comment_id).where(*read).correlate(Post).scalar_subquery()
     opened = select(PostRead.post_id).where(*read).correlate(Post).exists()
-    new_comments = (
-        select(func.count())
-        .select_from(Comment)
+    first_new = (
+        select(_NEW.id)
         .where(
-            Comment.post_id == Post.id,
-            Comment.deleted_at.is_(None),
-            visible_comments_clause(ctx),
-            Comment.author_id != me,
-            Comment.id > ctx.membership.read_comment_id,
-            Comment.id > func.coalesce(last_read, 0),
+            _NEW.post_id == Post.id,
+            _NEW.deleted_at.is_(None),
+            visible_comments_clause(ctx, _NEW),
+            _NEW.author_id != me,
+            _NEW.id > ctx.membership.read_comment_id,
+            _NEW.id > func.coalesce(last_read, 0),
         )
+        .order_by(_NEW.id)
+        .limit(COUNT_UP_TO)
         .correlate(Post)
-        .scalar_subquery()
     )
-    return opened, new_comments
+    new_comments = select(func.count()).select_from(Comment).where(Comment.id.in_(first_new)).correlate(Post)
+    return opened, new_comments.scalar_subquery()
 
 
 def news_of(ctx: CourseContext, post: Post, opened: bool, new_comments: int | None) -> PostNews:
@@ -173,7 +166,6 @@ def news_of(ctx: CourseContext, post: Post, opened: bool, new_comments: int | No
 
 
 COURSES_PER_QUERY = 200  # SQLite allows 500 terms in one compound SELECT; each course takes two
-COUNT_UP_TO = 100  # the dashboard counts at most this many new posts or comments per course ("99+")
 
 
 @dataclass(frozen=True)

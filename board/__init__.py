@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config, jobs
-from .extensions import configure_database, csrf, db, limiter, login_manager, migrate
+from .extensions import configure_database, csrf, db, limiter, login_manager, migrate, ping_idle_connections
 from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     configure_database(app)
     db.init_app(app)
+    with app.app_context():
+        ping_idle_connections(db.engine)
     migrate.init_app(
         app,
         db,

@@ -1,15 +1,18 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
 import sqlite3
+import time
+from weakref import WeakKeyDictionary, WeakSet
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import BigInteger, Integer, MetaData, event
+from sqlalchemy import BigInteger, Integer, MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -34,7 +37,36 @@ class Base(DeclarativeBase):
     registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION), type_annotation_map={int: ID_TYPE})
 
 
-db = SQLAlchemy(model_class=Base)
+class BoardSession(Session):
+    """db.session. On PostgreSQL a GET (or HEAD) request reads without a transaction: its statements run in
+    autocommit, which spares the BEGIN and ROLLBACK round trips that each page otherwise pays (on a page served
+    from the page cache they were two of its three). Nothing writes on GET (tests/test_site_walk.py), and under
+    PostgreSQL's READ COMMITTED every statement takes its own snapshot either way, so a page reads exactly what it
+    read inside a transaction. Requests that may write, and everything outside a request, keep their transaction."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if bind is None and isinstance(engine, Engine) and _reads_only(engine):
+            return _autocommit(engine)
+        return engine
+
+
+_AUTOCOMMIT: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _reads_only(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql" and has_request_context() and request.method in ("GET", "HEAD")
+
+
+def _autocommit(engine: Engine) -> Engine:
+    """`engine` with autocommit isolation (same pool; SQLAlchemy restores a connection's level on its return)."""
+    option_engine = _AUTOCOMMIT.get(engine)
+    if option_engine is None:
+        option_engine = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return option_engine
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": BoardSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -69,6 +101,43 @@ def configure_database(app: Flask) -> None:
         # sqlite3's timeout is SQLite's busy timeout, set on each connection as it opens.
         options["connect_args"] = {**options.get("connect_args", {}), "timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
     app.register_error_handler(OperationalError, _database_busy)
+
+
+# A pooled connection that sat unused this long is pinged before use ("SELECT 1"), and replaced if the server has
+# gone away meanwhile (a restart, or a proxy or firewall that drops idle connections). SQLAlchemy's pool_pre_ping
+# pings on every checkout: one more round trip on every request, a sixth of a page served from the page cache on
+# PostgreSQL. A connection in steady use is not pinged; if the server restarts under it, that request fails, the
+# failure invalidates the whole pool, and the next requests connect afresh.
+PING_AFTER_IDLE = 10.0  # seconds
+_RETURNED = "board_returned_at"
+_PINGING: WeakSet = WeakSet()
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Ping `engine`'s pooled connections that have been idle for PING_AFTER_IDLE seconds when they are checked out."""
+    if engine.dialect.name == "sqlite" or engine in _PINGING:
+        return  # a SQLite file does not go away under an open connection
+    _PINGING.add(engine)
+    dialect = engine.dialect
+
+    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE:
+            return  # new, or in steady use
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool replaces this connection and drops every older one, which the same outage closed too.
+                raise exc.InvalidatePoolError() from error
+            raise
+
+    event.listen(engine, "checkin", _note_return)
+    event.listen(engine, "checkout", ping_if_idle)
+
+
+def _note_return(dbapi_connection, record) -> None:
+    record.info[_RETURNED] = time.monotonic()
 
 
 def _database_busy(error: OperationalError):

@@ -18,6 +18,21 @@ class QueryLog(list):
 
 
 @contextmanager
+def watching(record):
+    """Call record(connection, statement) for each SQL statement run inside the block (on every connection of the
+    app's engine); the page cache stays as it is."""
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        record(conn, statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+@contextmanager
 def count_queries():
     """Collect the SQL statements run inside the block (on every connection of the app's engine).
 
@@ -28,12 +43,8 @@ def count_queries():
     kept = config.get("PAGE_CACHE_BYTES")
     config["PAGE_CACHE_BYTES"] = 0
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
     try:
-        yield statements
+        with watching(lambda conn, statement: statements.append(" ".join(statement.split()))):
+            yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
         config["PAGE_CACHE_BYTES"] = kept

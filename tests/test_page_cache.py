@@ -4,10 +4,11 @@ has changed, and never outlives its time; everything else about the page (CSP no
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from flask import current_app
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from board.extensions import db
 from board.models import Comment, Post, PostStatus, Visibility
@@ -16,6 +17,7 @@ from board.pagecache.models import PageCacheVersion
 from board.pagecache.store import Page, PageStore, store
 from tests import factories
 from tests.conftest import Visitor
+from tests.sql import watching
 
 
 @pytest.fixture
@@ -28,16 +30,12 @@ def klass():
     return course, student, classmate, reading, response
 
 
-class Statements(list):
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._record)
-
-    def _record(self, conn, cursor, statement, *args):
-        self.append(statement)
+@contextmanager
+def statements():
+    """The SQL run inside the block, with the page cache on."""
+    log = []
+    with watching(lambda conn, statement: log.append(statement)):
+        yield log
 
 
 _KEYS = re.compile(r'<input[^>]*name="submission_key"[^>]*>')
@@ -66,7 +64,7 @@ def test_a_page_seen_again_costs_one_query_and_is_the_same_page(klass, make_visi
     }[page]
     sam = make_visitor(student)
     first = _page(sam, url)
-    with Statements() as log:
+    with statements() as log:
         again = _page(sam, url)
     assert len(log) == 1, log  # the user loader's query (the session, the header's count and the version)
     assert "page_cache_version" in log[0]
@@ -178,7 +176,7 @@ def test_a_kept_page_expires(klass, make_visitor, monkeypatch):
     url = f"/c/{course.slug}/"
     _page(sam, url)
     monkeypatch.setattr(store(), "seconds", -1)
-    with Statements() as log:
+    with statements() as log:
         _page(sam, url)
     assert len(log) > 1  # built again
 
@@ -188,7 +186,7 @@ def test_the_cache_can_be_turned_off(klass, make_visitor, monkeypatch):
     monkeypatch.setitem(current_app.config, "PAGE_CACHE_BYTES", 0)
     sam = make_visitor(student)
     _page(sam, f"/c/{course.slug}/")
-    with Statements() as log:
+    with statements() as log:
         _page(sam, f"/c/{course.slug}/")
     assert len(log) > 1
 
@@ -278,6 +276,6 @@ def test_marking_a_post_read_changes_the_readers_pages_only(klass, make_visitor)
     assert _version() == before  # read state is not a write every kept page must see
     again = _page(sam, url)
     assert "since you last read this" not in again and "This post is new to you" not in again
-    with Statements() as log:
+    with statements() as log:
         _page(cleo, home)
     assert len(log) == 1

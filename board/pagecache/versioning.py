@@ -83,7 +83,9 @@ def _bump_on_commit(conn) -> None:
 
 
 def _forget(conn) -> None:
-    conn.info.pop(_FLAG, None)
+    # An invalidated connection (the server went away) has no info to reach, and its replacement starts with none.
+    if not conn.invalidated:
+        conn.info.pop(_FLAG, None)
 
 
 def install_for(app) -> None:

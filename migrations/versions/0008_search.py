@@ -38,8 +38,10 @@ def _sqlite_statements(table: str) -> list[str]:
     add = f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new});"
     remove = f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});"
     return [
-        f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', "
-        f"tokenize='{_TOKENIZE}')",
+        (
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', "
+            f"tokenize='{_TOKENIZE}')"
+        ),
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END",
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END",
         f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN {remove} {add} END",

@@ -4,7 +4,7 @@ import sqlite3
 import time
 from weakref import WeakKeyDictionary, WeakSet
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -54,8 +54,18 @@ class BoardSession(Session):
 _AUTOCOMMIT: WeakKeyDictionary = WeakKeyDictionary()
 
 
+_READS_ONLY = "board_reads_only"
+
+
+def _note_method() -> None:
+    # Set by the app's first before_request hook (registered in configure_database, before any extension's), so
+    # before anything loads the user. A request context a job pushes to render an email runs no such hook: it keeps
+    # the job's transaction.
+    setattr(g, _READS_ONLY, request.method in ("GET", "HEAD"))
+
+
 def _reads_only(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql" and has_request_context() and request.method in ("GET", "HEAD")
+    return engine.dialect.name == "postgresql" and has_request_context() and g.get(_READS_ONLY, False)
 
 
 def _autocommit(engine: Engine) -> Engine:
@@ -94,12 +104,19 @@ def _sqlite_settings(dbapi_connection, connection_record) -> None:
 
 
 def configure_database(app: Flask) -> None:
-    """SQLite's busy timeout for every connection, and a 503 "busy, try again" when the database stays locked."""
+    """SQLite's busy timeout for every connection, PostgreSQL's isolation level, reads without a transaction on
+    GET (BoardSession), and a 503 "busy, try again" when the database stays locked."""
     app.config.setdefault("SQLITE_BUSY_TIMEOUT", SQLITE_BUSY_TIMEOUT)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("sqlite"):
         # sqlite3's timeout is SQLite's busy timeout, set on each connection as it opens.
         options["connect_args"] = {**options.get("connect_args", {}), "timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
+    elif url.startswith("postgresql"):
+        # Named, not left to the server's default: reading a GET in autocommit (BoardSession) reads what one
+        # READ COMMITTED transaction would.
+        options.setdefault("isolation_level", "READ COMMITTED")
+    app.before_request(_note_method)
     app.register_error_handler(OperationalError, _database_busy)
 
 

@@ -155,3 +155,48 @@ def test_a_connection_in_steady_use_is_not_pinged(thread, make_visitor, monkeypa
     with pytest.raises(OperationalError):
         sam.get(url)
     assert sam.get(url).status_code == 200
+
+
+def test_a_request_context_that_a_job_pushes_keeps_its_transaction(app):
+    # Jobs push a request context to render email (notifications/services.py); it runs no before_request hook, so
+    # it is no GET request, and its queries stay in the job's transaction.
+    with app.test_request_context("/"), modes() as log:
+        db.session.execute(select(1))
+        db.session.rollback()
+    assert log and all(option is None for _, option, _ in log), log
+
+
+def test_a_write_during_a_get_is_refused_in_tests(app):
+    # Nothing writes on GET (tests/test_site_walk.py walks the pages); on PostgreSQL such a write would commit on
+    # its own, so it is caught where it happens. SQLite keeps its transaction and needs no such guard.
+    with app.test_request_context("/courses", method="GET"):
+        app.preprocess_request()
+        statement = text("UPDATE users SET display_name = display_name")
+        if db.engine.dialect.name == "postgresql":
+            with pytest.raises(RuntimeError, match="a GET request wrote to the database"):
+                db.session.execute(statement)
+        else:
+            db.session.execute(statement)
+        db.session.rollback()
+
+
+@postgresql_only
+def test_transactions_are_read_committed_whatever_the_server_default(app):
+    # Reading a GET in autocommit reads what a READ COMMITTED transaction would; the level is named, not assumed.
+    strict = create_app_on(app, connect_args={"options": "-c default_transaction_isolation=serializable"})
+    with strict.app_context():
+        assert db.session.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
+        db.session.rollback()
+        db.engine.dispose()
+
+
+def create_app_on(app, **engine_options):
+    from board import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        }
+    )

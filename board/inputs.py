@@ -8,6 +8,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from .models import MAX_ID
 
 NUL = "\x00"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def register_input_cleaning(app: Flask) -> None:
@@ -22,7 +23,9 @@ def _strip_nul() -> None:
         abort(404)  # no slug or other URL part contains one, so nothing by that name exists
     if _has_nul(request.args):
         request.args = _without_nul(request.args)
-    if _has_nul(request.form):
+    # Only a form body fills request.form (Werkzeug parses no other type into it), and parsing an empty one for every
+    # GET cost as much as the rest of this check.
+    if request.mimetype in _FORM_TYPES and _has_nul(request.form):
         request.form = _without_nul(request.form)
     request.__dict__.pop("values", None)  # request.values combines the two; rebuild it from the cleaned ones
 

@@ -111,6 +111,15 @@ def test_nul_is_stripped_from_a_comment(klass, make_visitor):
     assert db.session.scalar(select(Comment.body_md).where(Comment.post_id == reading.id)) == "Hello"
 
 
+def test_nul_is_stripped_from_a_multipart_form_too(klass, make_visitor):
+    course, _, student, reading, _ = klass
+    response = make_visitor(student).post(
+        f"/c/{course.slug}/posts/{reading.id}/comments", {"body": "Mul\x00tipart"}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(Comment.body_md).where(Comment.post_id == reading.id)) == "Multipart"
+
+
 def test_nul_is_stripped_from_a_reading_title_and_body(klass, make_visitor):
     course, instructor, *_ = klass
     response = make_visitor(instructor).post(

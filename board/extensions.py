@@ -51,17 +51,16 @@ class BoardSession(Session):
         return engine
 
 
-_AUTOCOMMIT: WeakKeyDictionary = WeakKeyDictionary()
-
-
+READ_METHODS = ("GET", "HEAD")  # nothing writes on these (tests/test_site_walk.py); the rate limits skip them too
 _READS_ONLY = "board_reads_only"
+_AUTOCOMMIT: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def _note_method() -> None:
     # Set by the app's first before_request hook (registered in configure_database, before any extension's), so
     # before anything loads the user. A request context a job pushes to render an email runs no such hook: it keeps
     # the job's transaction.
-    setattr(g, _READS_ONLY, request.method in ("GET", "HEAD"))
+    setattr(g, _READS_ONLY, request.method in READ_METHODS)
 
 
 def _reads_only(engine: Engine) -> bool:

@@ -11,7 +11,7 @@ import ipaddress
 from flask import current_app, request
 from flask_login import current_user
 
-from .extensions import limiter
+from .extensions import READ_METHODS, limiter
 
 
 def client_network(address: str | None) -> str:
@@ -47,7 +47,7 @@ def _is_preview() -> bool:
 def _reading() -> bool:
     """Every limit here is on writing (methods=["POST"]), so a GET or HEAD skips the limiter's per-request check,
     which cost about a tenth of a page served from the page cache (board/pagecache/)."""
-    return request.method in ("GET", "HEAD")
+    return request.method in READ_METHODS
 
 
 #: Shared by every route that posts something (one budget per account, whichever form is used).

@@ -9,8 +9,9 @@ from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config, jobs
-from .extensions import configure_database, csrf, db, limiter, login_manager, migrate, ping_idle_connections
+from . import config, jobs, rate_limits
+from .auth.session_cookies import KeptCookieSessionInterface
+from .extensions import configure_database, csrf, db, login_manager, migrate, ping_idle_connections
 from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    app.session_interface = KeptCookieSessionInterface()
     configure_database(app)
     db.init_app(app)
     with app.app_context():
@@ -47,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         include_name=search_schema.include_name,
     )
     csrf.init_app(app)
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"

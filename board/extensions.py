@@ -13,7 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import BigInteger, Integer, MetaData, event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
 from werkzeug.exceptions import ServiceUnavailable
@@ -65,6 +65,13 @@ def _note_method() -> None:
 
 def _reads_only(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql" and has_request_context() and g.get(_READS_ONLY, False)
+
+
+def read_connection() -> Connection:
+    """A Core connection of the app's engine for reading outside db.session (its pool; on PostgreSQL during a GET,
+    in autocommit like the session). Use it as a context manager, which returns it to the pool."""
+    engine = db.engine
+    return (_autocommit(engine) if _reads_only(engine) else engine).connect()
 
 
 def _autocommit(engine: Engine) -> Engine:

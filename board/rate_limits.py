@@ -6,9 +6,10 @@ and refuses with a 429 TooManyRequests carrying Retry-After. Login throttling is
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 from .extensions import READ_METHODS, limiter
@@ -43,11 +44,19 @@ def _is_preview() -> bool:
     return "preview" in request.form
 
 
-@limiter.request_filter
-def _reading() -> bool:
-    """Every limit here is on writing (methods=["POST"]), so a GET or HEAD skips the limiter's per-request check,
-    which cost about a tenth of a page served from the page cache (board/pagecache/)."""
-    return request.method in READ_METHODS
+def init_app(app: Flask) -> None:
+    """Bind the limiter, with its per-request check skipped on GET and HEAD. Every limit here is on writing
+    (methods=["POST"]; Board sets no default limits), yet Flask-Limiter's before_request hook resolves them on every
+    request: a tenth of a page served from the page cache (board/pagecache/), even with a request filter."""
+    limiter.init_app(app)
+    hooks = app.before_request_funcs[None]
+    check = limiter._check_request_limit  # the hook init_app registered (a ValueError here if that ever changes)
+    hooks[hooks.index(check)] = functools.wraps(check)(functools.partial(_unless_reading, check))
+
+
+def _unless_reading(check) -> None:
+    if request.method not in READ_METHODS:
+        check()
 
 
 #: Shared by every route that posts something (one budget per account, whichever form is used).

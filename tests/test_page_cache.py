@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
+from board.auth import sessions
 from board.extensions import db
-from board.models import Comment, Post, PostStatus, Visibility
+from board.models import Comment, Post, PostStatus, UserSession, Visibility, utcnow
 from board.pagecache import versioning
 from board.pagecache.models import PageCacheVersion
 from board.pagecache.store import Page, PageStore, store
@@ -55,7 +57,7 @@ def _page(visitor, url: str) -> str:
 
 
 @pytest.mark.parametrize("page", ["home", "post", "person"])
-def test_a_page_seen_again_costs_one_query_and_is_the_same_page(klass, make_visitor, page):
+def test_a_page_seen_again_costs_one_query_and_is_the_same_page(klass, make_visitor, page, monkeypatch):
     course, student, classmate, _reading, response = klass
     url = {
         "home": f"/c/{course.slug}/",
@@ -64,10 +66,16 @@ def test_a_page_seen_again_costs_one_query_and_is_the_same_page(klass, make_visi
     }[page]
     sam = make_visitor(student)
     first = _page(sam, url)
+    loads = []
+    real_load = sessions.load
+    monkeypatch.setattr(sessions, "load", lambda *args: loads.append(args) or real_load(*args))
     with statements() as log:
         again = _page(sam, url)
-    assert len(log) == 1, log  # the user loader's query (the session, the header's count and the version)
-    assert "page_cache_version" in log[0]
+    # One query, the session's versions (sessions.page_versions): the user is not loaded at all, not even by the
+    # posts blueprint's login check, which runs before the view.
+    assert len(log) == 1, log
+    assert "page_cache_version" in log[0] and "user_sessions" in log[0]
+    assert loads == []
     assert _KEYS.sub("", again) == _KEYS.sub("", first)  # the same page, but for its composers' submission keys
 
 
@@ -138,6 +146,37 @@ def test_after_logout_the_kept_page_is_not_served(klass, make_visitor):
     url = f"/c/{course.slug}/"
     _page(sam, url)
     sam.logout()
+    answer = sam.get(url)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+@pytest.mark.parametrize("page", ["home", "post"])
+def test_a_session_ended_elsewhere_gets_no_kept_page(klass, make_visitor, page):
+    """ "Sign out everywhere else" from another browser (a write the page cache's version does not count) ends this
+    session: its kept pages are not served, and it is sent to log in."""
+    course, student, _classmate, _reading, response = klass
+    url = f"/c/{course.slug}/" if page == "home" else f"/c/{course.slug}/posts/{response.id}"
+    sam, other_browser = make_visitor(student), make_visitor(student)
+    _page(sam, url)
+    version = _version()
+    other_page = other_browser.get("/account")
+    ended = other_browser.post(
+        "/account/sessions/end-others", data={"csrf_token": _CSRF.search(other_page.get_data(as_text=True)).group(1)}
+    )
+    assert ended.status_code == 302
+    assert _version() == version  # the sessions table is not a write any page shows
+    answer = sam.get(url)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert other_browser.get(url).status_code == 200
+
+
+def test_an_expired_session_gets_no_kept_page(klass, make_visitor):
+    course, student, _classmate, _reading, _response = klass
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/"
+    _page(sam, url)
+    db.session.execute(update(UserSession).values(created_at=utcnow() - timedelta(days=5000)))
+    db.session.commit()
     answer = sam.get(url)
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 

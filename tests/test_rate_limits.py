@@ -1,8 +1,10 @@
 """Limits on writing (board/rate_limits.py): registrations per address; comments, responses and reports per account."""
 
 import pytest
+from flask import request
 
 from board.auth.services import find_user
+from board.extensions import limiter
 from board.models import Role
 from tests import factories
 
@@ -120,3 +122,18 @@ def test_registrations_from_one_ipv6_network_share_the_limit(limits, make_visito
         person.client.environ_base["REMOTE_ADDR"] = f"2001:db8:5:6::{n + 1}"
         codes.append(_register(person, n).status_code)
     assert codes == [302, 302, 429]
+
+
+def test_the_limiters_per_request_check_runs_on_writes_only(klass, make_visitor, monkeypatch):
+    """Every limit is on POST, so GET and HEAD skip Flask-Limiter's before_request check (a tenth of a kept page)."""
+    course, reading, ann, _ = klass
+    anns = make_visitor(ann)
+    checks = []
+    real = limiter.identify_request
+    monkeypatch.setattr(limiter, "identify_request", lambda: checks.append(request.method) or real())
+    assert anns.get(f"/c/{course.slug}/").status_code == 200
+    assert anns.client.head(f"/c/{course.slug}/posts/{reading.id}").status_code == 200
+    anns.csrf_token("/courses")  # a GET too
+    assert checks == []
+    assert anns.logout().status_code == 302  # a POST with no limit of its own
+    assert checks == ["POST"]

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
+from ..auth import sessions
 from . import versioning
 
 _EXTENSION = "board_page_cache"
+_CACHEABLE = "board_page_cache"  # set on the views that keep their pages
 
 
 @dataclass(frozen=True)
@@ -81,19 +83,20 @@ class PageStore:
 def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = PageStore(app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"])
     versioning.install_for(app)
+    app.before_request(_serve_kept)
 
 
 def store() -> PageStore:
     return current_app.extensions[_EXTENSION]
 
 
-def _key() -> tuple | None:
-    """This request's key, or None when its page must be built and not kept."""
-    if request.method != "GET" or not current_app.config["PAGE_CACHE_BYTES"] or "_flashes" in session:
-        return None
-    user = current_user._get_current_object()
-    version = getattr(user, "page_version", None)  # (write version, the user's latest read mark): sessions.load
-    token = getattr(user, "session_token", None)
+def _keeping() -> bool:
+    """Whether this request's page may be served from the store or kept in it at all."""
+    return request.method == "GET" and bool(current_app.config["PAGE_CACHE_BYTES"]) and "_flashes" not in session
+
+
+def _key_for(token: str | None, version: tuple | None) -> tuple | None:
+    """The key of this request's page for the session with this token, at these versions (sessions.page_versions)."""
     # The page's forms carry the CSRF token made from this secret; a login restored from the remember-me cookie has
     # the same session token but a new Flask session (and secret), so it must not get the old page.
     csrf_secret = session.get("csrf_token")
@@ -102,9 +105,46 @@ def _key() -> tuple | None:
     return (token, csrf_secret, request.full_path, version)
 
 
+def _key() -> tuple | None:
+    """This request's key, from the loaded user, or None when its page must be built and not kept."""
+    if not _keeping():
+        return None
+    user = current_user._get_current_object()
+    # (write version, the user's latest read mark) and the session's token: set by sessions.load
+    return _key_for(getattr(user, "session_token", None), getattr(user, "page_version", None))
+
+
+def _serve_kept():
+    """Before any other of the request's work (the app's before_request hook, ahead of the blueprints' login checks):
+    a cacheable page this session already has, found by the session's one query (sessions.page_versions), without
+    loading the user (Flask-Login and the ORM were most of the cost of a kept page). When there is none, the request
+    goes on as usual: the view's wrapper loads the user, builds the page and keeps it."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    session_user_id = session.get("_user_id")
+    if not getattr(view, _CACHEABLE, False) or not session_user_id or not _keeping():
+        return None
+    live = sessions.page_versions(session_user_id)
+    if live is None:
+        return None  # an ended session: the usual path sends the browser to log in
+    key = _key_for(*live)
+    kept = None if key is None else store().get(key)
+    return None if kept is None else _reuse(kept)
+
+
+def _reuse(kept: Page) -> Response:
+    body = kept.body
+    if kept.nonce is not None:
+        from .. import style_nonce  # the page's nonce must be this response's (its CSP header names it)
+
+        body = body.replace(kept.nonce, style_nonce().encode())
+    for value, make in kept.fresh:
+        body = body.replace(value, make().encode())
+    return Response(body, mimetype=kept.mimetype)
+
+
 def cached_page(view):
-    """Serve the view's page from the store when this session saw it at this write version; keep it otherwise.
-    Goes under @login_required (the session must be live and loaded first)."""
+    """Keep the view's page for this session at this write version; the app's before_request hook (_serve_kept)
+    serves it again. Goes under @login_required (the session must be live and loaded first)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -113,14 +153,7 @@ def cached_page(view):
             return view(*args, **kwargs)
         kept = store().get(key)
         if kept is not None:
-            body = kept.body
-            if kept.nonce is not None:
-                from .. import style_nonce  # the page's nonce must be this response's (its CSP header names it)
-
-                body = body.replace(kept.nonce, style_nonce().encode())
-            for value, make in kept.fresh:
-                body = body.replace(value, make().encode())
-            return Response(body, mimetype=kept.mimetype)
+            return _reuse(kept)
         response = current_app.make_response(view(*args, **kwargs))
         if (
             response.status_code == 200
@@ -140,4 +173,5 @@ def cached_page(view):
             store().put(key, page)
         return response
 
+    setattr(wrapper, _CACHEABLE, True)  # functools.wraps carries it to the decorators above (login_required)
     return wrapper

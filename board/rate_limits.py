@@ -49,9 +49,12 @@ def init_app(app: Flask) -> None:
     (methods=["POST"]; Board sets no default limits), yet Flask-Limiter's before_request hook resolves them on every
     request: a tenth of a page served from the page cache (board/pagecache/), even with a request filter."""
     limiter.init_app(app)
-    hooks = app.before_request_funcs[None]
-    check = limiter._check_request_limit  # the hook init_app registered (a ValueError here if that ever changes)
-    hooks[hooks.index(check)] = functools.wraps(check)(functools.partial(_unless_reading, check))
+    hooks = app.before_request_funcs.get(None, [])
+    check = limiter._check_request_limit  # the hook init_app registers (none when RATELIMIT_ENABLED is off)
+    if check in hooks:
+        # Only decorated limits exist, and each decorator checks its own: tests/test_rate_limits.py fails if a
+        # default, application, meta or blueprint limit (which this hook would enforce on reads too) is ever added.
+        hooks[hooks.index(check)] = functools.wraps(check)(functools.partial(_unless_reading, check))
 
 
 def _unless_reading(check) -> None:

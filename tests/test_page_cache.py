@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from board.auth import sessions
-from board.extensions import db
+from board.extensions import db, login_manager
 from board.models import Comment, Post, PostStatus, UserSession, Visibility, utcnow
 from board.pagecache import versioning
 from board.pagecache.models import PageCacheVersion
@@ -168,6 +168,31 @@ def test_a_session_ended_elsewhere_gets_no_kept_page(klass, make_visitor, page):
     answer = sam.get(url)
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
     assert other_browser.get(url).status_code == 200
+
+
+def test_a_head_request_is_answered_by_the_view_not_from_the_store(klass, make_visitor, monkeypatch):
+    course, student, _classmate, _reading, _response = klass
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/"
+    _page(sam, url)
+    loads = []
+    real_load = sessions.load
+    monkeypatch.setattr(sessions, "load", lambda *args: loads.append(args) or real_load(*args))
+    head = sam.client.head(url)
+    assert head.status_code == 200 and head.get_data() == b""
+    assert len(loads) == 1
+
+
+def test_strong_session_protection_turns_the_early_path_off(klass, make_visitor, monkeypatch):
+    """Flask-Login's "strong" mode ends a session used from another address or browser; only the usual path runs
+    that check, so a kept page must not be served ahead of it."""
+    course, student, _classmate, _reading, _response = klass
+    sam = make_visitor(student)
+    url = f"/c/{course.slug}/"
+    _page(sam, url)
+    monkeypatch.setattr(login_manager, "session_protection", "strong")
+    answer = sam.client.get(url, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
 
 def test_an_expired_session_gets_no_kept_page(klass, make_visitor):

@@ -1,8 +1,11 @@
 """Limits on writing (board/rate_limits.py): registrations per address; comments, responses and reports per account."""
 
+import itertools
+
 import pytest
 from flask import request
 
+from board import create_app
 from board.auth.services import find_user
 from board.extensions import limiter
 from board.models import Role
@@ -137,3 +140,19 @@ def test_the_limiters_per_request_check_runs_on_writes_only(klass, make_visitor,
     assert checks == []
     assert anns.logout().status_code == 302  # a POST with no limit of its own
     assert checks == ["POST"]
+
+
+def test_no_limit_would_need_the_check_that_reads_skip(app):
+    """The per-request check skipped on reads only enforces default, application, meta and blueprint limits; Board
+    has none (its limits are decorators on POST routes, which check themselves). Adding one must revisit that skip."""
+    manager = limiter.limit_manager
+    assert manager.default_limits == [] and manager.application_limits == []
+    assert not manager._blueprint_limits and not list(itertools.chain(*limiter._meta_limits))
+
+
+def test_the_app_starts_with_rate_limiting_turned_off(app, monkeypatch):
+    # Flask-Limiter then registers no per-request hook at all; the limiter is one object shared by every app in
+    # this process, and remembers the setting as its default: restored after the test.
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    off = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": False})
+    assert off.test_client().get("/login").status_code == 200

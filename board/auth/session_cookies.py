@@ -7,7 +7,9 @@ contents come from here instead:
 - copied, since a request may change its session (a flashed message, logging in or out);
 - its age checked again against the session's lifetime, as the signature check would;
 - kept under the signing keys as well as the cookie, so a changed SECRET_KEY verifies every cookie afresh;
-- at most KEPT_COOKIES of them, the least recently used dropped first.
+- only cookies up to KEPT_COOKIE_LENGTH characters (a signed-in session is about 250; a client can make its own
+  longer, with flashed messages it never reads), and at most KEPT_COOKIES of them, the least recently used dropped
+  first: a few MB per process at most.
 Everything else (writing the cookie, what a session holds) is Flask's SecureCookieSessionInterface.
 """
 
@@ -22,7 +24,8 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
-KEPT_COOKIES = 4096  # per process; a session's contents are a few hundred bytes
+KEPT_COOKIES = 1024  # per process
+KEPT_COOKIE_LENGTH = 1024  # characters; longer cookies are verified on every request, as Flask does
 
 
 class KeptCookieSessionInterface(SecureCookieSessionInterface):
@@ -49,10 +52,11 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
             except BadSignature:  # a forged, altered or expired cookie: no session, as in Flask
                 return self.session_class()
             kept = (data, int(signed.timestamp()))
-            with self._lock:
-                self._kept[key] = kept
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+            if len(value) <= KEPT_COOKIE_LENGTH:
+                with self._lock:
+                    self._kept[key] = kept
+                    while len(self._kept) > self.size:
+                        self._kept.popitem(last=False)
         data, signed_at = kept
         if int(time.time()) - signed_at > max_age:  # expired since it was checked (itsdangerous's own test)
             return self.session_class()

@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 from flask_login import current_user
 
 from ..auth import sessions
+from ..extensions import login_manager
 from . import versioning
 
 _EXTENSION = "board_page_cache"
@@ -121,8 +122,10 @@ def _serve_kept():
     goes on as usual: the view's wrapper loads the user, builds the page and keeps it."""
     view = current_app.view_functions.get(request.endpoint or "")
     session_user_id = session.get("_user_id")
-    if not getattr(view, _CACHEABLE, False) or not session_user_id or not _keeping():
+    if not getattr(view, _CACHEABLE, False) or not session_user_id or "csrf_token" not in session or not _keeping():
         return None
+    if login_manager.session_protection == "strong":
+        return None  # Flask-Login may end this session for a changed address or browser: only the usual path knows
     live = sessions.page_versions(session_user_id)
     if live is None:
         return None  # an ended session: the usual path sends the browser to log in
@@ -144,7 +147,9 @@ def _reuse(kept: Page) -> Response:
 
 def cached_page(view):
     """Keep the view's page for this session at this write version; the app's before_request hook (_serve_kept)
-    serves it again. Goes under @login_required (the session must be live and loaded first)."""
+    serves it again. Goes under @login_required (the session must be live and loaded first), and nothing else may
+    go above it: a kept page is served before any decorator or blueprint hook runs, so every access check belongs in
+    the view, where it runs when the page is built (anything that changes its answer is a write)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):

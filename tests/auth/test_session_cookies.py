@@ -3,6 +3,7 @@ checked one: never an altered or expired one, never under another key, and a req
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import pytest
@@ -76,6 +77,28 @@ def test_another_secret_key_verifies_the_cookie_afresh(signed_in, app, monkeypat
     monkeypatch.setitem(app.config, "SECRET_KEY", "a different key")
     with _with_cookie(app, value) as ctx:
         assert dict(app.session_interface.open_session(app, ctx.request)) == {}
+
+
+def test_a_key_dropped_from_the_fallbacks_no_longer_verifies_a_kept_cookie(signed_in, app, monkeypatch):
+    sam, _home = signed_in
+    value = _cookie(sam)
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [app.config["SECRET_KEY"]])
+    monkeypatch.setitem(app.config, "SECRET_KEY", "the new key")
+    with _with_cookie(app, value) as ctx:  # signed with a fallback: still good, and kept under these keys
+        assert app.session_interface.open_session(app, ctx.request).get("_user_id")
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+    with _with_cookie(app, value) as ctx:
+        assert dict(app.session_interface.open_session(app, ctx.request)) == {}
+
+
+def test_a_long_cookie_is_verified_every_time_not_kept(signed_in, app):
+    sam, _home = signed_in
+    with sam.client.session_transaction() as session:
+        session["_flashes"] = [("info", secrets.token_hex(1000))]  # random: the cookie compresses what repeats
+    interface = KeptCookieSessionInterface()
+    with _with_cookie(app, _cookie(sam)) as ctx:
+        assert interface.open_session(app, ctx.request)["_flashes"]
+    assert len(interface) == 0
 
 
 def test_at_most_size_cookies_are_kept(app, make_visitor):

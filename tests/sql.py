@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from flask import current_app
 from sqlalchemy import event
 
-from board.extensions import db
+from board.extensions import STATEMENT_OBSERVERS, db
 
 
 class QueryLog(list):
@@ -25,11 +25,16 @@ def watching(record):
     def listener(conn, cursor, statement, parameters, context, executemany):
         record(conn, statement)
 
+    def observer(statement):  # extensions.first_row, which goes around the engine's events
+        record(None, statement)
+
     event.listen(db.engine, "before_cursor_execute", listener)
+    STATEMENT_OBSERVERS.append(observer)
     try:
         yield
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+        STATEMENT_OBSERVERS.remove(observer)
 
 
 @contextmanager

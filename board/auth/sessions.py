@@ -18,7 +18,7 @@ from flask_login import login_user, logout_user
 from flask_login.config import COOKIE_DURATION
 from sqlalchemy import Delete, bindparam, delete, select
 
-from ..extensions import db, read_connection
+from ..extensions import db, first_row
 from ..models import MAX_ID, User, UserSession, utcnow
 
 _SEPARATOR = ":"
@@ -117,17 +117,14 @@ def _versions_statement():
 
 def page_versions(session_user_id: str) -> tuple[str, tuple] | None:
     """The session's token and the page cache's versions (as `load` sets them on the user) if the session this id
-    names is live, else None: what board/pagecache/ needs to serve a kept page, in one query on a connection of its
-    own, without loading the user into the ORM session (most of the cost of a kept page)."""
+    names is live, else None: what board/pagecache/ needs to serve a kept page, in one query sent straight through
+    the driver (extensions.first_row), without loading the user into the ORM session (most of a kept page's cost)."""
     parsed = _parse(session_user_id)
     if parsed is None:
         return None
     user_id, token = parsed
-    with read_connection() as connection:
-        row = connection.execute(
-            _versions_statement(), {"user_id": user_id, "token_hash": _hash(token), "oldest": _oldest_live()}
-        ).first()
-    return None if row is None else (token, tuple(row))
+    row = first_row(_versions_statement(), {"user_id": user_id, "token_hash": _hash(token), "oldest": _oldest_live()})
+    return None if row is None else (token, row)
 
 
 def log_out(user: User) -> None:

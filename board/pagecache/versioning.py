@@ -12,7 +12,7 @@ import re
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, select
+from sqlalchemy import String, cast, event, func, select
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
@@ -33,8 +33,9 @@ logger = logging.getLogger(__name__)
 
 
 def reader_version(user_id):
-    """The latest time `user_id` marked a post read, as a scalar subquery (their key's share of read state)."""
-    return select(func.max(PostRead.read_at)).where(PostRead.user_id == user_id).scalar_subquery()
+    """The latest time `user_id` marked a post read, as a scalar subquery (their key's share of read state). As text:
+    a key's parts are what the driver returns, the same through the ORM and through extensions.first_row."""
+    return select(cast(func.max(PostRead.read_at), String)).where(PostRead.user_id == user_id).scalar_subquery()
 
 
 def current_version():

@@ -45,15 +45,28 @@ def _bound() -> float:
     return RATIO * _cpu_seconds(ORDINARY, stop_under=0.0)
 
 
+def _measured(source: str, factor: float = 1.0) -> tuple[float, float]:
+    """The CPU seconds of rendering `source`, and its bound (`factor` times _bound()). Over the bound, both are
+    measured again side by side: this machine's speed drifts by a quarter within minutes (and was once three times
+    slower for some seconds), so the bound measured at the start of the run may no longer be this moment's. A
+    quadratic input is hundreds of times over, and fails both times."""
+    seconds = _cpu_seconds(source, factor * _bound())
+    if seconds >= factor * _bound():
+        _bound.cache_clear()
+        seconds = _cpu_seconds(source, factor * _bound())
+    return seconds, factor * _bound()
+
+
 def _cpu_seconds(source: str, stop_under: float | None = None) -> float:
     """CPU time of the fastest of up to three renders (stopping early once under `stop_under`, by default the bound):
-    other processes on the machine slow the wall clock, not this."""
+    other processes on the machine slow the wall clock, not this. This thread's time, not the process's (the browser
+    tests' live server keeps a thread in this process)."""
     stop_under = _bound() if stop_under is None else stop_under
     best = float("inf")
     for _ in range(3):
-        start = time.process_time()
+        start = time.thread_time()
         render_markdown(source)
-        best = min(best, time.process_time() - start)
+        best = min(best, time.thread_time() - start)
         if best < stop_under:
             break
     return best
@@ -104,9 +117,9 @@ PATHOLOGICAL = {
 def test_pathological_body_renders_quickly(name):
     source = PATHOLOGICAL[name]
     assert len(source) <= BODY_MAX
-    seconds = _cpu_seconds(source)
-    assert seconds < _bound(), (
-        f"{name}: {seconds:.2f} s of CPU to render {len(source):,} characters (bound {_bound():.2f} s on this machine)"
+    seconds, bound = _measured(source)
+    assert seconds < bound, (
+        f"{name}: {seconds:.2f} s of CPU to render {len(source):,} characters (bound {bound:.2f} s on this machine)"
     )
 
 
@@ -118,7 +131,8 @@ _MARKUP = st.sampled_from(list("[]()!*_`<>\\-#|~&:\"' \n") + ["a", "1.", "![", "
 def test_random_repeated_markup_renders_quickly(unit):
     source = _fill(unit)
     # Dense but ordinary Markdown (a heading or a table row per line) costs about as much as the worst attacks.
-    assert _cpu_seconds(source) < 1.5 * _bound(), repr(unit)
+    seconds, bound = _measured(source, factor=1.5)
+    assert seconds < bound, repr(unit)
 
 
 _STOCK = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table").enable("strikethrough")

@@ -77,7 +77,8 @@ def first_row(statement, parameters: dict) -> tuple | None:
     comes back as the driver gives it, so the statement must select only integers and strings. On PostgreSQL the
     query runs in autocommit (no BEGIN and ROLLBACK). The statements observers (tests/sql.py) see it too."""
     engine = db.engine
-    compiled, convert, names = _compiled(statement, engine.dialect)
+    dialect = engine.dialect
+    compiled, convert, names = _compiled(statement, dialect)
     values = compiled.construct_params(parameters)  # with the statement's own literals
     for name, processor in convert.items():
         values[name] = processor(values[name])
@@ -85,7 +86,6 @@ def first_row(statement, parameters: dict) -> tuple | None:
     sql = compiled.string
     for observe in STATEMENT_OBSERVERS:
         observe(sql)
-    dialect = engine.dialect
     connection = driver = None
     try:
         connection = engine.raw_connection()

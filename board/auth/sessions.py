@@ -70,9 +70,23 @@ def _load_statement():
     return (
         select(User, UserSession.id, unread_count_of(user_id), current_version(), reader_version(user_id))
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == bindparam("token_hash"), User.id == user_id)
-        .where(UserSession.created_at > bindparam("oldest"))
+        .where(*_live_session(user_id))
     )
+
+
+def _live_session(user_id) -> tuple:
+    """What makes the session a browser names live, for both queries that check it (the user loader's and the page
+    cache's): its token's hash, its user, and not older than any cookie may be (the parameters token_hash and
+    oldest, filled by _parameters)."""
+    return (
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.user_id == user_id,
+        UserSession.created_at > bindparam("oldest"),
+    )
+
+
+def _parameters(user_id: int, token: str) -> dict:
+    return {"user_id": user_id, "token_hash": _hash(token), "oldest": _oldest_live()}
 
 
 def _parse(session_user_id: str) -> tuple[int, str] | None:
@@ -89,9 +103,7 @@ def load(session_user_id: str) -> User | None:
     if parsed is None:
         return None
     user_id, token = parsed
-    row = db.session.execute(
-        _load_statement(), {"user_id": user_id, "token_hash": _hash(token), "oldest": _oldest_live()}
-    ).first()
+    row = db.session.execute(_load_statement(), _parameters(user_id, token)).first()
     if row is None:
         return None
     user, session_id, unread, version, reads = row
@@ -108,11 +120,7 @@ def _versions_statement():
     from ..pagecache.versioning import current_version, reader_version
 
     user_id = bindparam("user_id")
-    return select(current_version(), reader_version(user_id)).where(
-        UserSession.token_hash == bindparam("token_hash"),
-        UserSession.user_id == user_id,
-        UserSession.created_at > bindparam("oldest"),
-    )
+    return select(current_version(), reader_version(user_id)).where(*_live_session(user_id))
 
 
 def page_versions(session_user_id: str) -> tuple[str, tuple] | None:
@@ -123,7 +131,7 @@ def page_versions(session_user_id: str) -> tuple[str, tuple] | None:
     if parsed is None:
         return None
     user_id, token = parsed
-    row = first_row(_versions_statement(), {"user_id": user_id, "token_hash": _hash(token), "oldest": _oldest_live()})
+    row = first_row(_versions_statement(), _parameters(user_id, token))
     return None if row is None else (token, row)
 
 

@@ -17,8 +17,7 @@ Why this is never a stale or a wrong page:
 - **Served before anything else**: an app-wide before_request hook (`store._serve_kept`) looks up a cacheable view's
   page with one small query (`sessions.page_versions`: is this session live, and the two versions, sent straight
   through the driver) before Flask-Login or the ORM are touched; loading the user was most of the cost of a kept
-  page. Only a miss loads the
-  user and builds the page (one query more than building it alone).
+  page. Only a miss loads the user and builds the page (one query more than building it alone).
 - **Per session**, not per person: a page carries its session's CSRF token, and two people never share a key.
   Logging out ends the session (its key is never sent again); access is checked by the view on the miss that built
   the page, and anything that could change it (a role, a membership, a hidden post) is a write.

@@ -159,7 +159,8 @@ RETRY_AFTER = 5  # seconds, told to the browser with a 503
 def _sqlite_settings(dbapi_connection, connection_record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
-        # SQLite ignores ON DELETE CASCADE unless asked; PostgreSQL always honours it.
+        # SQLite ignores ON DELETE CASCADE unless asked; PostgreSQL always honours it. Migrations turn it off on
+        # their own connection and check the keys before they commit (migrations/env.py).
         cursor.execute("PRAGMA foreign_keys=ON")
         # Write-ahead logging lets pages be read while someone writes; NORMAL sync is safe with WAL (a power cut
         # may lose the last commits, never corrupt the file) and spares an fsync per commit.

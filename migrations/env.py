@@ -1,8 +1,10 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import event
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -89,11 +91,64 @@ def run_migrations_online():
 
     from board.pagecache.versioning import not_counting
 
-    with connectable.connect() as connection, not_counting(connection):
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+    with connectable.connect() as connection, not_counting(connection), sqlite_migration_settings(connection):
+        # One transaction for the whole upgrade on SQLite too (sqlite_migration_settings): a failed one changes nothing.
+        context.configure(connection=connection, target_metadata=get_metadata(), transactional_ddl=True, **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(connection)
+
+
+@contextmanager
+def sqlite_migration_settings(connection):
+    """On SQLite: foreign keys off while migrating, and the whole upgrade in one transaction.
+
+    The app turns foreign keys on for every connection (board/extensions.py), but batch mode recreates a table by
+    copying it, dropping the old one and renaming the copy: with foreign keys on, the DROP TABLE deletes every row
+    that refers to the table (ON DELETE CASCADE) or empties its column (SET NULL). Alembic's batch documentation
+    asks for the pragma to be off ("Dealing with Referencing Foreign Keys"); check_foreign_keys then checks what
+    the upgrade left. SQLite ignores the pragma inside a transaction, so it is set before the first BEGIN.
+
+    Python's sqlite3 begins a transaction only before INSERT, UPDATE or DELETE, so DDL would commit as it goes and a
+    failed upgrade would leave half a schema behind. Here the driver begins nothing by itself (autocommit) and BEGIN
+    is sent when Alembic begins, with transactional DDL, which SQLite has: one transaction for the whole upgrade.
+    The connection goes back to the pool with foreign keys on and the driver's own transaction handling."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.execution_options(isolation_level="AUTOCOMMIT")  # reset when the connection returns to the pool
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    event.listen(connection, "begin", _sqlite_begin)
+    try:
+        yield
+    finally:
+        event.remove(connection, "begin", _sqlite_begin)
+        if connection.in_transaction():
+            connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 1:
+            connection.invalidate()  # never hand the app a connection that ignores foreign keys
+        connection.commit()
+
+
+def _sqlite_begin(connection):
+    connection.exec_driver_sql("BEGIN")
+
+
+def check_foreign_keys(connection):
+    """On SQLite, before the upgrade commits: every foreign key still finds its row, or the upgrade fails (and is
+    rolled back) naming the rows that do not."""
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL checks every foreign key as it goes, in migrations too
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        rows = ", ".join(f"{table} row {rowid} (no row in {parent})" for table, rowid, parent, _ in broken[:20])
+        raise RuntimeError(
+            f"The upgrade was rolled back: {len(broken)} rows would refer to rows that do not exist: {rows}. "
+            "Fix or delete them, then upgrade again."
+        )
 
 
 if context.is_offline_mode():

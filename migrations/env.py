@@ -127,9 +127,7 @@ def sqlite_migration_settings(connection):
         event.remove(connection, "begin", _sqlite_begin)
         if connection.in_transaction():
             connection.rollback()
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 1:
-            connection.invalidate()  # never hand the app a connection that ignores foreign keys
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # outside any transaction, so it takes
         connection.commit()
 
 

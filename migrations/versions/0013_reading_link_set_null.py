@@ -22,36 +22,28 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-NAME = "fk_posts_reading_id_posts"
+NAME = "fk_posts_reading_id_posts"  # named by 0001 (both texts); batch mode keeps the name on SQLite
+TRIGGERS = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'posts' ORDER BY name"
 
 
-def _reading_key(bind) -> dict | None:
-    for key in sa.inspect(bind).get_foreign_keys("posts"):
-        if key["constrained_columns"] == ["reading_id"]:
-            return key
-    return None
+def _on_delete(bind) -> str:
+    (key,) = [key for key in sa.inspect(bind).get_foreign_keys("posts") if key["name"] == NAME]
+    return (key.get("options") or {}).get("ondelete", "").upper()
 
 
 def upgrade():
     bind = op.get_bind()
-    key = _reading_key(bind)
-    if key is not None and (key.get("options") or {}).get("ondelete", "").upper() == "SET NULL":
+    if _on_delete(bind) == "SET NULL":
         return
-    old_name = (key or {}).get("name")
     if bind.dialect.name == "sqlite":
-        triggers = bind.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'posts' ORDER BY name"
-        ).scalars()
-        triggers = list(triggers)
+        triggers = bind.exec_driver_sql(TRIGGERS).scalars().all()
         with op.batch_alter_table("posts", recreate="always") as batch_op:
-            if old_name:
-                batch_op.drop_constraint(old_name, type_="foreignkey")
+            batch_op.drop_constraint(NAME, type_="foreignkey")
             batch_op.create_foreign_key(NAME, "posts", ["reading_id"], ["id"], ondelete="SET NULL")
         for trigger in triggers:
             op.execute(trigger)
     else:
-        if old_name:
-            op.drop_constraint(old_name, "posts", type_="foreignkey")
+        op.drop_constraint(NAME, "posts", type_="foreignkey")
         op.create_foreign_key(NAME, "posts", "posts", ["reading_id"], ["id"], ondelete="SET NULL")
 
 

@@ -72,7 +72,8 @@ class Rendezvous:
 
 class Gunicorn:
     """gunicorn serving Board with `workers` sync workers on `database_url`, on a socket this process opened (so the
-    port is free and never fixed); `env` adds to the environment the workers read their settings from."""
+    port is free and never fixed); `env` adds to the environment the workers read their settings from; a worker busy
+    with one request for `timeout` seconds is killed."""
 
     def __init__(
         self,
@@ -83,6 +84,7 @@ class Gunicorn:
         workers: int = 2,
         env: dict | None = None,
         access_log_format: str = '%(p)s %(s)s %(L)s "%(r)s"',
+        timeout: int = 60,
     ):
         self.workers = workers
         self.listener = socket.socket()
@@ -103,7 +105,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync", "--bind", f"fd://{fd}"]
             + ["--access-logfile", str(self.access_log), "--access-logformat", access_log_format]
-            + ["--error-logfile", str(self.error_log), "--timeout", "60", "board:create_app()"],
+            + ["--error-logfile", str(self.error_log), "--timeout", str(timeout), "board:create_app()"],
             cwd=ROOT,
             env=environment,
             pass_fds=(fd,),

@@ -2,12 +2,13 @@
 
 gunicorn runs with four sync workers on the test database (SQLite, or PostgreSQL with TEST_DATABASE_URL), its limits
 and job queue in Redis as in production (TEST_REDIS_URL and TEST_REDIS_QUEUE_URL name the databases, emptied before
-and after). Twelve students log in through the form, then a Barrier releases them together: each comments ten times
-and likes, on one post and across several. Every answer must be a success (no 500 for a deadlock, no 503 for a
-busy database), every comment and like must be saved once, and posts.comment_count must equal the real count.
+and after). Twelve students log in through the form, then a Barrier releases them together: each comments eight
+times, half on one shared post and half across three others, and likes every post and a comment. Every answer must
+be a success (no 500 for a deadlock, no 503 for a busy database), every comment and like must be saved once, and
+posts.comment_count must equal the real count (likes are counted when shown, so their rows are the count).
 On PostgreSQL this failed before recount_comments locked the post FOR NO KEY UPDATE (board/models.py): two comments
-on one post deadlocked, and most of them were answered with a 500. Cost: about 5 s (gunicorn start, 24 logins,
-some 300 writes).
+on one post deadlocked, and 36 of the 156 writes were answered with a 500. Cost: a gunicorn start, 12 logins and 156
+writes, a few seconds on an idle machine. scripts/load_comments.py measures the same at a class's scale.
 """
 
 from __future__ import annotations

@@ -454,7 +454,15 @@ def recount_comments(connection, post_ids) -> None:
     # Lock the posts first (in id order, so two writers cannot deadlock), then count in a new statement: under READ
     # COMMITTED that statement sees whatever another writer committed while we waited, so a comment hidden or added
     # meanwhile is neither kept nor lost. Counting inside the UPDATE would use the snapshot from before the wait.
-    connection.execute(select(posts.c.id).where(posts.c.id.in_(ids)).order_by(posts.c.id).with_for_update())
+    # The lock is FOR NO KEY UPDATE (key_share=True), the very lock the UPDATE below takes, and not FOR UPDATE: this
+    # runs after the flush, when inserting a comment has already taken FOR KEY SHARE on its post (the foreign key's
+    # check), and so has every other transaction inserting a comment, a like or a notification on that post. FOR
+    # UPDATE waits for all those share locks, and theirs for ours: two comments on one post deadlocked. FOR NO KEY
+    # UPDATE does not conflict with FOR KEY SHARE, only with itself, so writers of one post queue here, in order.
+    # (SQLite has no row locks, and renders neither: its writers queue for the database's one write lock.)
+    connection.execute(
+        select(posts.c.id).where(posts.c.id.in_(ids)).order_by(posts.c.id).with_for_update(key_share=True)
+    )
     connection.execute(posts.update().where(posts.c.id.in_(ids)).values(comment_count=counted))
 
 

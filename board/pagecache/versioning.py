@@ -94,7 +94,10 @@ def _write_without_transaction(statement: str) -> None:
 
 
 def _bump_on_commit(conn) -> None:
-    # Runs inside the transaction, just before COMMIT is sent: the bump commits with the writes, or not at all.
+    # Runs inside the transaction, just before COMMIT is sent: the bump commits with the writes, or not at all. On
+    # PostgreSQL the UPDATE locks the one row until COMMIT, so every write transaction takes it, and takes it last,
+    # after all its other row locks (a post's, recount_comments): whoever holds it is only committing and waits on
+    # nothing, so it can never close a cycle of waits; writers queue on it for the length of a COMMIT.
     if conn.info.pop(_FLAG, False):
         conn.exec_driver_sql(_BUMP)
 

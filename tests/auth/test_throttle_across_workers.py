@@ -10,13 +10,9 @@ Cost: about 3 s per test (gunicorn start and scrypt logins).
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,77 +21,30 @@ import pytest
 import redis
 
 from tests import factories
+from tests.concurrency import Gunicorn
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 LIMIT = 3
-ROOT = Path(__file__).resolve().parents[2]
 
 
-class Server:
-    """gunicorn with two workers on a socket this test opened (so the port is free and never fixed)."""
+class Server(Gunicorn):
+    """gunicorn with two workers, its limits in Redis; its access log names the worker and client of each request."""
 
     def __init__(self, database_url: str, secret_key: str, log_dir: Path):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.listener.set_inheritable(True)
-        self.port = self.listener.getsockname()[1]
-        self.access_log = log_dir / "access.log"
-        self.error_log = log_dir / "error.log"
         env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secret_key,
-            "SECURE_COOKIES": "0",
             "RATELIMIT_STORAGE_URI": REDIS_URL,
             "TRUSTED_PROXIES": "1",  # so each request can name its own client address
             "LOGIN_ACCOUNT_LIMIT": f"{LIMIT} per minute",
             "LOGIN_RATE_LIMIT": f"{LIMIT} per minute",
         }
-        fd = self.listener.fileno()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--bind", f"fd://{fd}"]
-            + ["--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(s)s %({x-forwarded-for}i)s"]
-            + ["--error-logfile", str(self.error_log), "--timeout", "60", "board:create_app()"],
-            cwd=ROOT,
-            env=env,
-            pass_fds=(fd,),
+        super().__init__(
+            database_url, secret_key, log_dir, workers=2, env=env, access_log_format="%(p)s %(s)s %({x-forwarded-for}i)s"
         )
-        self._wait_for_workers()
-
-    def _wait_for_workers(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.error_log.read_text()
-            booted = self.error_log.read_text().count("Booting worker") if self.error_log.exists() else 0
-            if booted == 2:
-                try:
-                    if self.request("GET", "/login").status == 200:
-                        return
-                except OSError:
-                    pass
-            time.sleep(0.1)
-        raise AssertionError("gunicorn did not start: " + self.error_log.read_text())
-
-    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            response.text = response.read().decode()
-            return response
-        finally:
-            connection.close()
 
     def workers_of(self, forwarded_for: str) -> list[str]:
         """The worker pid of each logged request made for this client address, in order."""
         lines = self.access_log.read_text().splitlines()
         return [pid for pid, _, address in (line.split(" ", 2) for line in lines) if address == forwarded_for]
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; nothing is in flight
-        self.process.wait(timeout=30)
-        self.listener.close()
 
 
 @pytest.fixture(scope="module")

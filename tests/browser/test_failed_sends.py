@@ -112,6 +112,19 @@ def on_posts_to(page: Page, composer: Composer, answer: Callable[[Route], None])
     page.route(composer.target, lambda route: answer(route) if route.request.method == "POST" else route.fallback())
 
 
+def made_then_answer_lost(page: Page) -> Callable[[Route], None]:
+    """A post the server receives and saves, whose answer (cookies and all) is lost to a connection reset."""
+
+    def answer(route: Route) -> None:
+        cookies = page.context.cookies()
+        route.fetch(max_redirects=0)
+        page.context.clear_cookies()
+        page.context.add_cookies(cookies)
+        route.abort("connectionreset")
+
+    return answer
+
+
 def expect_posted_once_and_the_draft_gone(page: Page, composer: Composer, writing_url: str) -> None:
     """Sent now, the text makes one item; the composer is empty afterwards, and stays so after a reload."""
     composer.send(page)
@@ -196,15 +209,7 @@ def test_an_answer_lost_after_the_item_was_made_then_post_again_makes_one_item(n
     """The server made the item, then the connection reset before its answer: nothing confirmed it, so the text is
     still there, and sent again it carries its first submission key, which the server knows (one item, not two)."""
     page, writing_url = start_writing(new_page, writer, composer)
-
-    def made_then_reset(route: Route) -> None:
-        cookies = page.context.cookies()
-        route.fetch(max_redirects=0)  # the server makes the item...
-        page.context.clear_cookies()  # ...and its answer, cookies and all, never arrives
-        page.context.add_cookies(cookies)
-        route.abort("connectionreset")
-
-    on_posts_to(page, composer, made_then_reset)
+    on_posts_to(page, composer, made_then_answer_lost(page))
     composer.send(page)
     expect(page).to_have_url(re.compile(r"^chrome-error://"))
     page.unroute(composer.target)
@@ -222,3 +227,22 @@ def test_a_successful_post_removes_its_draft(new_page, writer, composer):
     composer.expect_text(page)
     assert page.evaluate(DRAFTS) == 1
     expect_posted_once_and_the_draft_gone(page, composer, writing_url)
+
+
+def test_a_restored_draft_changed_before_sending_is_a_new_comment(new_page, writer):
+    """A restored draft carries the key of its first send; once the text changes it is new, and takes the page's own
+    key, so the server does not return the first comment in its place (which would drop the change)."""
+    page, writing_url = start_writing(new_page, writer, COMMENT)
+    on_posts_to(page, COMMENT, made_then_answer_lost(page))
+    COMMENT.send(page)
+    expect(page).to_have_url(re.compile(r"^chrome-error://"))
+    page.unroute(COMMENT.target)
+    page.goto(writing_url)
+    COMMENT.expect_text(page)
+    box = page.locator("#comment-form textarea[name=body]")
+    box.press("End")
+    box.type(" On second thought, also the date.")
+    COMMENT.send(page)
+    expect(page.locator("ol.comment-list > li.comment")).to_have_count(2)
+    expect(page.locator("main").get_by_text("On second thought, also the date.")).to_have_count(1)
+    expect(box).to_have_value("")

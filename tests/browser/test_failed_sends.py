@@ -130,7 +130,7 @@ def expect_posted_once_and_the_draft_gone(page: Page, composer: Composer, writin
     composer.send(page)
     expect(page.locator("main").get_by_text(composer.body)).to_have_count(1)
     assert composer.made() == 1
-    assert page.evaluate(DRAFTS) == 0
+    page.wait_for_function(f"{DRAFTS} === 0")  # board.js runs once the page is parsed, after the text can be seen
     if page.url.split("#")[0] != writing_url:
         page.goto(writing_url)
     composer.expect_text(page, empty=True)

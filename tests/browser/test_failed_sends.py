@@ -138,6 +138,15 @@ def expect_posted_once_and_the_draft_gone(page: Page, composer: Composer, writin
     composer.expect_text(page, empty=True)
 
 
+def send_then_log_in_again(page: Page, writer: Writer, composer: Composer, writing_url: str) -> None:
+    """Sent after the session ended: the login page, then the page written on with the text, which then posts once."""
+    composer.send(page)
+    log_in_again(page, writer.email)
+    expect(page).to_have_url(writing_url)
+    composer.expect_text(page)
+    expect_posted_once_and_the_draft_gone(page, composer, writing_url)
+
+
 @COMPOSERS
 def test_logged_out_in_another_tab_then_post_the_text_is_back_after_logging_in(new_page, writer, composer):
     page, writing_url = start_writing(new_page, writer, composer)
@@ -147,11 +156,7 @@ def test_logged_out_in_another_tab_then_post_the_text_is_back_after_logging_in(n
     expect(other.get_by_role("heading", level=1)).to_have_text("Log in")
     other.close()
 
-    composer.send(page)
-    log_in_again(page, writer.email)
-    expect(page).to_have_url(writing_url)
-    composer.expect_text(page)
-    expect_posted_once_and_the_draft_gone(page, composer, writing_url)
+    send_then_log_in_again(page, writer, composer, writing_url)
 
 
 @COMPOSERS
@@ -163,12 +168,7 @@ def test_session_ended_from_another_browser_then_post_the_text_is_back_after_log
     log_in(elsewhere, writer.email, then="/account")
     elsewhere.get_by_role("button", name="Log out everywhere else").click()
     expect(elsewhere.get_by_text(re.compile(r"Logged out everywhere else \(1 session\)"))).to_be_visible()
-
-    composer.send(page)
-    log_in_again(page, writer.email)
-    expect(page).to_have_url(writing_url)
-    composer.expect_text(page)
-    expect_posted_once_and_the_draft_gone(page, composer, writing_url)
+    send_then_log_in_again(page, writer, composer, writing_url)
 
 
 @COMPOSERS

@@ -222,12 +222,18 @@ def test_two_same_comment_forms_at_the_same_moment_create_one_comment(app, make_
     assert len(_comments()) == 1
 
 
-def test_sending_the_same_response_form_twice_creates_one_response(make_visitor):
+def _response_composer(make_visitor):
+    """A student of a new course, the form of a response to its reading, and the URL it posts to."""
     course = factories.course()
     reading = factories.reading(course)
     student = make_visitor(factories.member(course))
     url = f"/c/{course.slug}/readings/{reading.id}/respond"
     [form] = [f for f in forms(student.get(url).get_data(as_text=True)) if "submission_key" in dict(f["fields"])]
+    return student, form, url, reading
+
+
+def test_sending_the_same_response_form_twice_creates_one_response(make_visitor):
+    student, form, url, reading = _response_composer(make_visitor)
     data = {"title": "On work", "body": "Brick by brick", "publish": "Publish"}
     first, second = send(student, form, url, **data), send(student, form, url, **data)
     assert first.status_code == second.status_code == 302
@@ -262,11 +268,7 @@ def test_the_page_after_a_comment_confirms_its_submission_key_and_no_other_page_
 
 
 def test_the_page_after_a_response_confirms_its_submission_key(make_visitor):
-    course = factories.course()
-    reading = factories.reading(course)
-    student = make_visitor(factories.member(course))
-    url = f"/c/{course.slug}/readings/{reading.id}/respond"
-    [form] = [f for f in forms(student.get(url).get_data(as_text=True)) if "submission_key" in dict(f["fields"])]
+    student, form, url, _ = _response_composer(make_visitor)
     refused = send(student, form, url, title="", body="No title yet", publish="Publish")
     assert refused.status_code == 200 and confirmed(refused) == []
     sent = send(student, form, url, title="On work", body="Brick by brick", publish="Publish")

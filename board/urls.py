@@ -1,6 +1,8 @@
 """URL helpers shared by the areas."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import request
 
 
 def safe_next(target: str | None) -> str | None:
@@ -11,3 +13,12 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+def referring_page() -> str | None:
+    """The page of this site this request came from (its Referer, which Board's Referrer-Policy sends to this site
+    only), as a path with its query; None when there is none or it is another site's."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next(urlunsplit(("", "", referrer.path, referrer.query, "")))

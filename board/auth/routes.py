@@ -9,13 +9,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_url
 
 from .. import rate_limits
-from ..extensions import login_manager
+from ..extensions import READ_METHODS, login_manager
 from ..feeds import queries as feed_queries
 from ..models import User
-from ..urls import safe_next
+from ..urls import referring_page, safe_next
 from . import email_flows, services, sessions, throttle
 from .forms import (
     ConfirmRegistrationForm,
@@ -34,6 +34,16 @@ bp.add_app_template_global(sessions.browser_name, "browser_name")
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return sessions.load(user_id)
+
+
+@login_manager.unauthorized_handler
+def send_to_log_in():
+    """Flask-Login's answer (its message, then the login page with `next`), except that a form post comes back, once
+    logged in, to the page the form was on: a redirect cannot send the post again (its URL may answer POST only), and
+    that page is where the browser restores what was typed (board.js drafts)."""
+    flash(login_manager.login_message, login_manager.login_message_category)
+    back = request.url if request.method in READ_METHODS else referring_page()
+    return redirect(login_url(login_manager.login_view, next_url=back))
 
 
 def _start_session(user: User, remember: bool = False) -> None:

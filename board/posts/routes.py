@@ -23,11 +23,12 @@ from ..notifications import unread
 from ..notifications.forms import watch_form
 from ..pagecache import cached_page
 from ..templating import author_name
-from . import queries, services
+from . import queries, services, submissions
 from .forms import CommentEditForm, CommentForm, PreviewForm, ReadingForm, ResponseForm, new_submission_key
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
 bp.add_app_template_global(new_submission_key)
+bp.add_app_template_global(submissions.confirmed_keys, "confirmed_submissions")
 RESPONSES_PAGE_SIZE = 50  # a reading's responses page by this many, newest first
 
 
@@ -99,6 +100,7 @@ def new_response(slug, reading_id):
             flash(str(error), "error")
         else:
             flash(_saved_message(post), "success")
+            submissions.confirm(form.submission_key.data)
             return redirect(url_for("posts.show", slug=slug, post_id=post.id))
     return render_template("posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None, preview=preview)
 
@@ -300,6 +302,7 @@ def comment(slug, post_id):
         )
     except services.PostError as error:
         return _refused_comment(ctx, post, form, parent, str(error))
+    submissions.confirm(form.submission_key.data)
     if new.visibility == "held":
         flash("Your comment is awaiting approval by an instructor before classmates see it.", "info")
     return redirect(url_for("posts.show", slug=slug, post_id=post.id, _anchor=f"comment-{new.id}"))

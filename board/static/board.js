@@ -11,10 +11,16 @@
     });
   }
 
-  // Drafts: what is typed in a composer (form[data-draft]) is kept in this browser until it is posted, so a reload or
-  // a crashed tab loses nothing. The key is the form's target and the comment it replies to, which the page shown
-  // again after a refusal (error in the form, stale token) shares with the page it came from.
+  // Drafts: what is typed in a composer (form[data-draft]) is kept in this browser until the server confirms the item
+  // it made, so a reload, a crashed tab, an error page, a proxy's page, a lost connection or a login on the way loses
+  // nothing. The key is the form's target and the comment it replies to, which the page shown again after a refusal
+  // (error in the form, stale token) shares with the page it came from.
   var DRAFT_PREFIX = "board-draft:";
+  // A draft is kept with the submission key it was sent with. The page after a successful post names the keys of
+  // the items it made (body[data-confirmed], board/posts/submissions.py), and only the drafts sent with them go.
+  var SENT_WITH = "submission_key";
+  // A form without a submission key (a refused form of another kind, shown again) cannot be confirmed: its draft goes
+  // when the next page does not show it refused again.
   var SENT = "board-draft-sent";
 
   function storage(kind) {
@@ -36,41 +42,79 @@
     return DRAFT_PREFIX + owner + "|" + new URL(form.action, location.href).pathname + "|" + parentId;
   }
 
-  function forgetDrafts() {
-    if (!local) { return; }
-    for (var i = local.length - 1; i >= 0; i--) {
+  function draftKeys() {
+    var keys = [];
+    for (var i = 0; i < local.length; i++) {
       var key = local.key(i);
-      if (key && key.indexOf(DRAFT_PREFIX) === 0) { local.removeItem(key); }
+      if (key && key.indexOf(DRAFT_PREFIX) === 0) { keys.push(key); }
     }
+    return keys;
+  }
+
+  function readDraft(key) {
+    try { return JSON.parse(local.getItem(key) || "null"); } catch (e) { return null; }
+  }
+
+  function forgetDrafts() {
+    if (local) { draftKeys().forEach(function (key) { local.removeItem(key); }); }
   }
   document.addEventListener("submit", function (event) {
     if (event.target.hasAttribute("data-forget-drafts")) { forgetDrafts(); }
   });
 
+  // The drafts whose items this page confirms, in whichever composer (or tab) they were written.
+  function forgetConfirmed() {
+    var confirmed = (document.body.getAttribute("data-confirmed") || "").split(" ").filter(Boolean);
+    if (!confirmed.length) { return; }
+    draftKeys().forEach(function (key) {
+      var saved = readDraft(key);
+      if (saved && confirmed.indexOf(saved[SENT_WITH]) !== -1) { local.removeItem(key); }
+    });
+  }
+
   function draftFields(form) {
     return form.querySelectorAll("textarea[name], input[type=text][name]");
+  }
+
+  function saveDraft(form, sentWith) {
+    var key = draftKey(form), values = {}, any = false;
+    if (!key) { return; }
+    draftFields(form).forEach(function (el) { values[el.name] = el.value; any = any || !!el.value.trim(); });
+    if (!any) { local.removeItem(key); return; }
+    if (sentWith) { values[SENT_WITH] = sentWith; }
+    local.setItem(key, JSON.stringify(values));
+  }
+
+  // The submission key the form sends: a restored draft's own, so that if its first send was saved but the answer
+  // was lost, the server knows the resend (one item, not two); the page's fresh one once the text is new.
+  function sendWith(form, key) {
+    var input = form.querySelector("input[name=submission_key]");
+    if (!input) { return; }
+    if (!input.hasAttribute("data-page-key")) { input.setAttribute("data-page-key", input.value); }
+    input.value = key || input.getAttribute("data-page-key");
   }
 
   function restoreDraft(form) {
     var key = draftKey(form), saved = null;
     if (!local || !key) { return false; }
-    try { saved = JSON.parse(local.getItem(key) || "null"); } catch (e) { saved = null; }
+    saved = readDraft(key);
     var restored = false;
     if (saved) {
       draftFields(form).forEach(function (el) {
         if (!el.value && saved[el.name]) { el.value = saved[el.name]; restored = true; }
       });
     }
+    if (restored && saved[SENT_WITH]) { sendWith(form, saved[SENT_WITH]); }
     return restored;
   }
 
   function drafts(root) {
-    if (!local || !session) { return; }
+    if (!local) { return; }
     var forms = root.querySelectorAll("form[data-draft]");
-    // The last form sent: if this page does not show it again refused, it was posted, and its draft goes.
-    var sent = session.getItem(SENT);
-    session.removeItem(SENT);
+    forgetConfirmed();
+    var sent = session && session.getItem(SENT);
     if (sent) {
+      session.removeItem(SENT);
       var refusedAgain = Array.prototype.some.call(forms, function (form) {
         return draftKey(form) === sent && (form.querySelector(".error") || form.classList.contains("refused-form"));
       });
@@ -78,13 +122,16 @@
     }
     forms.forEach(function (form) {
       restoreDraft(form);
-      form.addEventListener("input", function () {
-        var key = draftKey(form), values = {}, any = false;
-        if (!key) { return; }
-        draftFields(form).forEach(function (el) { values[el.name] = el.value; any = any || !!el.value.trim(); });
-        if (any) { local.setItem(key, JSON.stringify(values)); } else { local.removeItem(key); }
+      form.addEventListener("input", function () { sendWith(form, null); saveDraft(form); });
+      form.addEventListener("submit", function () {
+        // Kept as sent (even if logging out in another tab deleted it meanwhile) until a page confirms its item.
+        var submission = form.querySelector("input[name=submission_key]"), key = draftKey(form);
+        if (submission && submission.value) {
+          saveDraft(form, submission.value);
+        } else if (session && key) {
+          session.setItem(SENT, key);
+        }
       });
-      form.addEventListener("submit", function () { var key = draftKey(form); if (key) { session.setItem(SENT, key); } });
     });
   }
 
@@ -113,6 +160,7 @@
       area.removeAttribute("aria-describedby");
       var field = area.closest(".field");
       if (field) { field.classList.remove("has-error"); }
+      sendWith(form, null);
       restoreDraft(form);
       area.dispatchEvent(new Event("board:refresh-preview"));
     }

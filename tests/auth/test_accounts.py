@@ -1,5 +1,7 @@
 """Accounts: register, log in and out, profile and password, through the real forms with CSRF on."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from sqlalchemy import func, select
 
@@ -79,6 +81,32 @@ def test_login_next_stays_on_site(visitor):
     assert visitor.login("ada@example.edu", next="https://evil.example/").headers["Location"] == "/courses"
     visitor.logout()
     assert visitor.login("ada@example.edu", next="//evil.example/").headers["Location"] == "/courses"
+
+
+def _sent_to_log_in_then(response) -> str | None:
+    """Where the login page will send the browser afterwards (its `next`), from a redirect to it."""
+    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 302 and location.path == "/login", response.headers["Location"]
+    return parse_qs(location.query).get("next", [None])[0]
+
+
+def test_a_form_post_refused_for_want_of_a_login_comes_back_to_the_page_it_was_sent_from(visitor):
+    """A redirect cannot send a post again, and a comment's URL answers POST only: after logging in, the browser goes
+    back to the page the form was on, where board.js restores the draft."""
+    course = factories.course()
+    student = factories.member(course)
+    post = factories.reading(course)
+    page = f"/c/{course.slug}/posts/{post.id}?page=2"
+    comments = f"/c/{course.slug}/posts/{post.id}/comments"
+    refused = visitor.post(comments, {"body": "Kept in the browser"}, headers={"Referer": f"http://localhost{page}"})
+    assert _sent_to_log_in_then(refused) == page
+    assert visitor.login(student.email, next=page).headers["Location"] == page
+    visitor.logout()
+    # From another site, or without a Referer, there is no page to come back to; a page asked for comes back to itself.
+    foreign = visitor.post(comments, {"body": "x"}, headers={"Referer": f"https://evil.example{page}"})
+    assert _sent_to_log_in_then(foreign) is None
+    assert _sent_to_log_in_then(visitor.post(comments, {"body": "x"})) is None
+    assert _sent_to_log_in_then(visitor.get(page)) == page
 
 
 def test_remember_me_sets_a_remember_cookie(visitor):

@@ -222,18 +222,59 @@ def test_two_same_comment_forms_at_the_same_moment_create_one_comment(app, make_
     assert len(_comments()) == 1
 
 
-def test_sending_the_same_response_form_twice_creates_one_response(make_visitor):
+def _response_composer(make_visitor):
+    """A student of a new course, the form of a response to its reading, and the URL it posts to."""
     course = factories.course()
     reading = factories.reading(course)
     student = make_visitor(factories.member(course))
     url = f"/c/{course.slug}/readings/{reading.id}/respond"
     [form] = [f for f in forms(student.get(url).get_data(as_text=True)) if "submission_key" in dict(f["fields"])]
+    return student, form, url, reading
+
+
+def test_sending_the_same_response_form_twice_creates_one_response(make_visitor):
+    student, form, url, reading = _response_composer(make_visitor)
     data = {"title": "On work", "body": "Brick by brick", "publish": "Publish"}
     first, second = send(student, form, url, **data), send(student, form, url, **data)
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     db.session.expire_all()
     assert len(db.session.scalars(db.select(Post).where(Post.reading_id == reading.id)).all()) == 1
+
+
+_CONFIRMED = re.compile(r'<body[^>]* data-confirmed="([^"]*)"')
+
+
+def confirmed(response) -> list[str]:
+    """The submission keys a page confirms to board.js (whose drafts it removes)."""
+    match = _CONFIRMED.search(response.get_data(as_text=True))
+    return match.group(1).split() if match else []
+
+
+def test_the_page_after_a_comment_confirms_its_submission_key_and_no_other_page_does(make_visitor):
+    course, post = _discussion()
+    student = make_visitor(factories.member(course))
+    bottom = form_where(student.get(_url(post)).get_data(as_text=True), id="comment-form")
+    key = dict(bottom["fields"])["submission_key"]
+    assert confirmed(send(student, bottom, body="")) == []  # refused: the draft stays
+    sent = send(student, bottom, body="Confirmed")
+    after = student.get(sent.headers["Location"])
+    assert confirmed(after) == [key]
+    assert after.get_data(as_text=True).count(key) == 1  # not shown as a message
+    assert confirmed(student.get(_url(post))) == []  # once
+    # A resend finds the comment the first send made, and confirms it again.
+    assert confirmed(student.get(send(student, bottom, body="Confirmed").headers["Location"])) == [key]
+    assert len(_comments()) == 1
+
+
+def test_the_page_after_a_response_confirms_its_submission_key(make_visitor):
+    student, form, url, _ = _response_composer(make_visitor)
+    refused = send(student, form, url, title="", body="No title yet", publish="Publish")
+    assert refused.status_code == 200 and confirmed(refused) == []
+    sent = send(student, form, url, title="On work", body="Brick by brick", publish="Publish")
+    after = student.get(sent.headers["Location"])
+    assert confirmed(after) == [dict(form["fields"])["submission_key"]]
+    assert "Published." in after.get_data(as_text=True)  # the page's own message is still shown
 
 
 def test_resend_after_comments_closed_still_finds_the_first_comment(make_visitor):

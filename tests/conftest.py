@@ -114,14 +114,17 @@ def _empty_tables() -> None:
 
 
 class ReceivedMail:
-    """What the loopback SMTP server was sent: one (envelope sender, recipients, parsed message) per message."""
+    """What the loopback SMTP server was sent: one (envelope sender, recipients, parsed message) per message, and
+    each message's bytes as they arrived (`raw`)."""
 
     def __init__(self):
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.raw: list[bytes] = []
 
     async def handle_DATA(self, server, session, envelope):
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.raw.append(envelope.original_content)
         return "250 Message accepted"
 
 

@@ -64,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     pagecache.init_app(app)
     from .admin.routes import bp as admin_bp
+    from .auth import models as auth_models  # noqa: F401
+    from .auth import tasks as auth_tasks  # noqa: F401  (registers the area's periodic jobs on the queue)
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp

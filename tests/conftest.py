@@ -232,14 +232,13 @@ class Visitor:
         return response
 
     def register(self, inbox: Inbox, email: str, display_name: str = "Ada", password: str = "long enough pw"):
-        """Register through the form, then follow the emailed link and confirm; returns the confirming response."""
-        response = self.post(
-            "/register", {"display_name": display_name, "email": email, "password": password, "confirm": password}
-        )
+        """Give the address on the form, follow the emailed link and choose the name and password there; returns the
+        response to that last form."""
+        response = self.post("/register", {"email": email})
         assert response.status_code == 302, response.status_code
         link = inbox.link(email.lower(), "/register/confirm/")
         self.csrf_token(link)
-        return self.post(link)
+        return self.post(link, {"display_name": display_name, "password": password, "confirm": password})
 
     def logout(self):
         response = self.client.post("/logout", data={"csrf_token": self.csrf_token("/courses")})

@@ -169,7 +169,10 @@ def test_two_confirmations_at_once_with_one_email_make_one_account(make_visitor,
     forms = [{"display_name": f"Twin {n}", "password": "long enough pw", "confirm": "long enough pw"} for n in (0, 1)]
     monkeypatch.setattr(services, "find_user", Rendezvous(services.find_user))
     results = at_once(
-        *(lambda person=person, link=link, form=form: person.post(link, form) for person, link, form in zip(people, links, forms))
+        *(
+            lambda person=person, link=link, form=form: person.post(link, form)
+            for person, link, form in zip(people, links, forms)
+        )
     )
     assert sorted(getattr(result, "status_code", 500) for result in results) == [200, 302], results
     [refused] = [result for result in results if result.status_code == 200]

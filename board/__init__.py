@@ -64,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     pagecache.init_app(app)
     from .admin.routes import bp as admin_bp
+    from .auth import models as auth_models  # noqa: F401
+    from .auth import tasks as auth_tasks  # noqa: F401  (registers the area's periodic jobs on the queue)
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
@@ -101,7 +103,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """<int:…> in URLs, capped at the largest database id, so a huge number is a 404 rather than an overflow."""
+    """<int:…> in URLs: ASCII digits only, capped at the largest database id, so a huge number is a 404 rather than an
+    overflow. (Werkzeug's pattern and int() take any script's digits: "/posts/２" would be post 2 under a second URL.)"""
+
+    regex = "[0-9]+"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
@@ -122,11 +127,12 @@ def _register_security_headers(app: Flask) -> None:
     def security_headers(response):
         # Every asset is served by the app, so the policy can be strict. Pictures too: one from another site (or a
         # data: URI, which could hide one) is a tracking pixel, and it also keeps any stored third-party <img> unloaded.
-        # A page that wrote an inline <style> of its own names it by nonce; nothing else inline is allowed.
+        # A page that wrote an inline <style> of its own names it by nonce; nothing else inline is allowed. No plugins
+        # (<object>, <embed>) at all: default-src 'self' alone would still let them load content from this site.
         styles = f"'self' 'nonce-{g.style_nonce}'" if "style_nonce" in g else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
-            f"default-src 'self'; img-src 'self'; style-src {styles}; script-src 'self'; "
+            f"default-src 'self'; img-src 'self'; style-src {styles}; script-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

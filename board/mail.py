@@ -14,9 +14,9 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -25,6 +25,35 @@ from flask import current_app
 
 # Per socket operation; a stalled server fails the job (which the queue retries) instead of holding a worker.
 SMTP_TIMEOUT_SECONDS = 30
+
+# A display name is cut to this many characters: past Board's own limit (80), and short enough that quoting and
+# escaping every character still fits one line with any address (a name in other than ASCII is encoded instead).
+MAX_DISPLAY_NAME = 200
+_MAX_URL = 900  # an unsubscribe URL, within one header line
+_LONGEST_LINE = 998  # RFC 5322's limit (78 is its advice)
+
+
+class _MailPolicy(EmailPolicy):
+    """policy.SMTP, except that the address and unsubscribe headers are written on one line, never folded.
+
+    Python's folding is where they go wrong: folding a long display name can drop its quotes (so "x…, <m@evil>"
+    becomes a second recipient), and a long List-Unsubscribe URL comes out as an encoded-word, which no mail client
+    reads as a URL (RFC 8058). A name that is not ASCII then stays one encoded-word, longer than RFC 2047's 75
+    characters if it must: mail clients read those, while split ones come back from Python's parser with spaces.
+    Other headers (Subject) fold as usual, and bodies are encoded with 78-character lines (RFC 2045)."""
+
+    def fold(self, name, value):
+        return super(_MailPolicy, self._for(name)).fold(name, value)
+
+    def fold_binary(self, name, value):
+        return super(_MailPolicy, self._for(name)).fold_binary(name, value)
+
+    def _for(self, name: str) -> EmailPolicy:
+        return self.clone(max_line_length=_LONGEST_LINE) if name.lower() in _UNFOLDED else self
+
+
+_UNFOLDED = frozenset(("from", "to", "list-unsubscribe", "list-unsubscribe-post"))
+_POLICY = _MailPolicy(linesep="\r\n")  # policy.SMTP's one difference from the default
 
 # Headers this module builds itself, and those that would add recipients; extra headers may not set them.
 _OWN_HEADERS = frozenset(
@@ -123,7 +152,7 @@ def build_message(
 ) -> EmailMessage:
     """Build a multipart/alternative message (plain text, then HTML) with Message-ID, Date and List-Unsubscribe."""
     sender = _address(current_app.config["MAIL_FROM"])
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = _address(to)
     message["Subject"] = _one_line(subject)
@@ -209,14 +238,18 @@ def _address(value: str | tuple[str, str]) -> Address:
     if not addr_spec or _LINE_BREAKS.search(addr_spec) or addr_spec.count("@") != 1:
         raise MailError(f"Not an email address: {addr_spec!r}.")
     username, domain = addr_spec.split("@")
+    name = _one_line(name)
+    if len(name) > MAX_DISPLAY_NAME:
+        name = name[: MAX_DISPLAY_NAME - 1] + "…"
     try:
-        return Address(display_name=_one_line(name), username=username, domain=domain)
+        # Address quotes and escapes the name (or encodes it, when it is not ASCII): no character in it is syntax.
+        return Address(display_name=name, username=username, domain=domain)
     except (ValueError, IndexError) as error:
         raise MailError(f"Not an email address: {addr_spec!r}.") from error
 
 
 def _web_url(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"[\s<>]", url):
+    if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"[\s<>]", url) or len(url) > _MAX_URL:
         raise MailError(f"Not an unsubscribe URL: {url!r}.")
     return url

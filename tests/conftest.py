@@ -114,14 +114,17 @@ def _empty_tables() -> None:
 
 
 class ReceivedMail:
-    """What the loopback SMTP server was sent: one (envelope sender, recipients, parsed message) per message."""
+    """What the loopback SMTP server was sent: one (envelope sender, recipients, parsed message) per message, and
+    each message's bytes as they arrived (`raw`)."""
 
     def __init__(self):
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.raw: list[bytes] = []
 
     async def handle_DATA(self, server, session, envelope):
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.raw.append(envelope.original_content)
         return "250 Message accepted"
 
 
@@ -229,14 +232,13 @@ class Visitor:
         return response
 
     def register(self, inbox: Inbox, email: str, display_name: str = "Ada", password: str = "long enough pw"):
-        """Register through the form, then follow the emailed link and confirm; returns the confirming response."""
-        response = self.post(
-            "/register", {"display_name": display_name, "email": email, "password": password, "confirm": password}
-        )
+        """Give the address on the form, follow the emailed link and choose the name and password there; returns the
+        response to that last form."""
+        response = self.post("/register", {"email": email})
         assert response.status_code == 302, response.status_code
         link = inbox.link(email.lower(), "/register/confirm/")
         self.csrf_token(link)
-        return self.post(link)
+        return self.post(link, {"display_name": display_name, "password": password, "confirm": password})
 
     def logout(self):
         response = self.client.post("/logout", data={"csrf_token": self.csrf_token("/courses")})

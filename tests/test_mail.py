@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from email import policy
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 
 import pytest
 
@@ -80,6 +80,60 @@ def test_line_breaks_in_subject_names_and_extra_headers_never_split_headers(smtp
     assert "forged body" not in message.get_body(("plain",)).get_content()
 
 
+# Display names a person could choose: each must stay one name of one recipient, however the header is folded.
+_NAMES = {
+    "angle brackets": "Mallory <mallory@attacker.example>",
+    "comma": "Lovelace, Ada",
+    "comma and address": "Ada, mallory@attacker.example",
+    "quotes": 'Ada "The Countess" Lovelace',
+    "backslash and quote": 'Ada\\" <mallory@attacker.example>, "',
+    "200 characters": ("x" * 120 + " <mallory@attacker.example>, " + "y" * 100)[:200],
+    "200 with quotes": ('Ada "L", <mallory@attacker.example> ' * 10)[:200],
+    "200 with a quote early": ("x" * 70 + ' "' + "y" * 20 + ",mallory@attacker.example " + "z" * 100)[:200],
+    "200 not ascii": ("Ünïcode, <mallory@attacker.example> " + "é" * 200)[:200],
+}
+
+
+def _unfolded(raw: bytes, name: str) -> str:
+    """A header's value exactly as sent, its folding undone and nothing decoded (what a mail client first sees)."""
+    return BytesParser(policy=policy.compat32).parsebytes(raw)[name].replace("\r\n", "").replace("\n", "")
+
+
+@pytest.mark.parametrize("name", _NAMES.values(), ids=_NAMES.keys())
+def test_a_display_name_is_one_recipient_with_that_name_whatever_it_holds(smtp, name):
+    mail.send_message((name, "ada@example.edu"), "Hello", "text", "<p>html</p>")
+
+    [(_, recipients, message)] = smtp.messages
+    assert recipients == ["ada@example.edu"]
+    [to] = message["To"].addresses
+    assert (to.display_name, to.addr_spec) == (name, "ada@example.edu")
+    # A simpler reader of the raw header (reply-all in a mail client) finds the one address too.
+    [(_, address)] = getaddresses([_unfolded(smtp.raw[0], "To")])
+    assert address == "ada@example.edu"
+
+
+def test_a_display_name_past_200_characters_is_cut_and_stays_one_recipient(smtp):
+    name = ('Ada "L", <mallory@attacker.example> ' * 40)[:1000]
+    mail.send_message((name, "ada@example.edu"), "Hello", "text", "<p>html</p>")
+    [(_, _, message)] = smtp.messages
+    [to] = message["To"].addresses
+    assert to.addr_spec == "ada@example.edu"
+    assert to.display_name == name[:199] + "…"
+
+
+@pytest.mark.parametrize("length", [40, 120, 600])
+def test_list_unsubscribe_is_sent_as_a_plain_url_however_long(smtp, length):
+    # RFC 2369 and 8058: the header is "<URL>"; an encoded-word there (what folding a long URL made) is not a URL.
+    url = "https://board.example.edu/unsubscribe/" + "A" * length
+    mail.send_message(("Ada", "ada@example.edu"), "Hello", "text", "<p>html</p>", unsubscribe_url=url)
+
+    [(_, _, message)] = smtp.messages
+    assert _unfolded(smtp.raw[0], "List-Unsubscribe") == f"<{url}>"
+    assert _unfolded(smtp.raw[0], "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"] == f"<{url}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -87,6 +141,7 @@ def test_line_breaks_in_subject_names_and_extra_headers_never_split_headers(smtp
         {"to": "not an address"},
         {"unsubscribe_url": "https://board.example.edu/u>\r\nBcc: victim@example.org"},
         {"unsubscribe_url": "javascript:alert(1)"},
+        {"unsubscribe_url": "https://board.example.edu/unsubscribe/" + "A" * 1000},  # past one header line
         {"headers": {"Bcc": "victim@example.org"}},
         {"headers": {"X-Bad\r\nBcc": "victim@example.org"}},
     ],

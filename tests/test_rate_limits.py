@@ -72,11 +72,7 @@ def test_reading_pages_are_not_limited(klass, limits, make_visitor):
 
 
 def _register(person, n: int):
-    email = f"new{n}@example.edu"
-    return person.post(
-        "/register",
-        {"display_name": f"New {n}", "email": email, "password": "long enough pw", "confirm": "long enough pw"},
-    )
+    return person.post("/register", {"email": f"new{n}@example.edu"})
 
 
 def test_registrations_are_limited_per_address(limits, make_visitor, inbox):
@@ -95,7 +91,8 @@ def test_registrations_are_limited_per_address(limits, make_visitor, inbox):
     assert _register(elsewhere, 3).status_code == 302
     link = inbox.link("new3@example.edu", "/register/confirm/")
     elsewhere.csrf_token(link)
-    assert elsewhere.post(link).status_code == 302
+    chosen = {"display_name": "New 3", "password": "long enough pw", "confirm": "long enough pw"}
+    assert elsewhere.post(link, chosen).status_code == 302
     assert find_user("new3@example.edu") is not None
 
 

@@ -16,6 +16,12 @@ def test_pictures_load_only_from_this_site(client):
     assert policy["default-src"] == ["'self'"]
 
 
+def test_no_page_loads_plugins(client):
+    # default-src 'self' would still let <object> and <embed> load plugin content from this site; Board has none.
+    for url in ("/login", "/register", "/no-such-page"):
+        assert _directives(client.get(url).headers["Content-Security-Policy"])["object-src"] == ["'none'"], url
+
+
 def test_every_page_refuses_browser_features_board_does_not_use(client):
     for url in ("/login", "/register", "/static/board.css", "/no-such-page"):
         response = client.get(url)

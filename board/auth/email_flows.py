@@ -1,43 +1,42 @@
-"""Accounts by email: "forgot password" and registration confirmed from the address's mailbox.
+"""Accounts by email: "forgot password" and registration that proves the address first.
 
-Links carry tokens signed with SECRET_KEY (itsdangerous, one salt per purpose), so nothing is stored until the
-owner acts. A reset token names the account and a fingerprint of its password hash: once a new password is set,
-the fingerprint no longer matches and the link is dead. A registration token carries the address, the display name
-and the scrypt hash of the chosen password; confirming creates the account if the address is still free.
+A reset link carries a token signed with SECRET_KEY (itsdangerous), so nothing is stored until the owner acts: it
+names the account and a fingerprint of its password hash, and once a new password is set the fingerprint no longer
+matches and the link is dead. A registration link carries only a random token; the server keeps its SHA-256 beside
+the address (PendingRegistration) for 24 hours, and the name and password are chosen on the page the link opens. So
+the link says nothing to whoever reads it, and following a link someone else asked for makes the account of whoever
+follows it, with their own password: the person who asked learns nothing and can log in to nothing.
 
-Whether or not an address has an account, a request does the same work (hash, render, enqueue one job) and the page
-says the same thing, so neither page nor timing tells a stranger who has an account. Email is never sent inside
-the web request: the message is rendered here and `jobs.send_email` sends it.
+Whether or not an address has an account, a request does the same work (write a pending row, render, enqueue one
+job) and the page says the same thing, so neither page nor timing tells a stranger who has an account; the row for
+an address that has one is never sent to anyone, so it can never be used. Email is never sent inside the web
+request: the message is rendered here and `jobs.send_email` sends it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+import secrets
+from datetime import timedelta
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse_many
+from sqlalchemy import delete, select
 
 from .. import jobs
 from ..extensions import db, limiter
-from ..models import MAX_ID, User
+from ..models import MAX_ID, User, utcnow
 from . import services
+from .models import PendingRegistration
 
 RESET_MAX_AGE = 60 * 60  # seconds: a reset link works for an hour
-REGISTRATION_MAX_AGE = 24 * 60 * 60  # seconds: a confirmation link works for a day
+REGISTRATION_MAX_AGE = timedelta(hours=24)  # a registration link works for a day
 _RESET_SALT = "board-password-reset"
-_REGISTRATION_SALT = "board-registration"
 _MAILBOX_NAMESPACE = "account-email"
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What a valid confirmation link asks to create."""
-
-    email: str
-    display_name: str
-    password_hash: str
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet (256 random bits).
+_REGISTRATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -113,11 +112,15 @@ def user_for_reset(token: str) -> User | None:
     return user
 
 
-def request_registration(email: str, display_name: str, password: str) -> None:
-    """Email a link that creates the account, or tell the owner of an existing account that someone tried."""
+def request_registration(email: str) -> None:
+    """Email a link that lets the address's owner create the account, or tell an existing account's owner that
+    someone tried."""
     address = services.normalize_email(email)
-    # The slow part (scrypt) happens for every address, so the time taken does not tell them apart.
-    password_hash = services.hash_password(password)
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PendingRegistration(email=address, token_hash=_token_hash(token), expires_at=utcnow() + REGISTRATION_MAX_AGE)
+    )
+    db.session.commit()
     user = services.find_user(address)
     if user is not None:
         _send(
@@ -129,30 +132,38 @@ def request_registration(email: str, display_name: str, password: str) -> None:
             forgot_url=absolute_url("auth.forgot_password"),
         )
         return
-    name = display_name.strip()
-    token = _serializer(_REGISTRATION_SALT).dumps({"email": address, "name": name, "hash": password_hash})
     _send(
-        (name, address),
+        address,
         "Confirm your Board account",
         "register_confirm",
-        display_name=name,
         confirm_url=absolute_url("auth.confirm_registration", token=token),
     )
 
 
-def registration_for(token: str) -> Registration | None:
-    """What a live confirmation link asks to create; None when it is forged or over a day old."""
-    try:
-        data = _serializer(_REGISTRATION_SALT).loads(token, max_age=REGISTRATION_MAX_AGE)
-    except BadData:
+def pending_registration(token: str) -> PendingRegistration | None:
+    """The registration a live link names; None when the token is malformed or unknown, used, or over a day old."""
+    if not _REGISTRATION_TOKEN.fullmatch(token):
         return None
-    if not isinstance(data, dict) or not all(isinstance(data.get(key), str) for key in ("email", "name", "hash")):
-        return None
-    return Registration(email=data["email"], display_name=data["name"], password_hash=data["hash"])
-
-
-def confirm_registration(registration: Registration) -> User:
-    """Create the confirmed account; AccountError when the address was registered meanwhile."""
-    return services.create_user(
-        registration.email, registration.display_name, None, password_hash=registration.password_hash
+    return db.session.scalar(
+        select(PendingRegistration).where(
+            PendingRegistration.token_hash == _token_hash(token), PendingRegistration.expires_at > utcnow()
+        )
     )
+
+
+def complete_registration(pending: PendingRegistration, display_name: str, password: str) -> User:
+    """Create the account with the name and password chosen by whoever followed the link, and retire every link to
+    its address; AccountError when the address was registered meanwhile."""
+    db.session.execute(delete(PendingRegistration).where(PendingRegistration.email == pending.email))
+    return services.create_user(pending.email, display_name, password)
+
+
+def delete_expired_registrations() -> int:
+    """Delete the pending registrations whose link no longer works (the periodic job runs this); returns how many."""
+    result = db.session.execute(delete(PendingRegistration).where(PendingRegistration.expires_at <= utcnow()))
+    db.session.commit()
+    return result.rowcount
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -15,15 +15,9 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
+    """Only the address: the name and password are chosen on the page its emailed link opens."""
+
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters.")],
-    )
-    confirm = PasswordField(
-        "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
-    )
 
 
 class ProfileForm(FlaskForm):
@@ -56,4 +50,14 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ConfirmRegistrationForm(FlaskForm):
-    """Only the CSRF token: the account is created by this POST, never by following the link (a GET)."""
+    """The page the emailed link opens: whoever follows it chooses the name and the password (a POST creates the
+    account, never following the link, a GET)."""
+
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )

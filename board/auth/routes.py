@@ -7,6 +7,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_url
@@ -28,6 +29,7 @@ from .forms import (
 )
 
 bp = Blueprint("auth", __name__)
+_SENT_TO = "registration_sent_to"  # the address the last registration link went to, for the "check your email" page
 bp.add_app_template_global(sessions.browser_name, "browser_name")
 
 
@@ -57,36 +59,38 @@ def register():
         return redirect(url_for("courses.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
-        email_flows.request_registration(form.email.data, form.display_name.data, form.password.data)
-        # The same words whether or not the address has an account: only its mailbox learns which.
-        flash(
-            f"We sent a message to {services.normalize_email(form.email.data)}. Follow its link within 24 hours "
-            "to finish creating your account.",
-            "success",
-        )
-        return redirect(url_for("auth.login"))
+        email_flows.request_registration(form.email.data)
+        # The same page whether or not the address has an account: only its mailbox learns which.
+        session[_SENT_TO] = services.normalize_email(form.email.data)
+        return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    return render_template("auth/registration_sent.html", address=session.get(_SENT_TO))
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
 def confirm_registration(token):
-    registration = email_flows.registration_for(token)
-    if registration is None:
+    pending = email_flows.pending_registration(token)
+    if pending is None:
         return render_template("auth/link_invalid.html", again=url_for("auth.register"), what="registration"), 410
-    taken = services.find_user(registration.email) is not None
+    taken = services.find_user(pending.email) is not None
     form = ConfirmRegistrationForm()
     if not taken and form.validate_on_submit():
         try:
-            user = email_flows.confirm_registration(registration)
+            user = email_flows.complete_registration(pending, form.display_name.data, form.password.data)
         except services.AccountError:
             taken = True  # registered by someone else between the check and the insert
         else:
             if current_user.is_authenticated:
                 sessions.log_out(current_user)
+            session.pop(_SENT_TO, None)
             _start_session(user)
             flash("Welcome to Board. Create a course, or join one with the code your instructor gave you.", "success")
             return redirect(url_for("courses.dashboard"))
-    return render_template("auth/confirm_registration.html", form=form, registration=registration, taken=taken)
+    return render_template("auth/confirm_registration.html", form=form, email=pending.email, taken=taken)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

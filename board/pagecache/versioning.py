@@ -20,10 +20,10 @@ from ..notifications.read_models import PostRead
 from .models import PageCacheVersion
 
 _TABLE = PageCacheVersion.__tablename__
-# Not counted: the version itself; sessions (logging in: no page shows them); read state, which only the reader's
-# own pages show, and whose every write sets read_at, so the reader's key carries reader_version() instead: a post
-# page's "mark as read" beacon does not retire every kept page of the class.
-_IGNORED = (_TABLE, "user_sessions", "post_reads")
+# Not counted: the version itself; sessions and pending registrations (logging in, registering: no page shows them);
+# read state, which only the reader's own pages show, and whose every write sets read_at, so the reader's key carries
+# reader_version() instead: a post page's "mark as read" beacon does not retire every kept page of the class.
+_IGNORED = (_TABLE, "user_sessions", "post_reads", "pending_registrations")
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE")
 _WRITE_IN_WITH = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 _FLAG = "board_page_cache_wrote"

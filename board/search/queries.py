@@ -127,9 +127,11 @@ def _comment_hits(ctx: CourseContext, query: SearchQuery, filters: Filters, back
 
 
 def _dated(stmt, moment, filters: Filters):
-    if filters.since is not None:
+    # The calendar's first and last days bound nothing (no moment is stored outside them), and the day after
+    # 9999-12-31 is past what datetime can hold: such a bound is left out rather than computed.
+    if filters.since is not None and filters.since > date.min:
         stmt = stmt.where(moment >= _day_start(filters.since))
-    if filters.until is not None:
+    if filters.until is not None and filters.until < date.max:
         stmt = stmt.where(moment < _day_start(filters.until + timedelta(days=1)))
     return stmt
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from itsdangerous import TimestampSigner
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from board.auth import email_flows
 from board.auth import services as accounts
+from board.auth.models import PendingRegistration
 from board.extensions import db
 from board.models import User, UserSession
 from tests import factories
@@ -36,10 +39,24 @@ def _page_after(visitor, response) -> str:
     return _CSRF_VALUE.sub(r'\1"', page)
 
 
-def _register(visitor, email: str, name: str = "Ada"):
-    return visitor.post(
-        "/register", {"display_name": name, "email": email, "password": "long enough pw", "confirm": "long enough pw"}
-    )
+def _register(visitor, email: str):
+    return visitor.post("/register", {"email": email})
+
+
+# What the registration form asked for before the address was proved first: posted too where a test shows that
+# the old way's weakness is gone (the fields are ignored now).
+_OLD_FORM = {"display_name": "Ada", "password": "long enough pw", "confirm": "long enough pw"}
+
+
+def _choose(visitor, link: str, name: str = "Ada", password: str = "long enough pw"):
+    """On the page the emailed link opens, choose the name and password."""
+    visitor.csrf_token(link)
+    return visitor.post(link, {"display_name": name, "password": password, "confirm": password})
+
+
+def _pending() -> list[PendingRegistration]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(PendingRegistration).order_by(PendingRegistration.id)))
 
 
 def _reset(visitor, inbox, email: str, new_password: str = "a brand new password"):
@@ -95,12 +112,11 @@ def test_reset_email_arrives_over_smtp_with_both_parts_and_a_working_link(smtp, 
 
 def test_registration_emails_arrive_over_smtp_and_their_links_work(smtp, visitor):
     factories.user("Bob", email="bob@example.edu")
-    form = {"display_name": "Ada", "password": "long enough pw", "confirm": "long enough pw"}
-    visitor.post("/register", {**form, "email": "ada@example.edu"})
-    visitor.post("/register", {**form, "email": "bob@example.edu"})
+    visitor.post("/register", {"email": "ada@example.edu"})
+    visitor.post("/register", {"email": "bob@example.edu"})
 
     (_, to_ada, confirm), (_, to_bob, warning) = smtp.messages
-    assert to_ada == ["ada@example.edu"] and confirm["To"] == "Ada <ada@example.edu>"
+    assert to_ada == ["ada@example.edu"] and confirm["To"] == "ada@example.edu"
     assert confirm["Subject"] == "Confirm your Board account"
     assert to_bob == ["bob@example.edu"] and warning["To"] == "Bob <bob@example.edu>"
     assert warning["Subject"] == "Someone tried to register with your address"
@@ -110,8 +126,10 @@ def test_registration_emails_arrive_over_smtp_and_their_links_work(smtp, visitor
 
     link = _one_link(confirm, base, "/register/confirm/")
     assert "Create your account" in visitor.get(link).get_data(as_text=True)
-    assert visitor.post(link).status_code == 302
-    assert accounts.find_user("ada@example.edu").display_name == "Ada"
+    assert _choose(visitor, link, "Ada Lovelace", "my own password").status_code == 302
+    assert accounts.find_user("ada@example.edu").display_name == "Ada Lovelace"
+    visitor.logout()
+    assert visitor.login("ada@example.edu", "my own password").status_code == 302
 
 
 def test_links_use_base_url_whatever_host_the_request_names(visitor, inbox, monkeypatch, app):
@@ -300,6 +318,14 @@ def test_two_requests_at_the_same_moment_send_one_message_under_a_limit_of_one(
 # --- Registration ---------------------------------------------------------------------------------------------------
 
 
+def test_after_asking_for_a_link_the_page_says_check_your_email_and_offers_no_login(visitor, inbox):
+    response = visitor.post("/register", {"email": "ada@example.edu", **_OLD_FORM})
+    page = _page_after(visitor, response)
+    assert "<h1>Check your email</h1>" in page and "<strong>ada@example.edu</strong>" in page
+    # No account exists yet: no login form, nothing focused, no password asked for.
+    assert "autofocus" not in page and 'type="password"' not in page and 'name="email"' not in page
+
+
 def test_registration_page_and_status_are_the_same_for_new_and_existing_addresses(visitor, inbox):
     factories.user("Bob", email="bob@example.edu")
     new = _register(visitor, "ada@example.edu")
@@ -311,13 +337,49 @@ def test_registration_page_and_status_are_the_same_for_new_and_existing_addresse
     assert new.headers["Location"] == existing.headers["Location"]
     assert new_page == existing_page and "Follow its link" in new_page
     assert "already exists" not in existing_page
+    # The same work for both: a pending row each (the existing address's link is never sent), one message each.
+    assert [row.email for row in _pending()] == ["ada@example.edu", "bob@example.edu"]
+    assert len(inbox.messages("ada@example.edu")) == len(inbox.messages("bob@example.edu")) == 1
 
 
-def test_nothing_is_created_before_confirmation(visitor, inbox):
+def test_the_link_carries_only_a_random_token_and_the_server_keeps_only_its_digest(visitor, inbox):
+    visitor.post("/register", {"email": "ada@example.edu", **_OLD_FORM})
+    first = inbox.link("ada@example.edu", "/register/confirm/").removeprefix("/register/confirm/")
+    visitor.post("/register", {"email": "ada@example.edu", **_OLD_FORM})
+    second = inbox.link("ada@example.edu", "/register/confirm/").removeprefix("/register/confirm/")
+
+    # 256 random bits and nothing else: no address, name or password hash to read out of it, signed or not.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", first) and re.fullmatch(r"[A-Za-z0-9_-]{43}", second)
+    assert first != second
+    rows = _pending()
+    assert [row.token_hash for row in rows] == [hashlib.sha256(token.encode()).hexdigest() for token in (first, second)]
+    assert not any(token in repr(vars(row)) for row in rows for token in (first, second))
+
+
+def test_following_a_link_someone_else_asked_for_makes_the_account_of_whoever_follows_it(make_visitor, inbox):
+    mallory, ada = make_visitor(), make_visitor()
+    # Mallory gives Ada's address, and (as the old form asked) a name and a password of her own.
+    typed = {"display_name": "Mallory", "password": "mallory's password", "confirm": "mallory's password"}
+    assert mallory.post("/register", {"email": "ada@example.edu", **typed}).status_code == 302
+    assert _users() == 0
+
+    link = inbox.link("ada@example.edu", "/register/confirm/")
+    page = ada.get(link).get_data(as_text=True)
+    assert _choose(ada, link, "Ada", "ada's own password").status_code == 302
+
+    assert mallory.login("ada@example.edu", "mallory's password").status_code == 200
+    assert not _logged_in(mallory)
+    assert make_visitor().login("ada@example.edu", "ada's own password").status_code == 302
+    assert accounts.find_user("ada@example.edu").display_name == "Ada"
+    assert "Mallory" not in page and 'name="password"' in page
+
+
+def test_nothing_but_the_pending_row_is_written_before_the_link_is_followed(visitor, inbox):
     with count_queries() as statements:
         _register(visitor, "ada@example.edu")
     assert _users() == 0
-    assert not [s for s in statements if _WRITE.match(s)]
+    writes = [s for s in statements if _WRITE.match(s)]
+    assert writes and all(re.match(r"\s*INSERT INTO pending_registrations\b", s) for s in writes), writes
     [message] = inbox.messages("ada@example.edu")
     assert message["Subject"] == "Confirm your Board account"
     assert not _logged_in(visitor)
@@ -336,13 +398,26 @@ def test_confirmation_link_creates_the_account_once_and_logs_in(make_visitor, in
     person = make_visitor()
     assert person.register(inbox, "ada@example.edu", "Ada").status_code == 302
     assert _logged_in(person) and _users() == 1
+    assert _pending() == []
 
     link = inbox.link("ada@example.edu", "/register/confirm/")
     later = make_visitor()
-    again = later.post(link)
-    page = again.get_data(as_text=True)
-    assert again.status_code == 200 and "already registered" in page and 'href="/login"' in page
+    later.csrf_token()  # from the login page: the link's page no longer has a form
+    assert later.get(link).status_code == 410
+    again = _choose(later, link, "Someone else", "another password")
+    assert again.status_code == 410 and "no longer works" in again.get_data(as_text=True)
     assert _users() == 1 and not _logged_in(later)
+    assert later.login("ada@example.edu", "another password").status_code == 200
+
+
+def test_creating_the_account_retires_every_other_link_to_the_address(make_visitor, inbox):
+    first, second = make_visitor(), make_visitor()
+    _register(first, "ada@example.edu")
+    older = inbox.link("ada@example.edu", "/register/confirm/")
+    _register(second, "ada@example.edu")
+    newer = inbox.link("ada@example.edu", "/register/confirm/")
+    assert _choose(second, newer).status_code == 302
+    assert first.get(older).status_code == 410 and _pending() == []
 
 
 def test_confirmation_after_someone_else_registered_the_address_says_log_in(visitor, inbox):
@@ -350,7 +425,7 @@ def test_confirmation_after_someone_else_registered_the_address_says_log_in(visi
     link = inbox.link("ada@example.edu", "/register/confirm/")
     visitor.csrf_token(link)
     accounts.create_user("ada@example.edu", "Ada elsewhere", "another password")
-    response = visitor.post(link)
+    response = _choose(visitor, link)
     assert "already registered" in response.get_data(as_text=True)
     assert _users() == 1 and not _logged_in(visitor)
 
@@ -358,29 +433,56 @@ def test_confirmation_after_someone_else_registered_the_address_says_log_in(visi
 def test_confirmation_needs_the_csrf_token(client, inbox, visitor):
     _register(visitor, "ada@example.edu")
     link = inbox.link("ada@example.edu", "/register/confirm/")
-    assert client.post(link).status_code == 400
+    form = {"display_name": "Ada", "password": "long enough pw", "confirm": "long enough pw"}
+    assert client.post(link, data=form).status_code == 400
     assert _users() == 0
 
 
 def test_confirmation_link_expires_after_a_day(visitor, inbox, monkeypatch):
-    day_ago = int(time.time()) - email_flows.REGISTRATION_MAX_AGE - 1
+    day_ago = datetime.now(UTC) - email_flows.REGISTRATION_MAX_AGE - timedelta(seconds=1)
     with monkeypatch.context() as patched:
-        patched.setattr(TimestampSigner, "get_timestamp", lambda self: day_ago)
+        patched.setattr(email_flows, "utcnow", lambda: day_ago)
         _register(visitor, "ada@example.edu")
     link = inbox.link("ada@example.edu", "/register/confirm/")
     assert visitor.get(link).status_code == 410
+    assert _choose(visitor, link).status_code == 410
     assert _users() == 0
+
+
+def test_confirmation_link_a_minute_short_of_a_day_still_works(visitor, inbox, monkeypatch):
+    almost_a_day_ago = datetime.now(UTC) - email_flows.REGISTRATION_MAX_AGE + timedelta(minutes=1)
+    with monkeypatch.context() as patched:
+        patched.setattr(email_flows, "utcnow", lambda: almost_a_day_ago)
+        _register(visitor, "ada@example.edu")
+    assert _choose(visitor, inbox.link("ada@example.edu", "/register/confirm/")).status_code == 302
+    assert _users() == 1
+
+
+def test_the_periodic_job_deletes_expired_pending_registrations_only(make_visitor, inbox, monkeypatch):
+    from board.auth.tasks import delete_expired_registrations
+
+    day_ago = datetime.now(UTC) - email_flows.REGISTRATION_MAX_AGE - timedelta(seconds=1)
+    with monkeypatch.context() as patched:
+        patched.setattr(email_flows, "utcnow", lambda: day_ago)
+        _register(make_visitor(), "old@example.edu")
+    _register(make_visitor(), "new@example.edu")
+    assert len(_pending()) == 2
+
+    delete_expired_registrations()
+
+    assert [row.email for row in _pending()] == ["new@example.edu"]
+    assert _choose(make_visitor(), inbox.link("new@example.edu", "/register/confirm/")).status_code == 302
 
 
 def test_existing_owner_is_told_someone_tried_and_nothing_changes(visitor, inbox):
     bob = factories.user("Bob", email="bob@example.edu")
     before = bob.password_hash
-    _register(visitor, "bob@example.edu", name="Mallory")
+    _register(visitor, "bob@example.edu")
 
     [message] = inbox.messages("bob@example.edu")
     text = message.get_body(("plain",)).get_content()
     assert message["Subject"] == "Someone tried to register with your address"
-    assert "Mallory" not in text and "Hello Bob" in text
+    assert "Hello Bob" in text and "/register/confirm/" not in text
     assert inbox.link("bob@example.edu", "/login") == "/login"
     assert inbox.link("bob@example.edu", "/password/forgot") == "/password/forgot"
     assert factories.reload(bob).password_hash == before and _users() == 1

@@ -25,7 +25,7 @@ from tests.test_site_walk import _walk
 pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 375)
-LOGGED_OUT = ["/login", "/register"]
+LOGGED_OUT = ["/login", "/register", "/register/sent"]
 # Reached through the search box (a form, which the walk does not submit): results, filters open, a refused query.
 SEARCH = [
     "/c/hist-3644/search?q=gulag+or+camp",

@@ -173,6 +173,17 @@ def test_kind_author_reading_and_date_filters(course, student, make_visitor):
     assert set(found(visitor, course, "camps", kind="comment", since=today, until=today)) == {key(note)}
 
 
+def test_dates_at_the_ends_of_the_calendar_are_bounds_like_any_other(course, student):
+    # The last day's end and the first day's start are past what Python's datetime can hold: not a 500.
+    person, visitor = student
+    post = factories.response(course, person, title="Gulag", body="The gulag archipelago.")
+    assert found(visitor, course, "gulag", until="9999-12-31") == [key(post)]
+    assert found(visitor, course, "gulag", since="0001-01-01") == [key(post)]
+    assert found(visitor, course, "gulag", since="0001-01-01", until="9999-12-31") == [key(post)]
+    assert found(visitor, course, "gulag", since="9999-12-31") == []
+    assert found(visitor, course, "gulag", until="0001-01-01") == []
+
+
 @pytest.mark.parametrize(
     "filters",
     [

@@ -145,6 +145,7 @@ RECIPES: dict[str, list[dict]] = {
     "nudges": [{"id": 1, "course_id": 1, "reading_id": 2, "student_id": 4, "sent_by_id": 1}],  # from 0009
     "post_reads": [{"user_id": 2, "post_id": 1}, {"user_id": 3, "post_id": 3}],  # from 0010
     "page_cache_version": [],  # its one row comes from migration 0011
+    "pending_registrations": [{"id": 1}, {"id": 2}],  # from 0016
 }
 
 _T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

@@ -5,9 +5,10 @@ owner acts. A reset token names the account and a fingerprint of its password ha
 the fingerprint no longer matches and the link is dead. A registration token carries the address, the display name
 and the scrypt hash of the chosen password; confirming creates the account if the address is still free.
 
-Whether or not an address has an account, a request does the same work (hash, render, enqueue one job) and the page
-says the same thing, so neither page nor timing tells a stranger who has an account. Email is never sent inside
-the web request: the message is rendered here and `jobs.send_email` sends it.
+Whether or not an address has an account, a request does the same work (hash, render, add one outbox row) and the
+page says the same thing, so neither page nor timing tells a stranger who has an account. Email is never sent inside
+the web request: the message is rendered here and committed to the outbox (board/outbox/), which the job queue
+delivers.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from flask import current_app, render_template, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse_many
 
-from .. import jobs
-from ..extensions import db, limiter
+from .. import outbox, rate_limits
+from ..extensions import db
 from ..models import MAX_ID, User
 from . import services
 
@@ -66,16 +67,17 @@ def _mailbox_allows(address: str) -> bool:
     made before either counted (the shortest window comes first and stops the rest from counting)."""
     items = parse_many(current_app.config["ACCOUNT_EMAIL_LIMIT"])
     key = _digest(address)
-    return all(limiter.limiter.hit(item, _MAILBOX_NAMESPACE, key) for item in items)
+    return rate_limits.counted(lambda strategy: all(strategy.hit(item, _MAILBOX_NAMESPACE, key) for item in items))
 
 
 def _send(to: str | tuple[str, str], subject: str, template: str, **context) -> None:
-    """Render the text and HTML parts of templates/email/<template> and queue the message, within the mailbox limit."""
+    """Render the text and HTML parts of templates/email/<template> and add the message to the outbox (in the
+    caller's transaction), within the mailbox limit."""
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", subject=subject, **context)
     address = to[1] if isinstance(to, tuple) else to
     if _mailbox_allows(address):
-        jobs.send_email(to, subject, text, html, headers={"X-Board-Kind": template})
+        outbox.email(to, subject, text, html, headers={"X-Board-Kind": template})
 
 
 def request_password_reset(email: str) -> None:
@@ -86,16 +88,17 @@ def request_password_reset(email: str) -> None:
         _send(
             address, "No Board account uses this address", "reset_unknown", register_url=absolute_url("auth.register")
         )
-        return
-    token = _serializer(_RESET_SALT).dumps({"user": user.id, "fingerprint": _fingerprint(user)})
-    _send(
-        (user.display_name, user.email),
-        "Set a new Board password",
-        "reset",
-        user=user,
-        reset_url=absolute_url("auth.reset_password", token=token),
-        forgot_url=absolute_url("auth.forgot_password"),
-    )
+    else:
+        token = _serializer(_RESET_SALT).dumps({"user": user.id, "fingerprint": _fingerprint(user)})
+        _send(
+            (user.display_name, user.email),
+            "Set a new Board password",
+            "reset",
+            user=user,
+            reset_url=absolute_url("auth.reset_password", token=token),
+            forgot_url=absolute_url("auth.forgot_password"),
+        )
+    db.session.commit()
 
 
 def user_for_reset(token: str) -> User | None:
@@ -128,16 +131,17 @@ def request_registration(email: str, display_name: str, password: str) -> None:
             login_url=absolute_url("auth.login"),
             forgot_url=absolute_url("auth.forgot_password"),
         )
-        return
-    name = display_name.strip()
-    token = _serializer(_REGISTRATION_SALT).dumps({"email": address, "name": name, "hash": password_hash})
-    _send(
-        (name, address),
-        "Confirm your Board account",
-        "register_confirm",
-        display_name=name,
-        confirm_url=absolute_url("auth.confirm_registration", token=token),
-    )
+    else:
+        name = display_name.strip()
+        token = _serializer(_REGISTRATION_SALT).dumps({"email": address, "name": name, "hash": password_hash})
+        _send(
+            (name, address),
+            "Confirm your Board account",
+            "register_confirm",
+            display_name=name,
+            confirm_url=absolute_url("auth.confirm_registration", token=token),
+        )
+    db.session.commit()
 
 
 def registration_for(token: str) -> Registration | None:

@@ -78,8 +78,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import models as notification_models  # noqa: F401
     from .notifications import read_models  # noqa: F401
     from .notifications.read_routes import bp as read_bp
-    from .outbox import models as outbox_models  # noqa: F401
     from .notifications.routes import bp as notifications_bp
+    from .outbox import models as outbox_models  # noqa: F401
     from .posts.routes import bp as posts_bp
     from .search.routes import bp as search_bp
     from .templating import register_template_helpers

@@ -42,7 +42,7 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        # With the store unreachable, limits are counted in each process's memory until it is back (board/rate_limits.py).
+        # With the store unreachable, limits count in each process's memory until it is back (board/rate_limits.py).
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Limits in Flask-Limiter's notation; README's Configuration table says why these defaults.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),

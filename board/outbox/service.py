@@ -165,7 +165,7 @@ def _run(item_id: int, kind: str, payload: dict, attempt: int) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-    except Exception as error:  # whatever the handler raised: the row is tried again later, or given up
+    except Exception as error:  # noqa: BLE001  (whatever the handler raised: the row is tried again, or given up)
         db.session.rollback()
         _failed(item_id, kind, attempt, error)
 

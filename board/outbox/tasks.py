@@ -37,7 +37,7 @@ def queue_delivery() -> None:
         return
     try:
         deliver()
-    except Exception as error:  # Redis down, say: never an error page for a change that is already committed
+    except Exception as error:  # noqa: BLE001  (Redis down, say: never an error page for a committed change)
         logger.warning("Could not queue the outbox's delivery (%r); the worker's sweep delivers it later.", error)
 
 

@@ -24,7 +24,9 @@ from tests.test_jobs import queue_on  # noqa: F401
 def _waiting() -> int:
     """Nudge emails in the outbox, not yet sent."""
     return db.session.scalar(
-        select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == nudges.EMAIL_KIND, OutboxItem.done_at.is_(None))
+        select(func.count())
+        .select_from(OutboxItem)
+        .where(OutboxItem.kind == nudges.EMAIL_KIND, OutboxItem.done_at.is_(None))
     )
 
 

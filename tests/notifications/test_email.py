@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from board.extensions import db, huey
-from board.outbox import service as outbox
 from board.models import Role
 from board.notifications import services
 from board.notifications.models import DigestSent, Notification, NotificationPreference
+from board.outbox import service as outbox
 from tests import factories
 from tests.concurrency import Rendezvous, at_once
 from tests.conftest import free_port

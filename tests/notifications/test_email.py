@@ -21,7 +21,15 @@ from tests import factories
 from tests.concurrency import Rendezvous, at_once
 from tests.conftest import free_port
 from tests.notifications.test_notifications import comment
-from tests.test_jobs import REDIS_QUEUE_URL, Process, _environment, _wait_for_mail, queue_on, redis_queue  # noqa: F401
+from tests.test_jobs import (  # noqa: F401
+    REDIS_QUEUE_URL,
+    Process,
+    _environment,
+    _wait_for_empty_queue,
+    _wait_for_mail,
+    queue_on,
+    redis_queue,
+)
 
 BASE = "https://board.example.edu"
 
@@ -295,7 +303,7 @@ def test_worker_process_takes_the_notification_from_redis_checks_it_and_sends_it
         [(_, recipients, message)] = _wait_for_mail(received)
         assert recipients == [people["ada"].email]
         assert f"#comment-{comment_id}" in message.get_body(("plain",)).get_content()
-        assert huey.pending_count() == 0
+        assert _wait_for_empty_queue() == 0
     finally:
         code = worker.interrupt() if worker.popen.poll() is None else worker.popen.returncode
         worker.close()

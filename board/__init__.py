@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config, jobs, rate_limits
+from . import config, rate_limits
 from .auth.session_cookies import KeptCookieSessionInterface
-from .extensions import configure_database, csrf, db, login_manager, migrate, ping_idle_connections
+from .extensions import configure_database, csrf, db, init_queue, login_manager, migrate, ping_idle_connections
 from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
@@ -54,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     register_input_cleaning(app)
-    jobs.init_app(app)
+    init_queue(app)
 
     from . import (
         models,  # noqa: F401  (registers the tables with the metadata)
@@ -65,7 +66,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     pagecache.init_app(app)
     from .admin.routes import bp as admin_bp
     from .auth import models as auth_models  # noqa: F401
-    from .auth import tasks as auth_tasks  # noqa: F401  (registers the area's periodic jobs on the queue)
     from .auth.routes import bp as auth_bp
     from .cli import register_commands
     from .courses.routes import bp as courses_bp
@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import read_models  # noqa: F401
     from .notifications.read_routes import bp as read_bp
     from .notifications.routes import bp as notifications_bp
+    from .outbox import models as outbox_models  # noqa: F401
     from .posts.routes import bp as posts_bp
     from .search.routes import bp as search_bp
     from .templating import register_template_helpers
@@ -97,9 +98,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(read_bp)
     register_template_helpers(app)
     register_commands(app)
+    for module in TASK_MODULES:
+        import_module(module)  # each area's jobs and outbox handlers, on the one queue (web and worker alike)
     register_error_pages(app)
     _register_security_headers(app)
     return app
+
+
+# Each area owns its jobs; the app (and so the worker, which is the app started by `flask --app board worker`) imports
+# them here, and no area imports another's.
+TASK_MODULES = ("board.outbox.tasks", "board.auth.tasks", "board.notifications.tasks", "board.desk.tasks")
 
 
 class DatabaseIdConverter(IntegerConverter):

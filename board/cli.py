@@ -116,13 +116,13 @@ def start_worker() -> subprocess.Popen | None:
     terminal's Ctrl-C reaches only the demo, which then stops it with one SIGINT (a second would cut short the
     jobs it is finishing).
     """
-    from . import jobs
+    from .extensions import describe_queue, huey
 
-    if jobs.huey.immediate:
-        click.echo(f"Jobs: {jobs.describe_queue()}.")
+    if huey.immediate:
+        click.echo(f"Jobs: {describe_queue()}.")
         return None
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "board", "worker"], process_group=0)
-    click.echo(f"Jobs: a worker (pid {process.pid}) consumes {jobs.describe_queue()}.")
+    click.echo(f"Jobs: a worker (pid {process.pid}) consumes {describe_queue()}.")
     return process
 
 
@@ -144,16 +144,19 @@ def stop_worker(process: subprocess.Popen | None, timeout: float = 10) -> None:
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 32), help="Jobs run at once.")
 def worker(threads: int) -> None:
     """Run the job queue's consumer (it sends email) until Ctrl-C or SIGTERM."""
-    from . import jobs, mail
+    from . import mail
+    from .extensions import describe_queue, huey
+    from .outbox import tasks as outbox_tasks
 
-    if jobs.huey.immediate:
+    if huey.immediate:
         raise click.ClickException("QUEUE_URL=immediate runs each job inside its caller: there is no queue to consume.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    click.echo(
-        f"Worker: consuming {jobs.describe_queue()} with {threads} threads; email is {mail.describe_delivery()}."
-    )
+    click.echo(f"Worker: consuming {describe_queue()} with {threads} threads; email is {mail.describe_delivery()}.")
+    # Whatever waits in the outbox (left by a worker that died, or queued while the queue was down) goes out now
+    # rather than at the next minute's sweep.
+    outbox_tasks.queue_delivery()
     # Huey's signals: SIGINT (Ctrl-C) lets running jobs finish, SIGTERM stops at once.
-    jobs.huey.create_consumer(workers=threads, worker_type="thread").run()
+    huey.create_consumer(workers=threads, worker_type="thread").run()
 
 
 @click.command("seed")

@@ -42,6 +42,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # With the store unreachable, limits count in each process's memory until it is back (board/rate_limits.py).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Limits in Flask-Limiter's notation; README's Configuration table says why these defaults.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes;30 per day"),
@@ -51,10 +53,16 @@ def from_environment(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        # Email and the job queue (board/mail.py, board/jobs.py): unset means the outbox folder and a SQLite queue.
+        # Email and the job queue (board/mail.py, board/extensions.py): unset means the mail folder and a SQLite queue.
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Board <board@localhost>"),
         "QUEUE_URL": os.environ.get("QUEUE_URL") or None,
+        # The outbox (board/outbox/): how long a worker holds a row it is delivering, the wait after a first failure
+        # (doubled after each, at most an hour), the attempts before giving up, and how long finished rows are kept.
+        "OUTBOX_LEASE_SECONDS": float(os.environ.get("OUTBOX_LEASE_SECONDS", "300") or 300),
+        "OUTBOX_RETRY_SECONDS": float(os.environ.get("OUTBOX_RETRY_SECONDS", "60") or 60),
+        "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10") or 10),
+        "OUTBOX_KEEP_DAYS": float(os.environ.get("OUTBOX_KEEP_DAYS", "7") or 7),
         # Links in email start with BASE_URL, never with the Host header a request came with (which anyone can forge).
         "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         # Account email (reset links, registration) to any one address, so nobody can flood a mailbox through Board.

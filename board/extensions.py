@@ -3,9 +3,12 @@
 import functools
 import sqlite3
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary, WeakSet
 
-from flask import Flask, current_app, g, has_request_context, request
+import redis
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -13,6 +16,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
+from huey import Huey
+from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import BigInteger, Integer, MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -146,6 +151,10 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# The job queue (Huey), one per process like the app; configure_queue() points it at its storage. Each area declares
+# its own tasks on it (board/<area>/tasks.py). Results are not kept: nobody waits for a job's return value, and
+# unread results would pile up in Redis.
+huey = Huey("board", immediate=True, results=False)
 
 
 # How long a request waits for another's write to finish on SQLite before it gives up with a 503. Writes take
@@ -236,3 +245,68 @@ def _database_busy(error: OperationalError):
 
 def _is_locked(error: OperationalError) -> bool:
     return isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig)
+
+
+# The job queue ------------------------------------------------------------------------------------------------------
+#
+# QUEUE_URL chooses where jobs wait: unset, a SQLite file `instance/queue.sqlite3`; `redis://…`, Redis (production,
+# several machines); `immediate`, no queue at all: each job runs at once inside its caller (the tests).
+# `flask --app board worker` consumes the queue. Tasks stay thin: they take ids or plain values and call a service.
+
+_queue_app: Flask | None = None
+
+
+def init_queue(app: Flask) -> None:
+    """Configure the queue from the app's QUEUE_URL and remember the app the worker's tasks run in."""
+    global _queue_app
+    configure_queue(app.config.get("QUEUE_URL"), Path(app.instance_path))
+    _queue_app = app
+    app.extensions["huey"] = huey
+
+
+def configure_queue(url: str | None, instance_path: Path) -> None:
+    """Point the queue at SQLite in the instance folder (url None), Redis (redis://…) or immediate mode."""
+    if url == "immediate":
+        huey.immediate = True  # Huey swaps in its in-memory storage
+        return
+    if url is None:
+        storage_class, kwargs = SqliteStorage, {"filename": str(instance_path / "queue.sqlite3")}
+    elif urlsplit(url).scheme in ("redis", "rediss", "unix"):
+        # A down Redis answers a connection at once (refused); one that stopped answering fails a job's enqueue
+        # within seconds rather than holding the request that queued it (board/outbox/ delivers it later).
+        pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        storage_class, kwargs = RedisStorage, {"connection_pool": pool}
+    else:
+        raise ValueError("QUEUE_URL must be unset (SQLite in instance/), redis://host:port/db or immediate.")
+    huey.storage_class, huey.storage_kwargs = storage_class, kwargs
+    if huey.immediate:
+        huey.immediate = False  # the setter builds the storage from the class and arguments above
+    else:
+        huey.storage = huey.create_storage()
+
+
+def describe_queue() -> str:
+    """Say where jobs wait (for the worker and the demo), without any password."""
+    storage = huey.storage
+    if huey.immediate:
+        return "no queue: each job runs inside its caller (QUEUE_URL=immediate)"
+    if isinstance(storage, SqliteStorage):
+        return f"the SQLite queue {storage.filename}"
+    kwargs = huey.storage_kwargs["connection_pool"].connection_kwargs
+    place = kwargs["path"] if "path" in kwargs else f"{kwargs.get('host')}:{kwargs.get('port', 6379)}"
+    return f"the Redis queue at {place}/{kwargs.get('db', 0)}"
+
+
+def in_app_context(func):
+    """Run a task inside an app context of its own: the caller's app when there is one (immediate mode), else this
+    process's. Its own context means its own database session, never its caller's half-finished one."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        app = current_app._get_current_object() if has_app_context() else _queue_app
+        if app is None:
+            raise RuntimeError("Board's app was never created in this process; start the worker with flask.")
+        with app.app_context():
+            return func(*args, **kwargs)
+
+    return run

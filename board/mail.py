@@ -1,7 +1,7 @@
 """Email: building one message and sending it over SMTP, or writing it to instance/outbox/ when SMTP_URL is unset.
 
-Nothing else in Board knows SMTP. Callers (jobs, never a web request) pass plain text and HTML; this module adds the
-envelope headers. SMTP_URL forms: `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587`
+Nothing else in Board knows SMTP. Callers (the outbox's handlers, board/outbox/, never a web request) pass plain
+text and HTML; this module adds the envelope headers. SMTP_URL forms: `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587`
 (STARTTLS, required), `smtp://127.0.0.1:1025` (plain, only to a loopback address: nothing crosses a network).
 """
 
@@ -141,6 +141,11 @@ def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
+def new_message_id() -> str:
+    """A fresh Message-ID in the sender's domain (not the machine's name: make_msgid() would look up its FQDN)."""
+    return make_msgid(domain=_address(current_app.config["MAIL_FROM"]).domain or "localhost")
+
+
 def build_message(
     to: str | tuple[str, str],
     subject: str,
@@ -149,16 +154,17 @@ def build_message(
     *,
     unsubscribe_url: str | None = None,
     headers: dict[str, str] | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
-    """Build a multipart/alternative message (plain text, then HTML) with Message-ID, Date and List-Unsubscribe."""
+    """Build a multipart/alternative message (plain text, then HTML) with Message-ID (`message_id`, else a new one),
+    Date and List-Unsubscribe."""
     sender = _address(current_app.config["MAIL_FROM"])
     message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = _address(to)
     message["Subject"] = _one_line(subject)
     message["Date"] = format_datetime(datetime.now(UTC))
-    # The sender's domain, not the machine's name: make_msgid() would otherwise look up this host's FQDN.
-    message["Message-ID"] = make_msgid(domain=sender.domain or "localhost")
+    message["Message-ID"] = _one_line(message_id) if message_id else new_message_id()
     if unsubscribe_url is not None:
         message["List-Unsubscribe"] = f"<{_web_url(unsubscribe_url)}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: one POST, no page to click
@@ -179,9 +185,12 @@ def send_message(
     *,
     unsubscribe_url: str | None = None,
     headers: dict[str, str] | None = None,
+    message_id: str | None = None,
 ) -> str:
     """Build one message and send it over SMTP_URL, or write it to instance/outbox/; return its Message-ID."""
-    message = build_message(to, subject, text, html, unsubscribe_url=unsubscribe_url, headers=headers)
+    message = build_message(
+        to, subject, text, html, unsubscribe_url=unsubscribe_url, headers=headers, message_id=message_id
+    )
     url = current_app.config.get("SMTP_URL")
     if url:
         _send_smtp(parse_smtp_url(url), message)

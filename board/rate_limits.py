@@ -2,17 +2,31 @@
 
 Flask-Limiter counts in RATELIMIT_STORAGE_URI (per process with memory://, shared by every worker with redis://)
 and refuses with a 429 TooManyRequests carrying Retry-After. Login throttling is board/auth/throttle.py.
+
+When that store is unreachable (Redis down), nobody gets an error page: Flask-Limiter's in-memory fallback counts
+every limit in the process's own memory, and logs that it does, until the store answers again (it checks now and
+then). Code that counts with the limiter's strategy itself (logins, account email) goes through `counted()`, which
+falls back the same way.
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, request
+from flask.logging import default_handler
 from flask_login import current_user
+from limits.errors import StorageError
+from limits.strategies import RateLimiter
 
 from .extensions import READ_METHODS, limiter
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def client_network(address: str | None) -> str:
@@ -48,7 +62,16 @@ def init_app(app: Flask) -> None:
     """Bind the limiter, with its per-request check skipped on GET and HEAD. Every limit here is on writing
     (methods=["POST"]; Board sets no default limits), yet Flask-Limiter's before_request hook resolves them on every
     request: a tenth of a page served from the page cache (board/pagecache/), even with a request filter."""
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith(("redis://", "rediss://")):
+        # A Redis that stopped answering (rather than refusing) costs a request two seconds, then the fallback.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2})
     limiter.init_app(app)
+    # Flask-Limiter says when its store is unreachable and when it is back, on a logger with only a NullHandler:
+    # under gunicorn those lines would go nowhere.
+    if all(isinstance(handler, logging.NullHandler) for handler in limiter.logger.handlers):
+        limiter.logger.addHandler(default_handler)
+    if limiter.logger.level == logging.NOTSET:
+        limiter.logger.setLevel(logging.INFO)
     hooks = app.before_request_funcs.get(None, [])
     check = limiter._check_request_limit  # the hook init_app registers (none when RATELIMIT_ENABLED is off)
     if check in hooks:
@@ -75,3 +98,24 @@ posting = limiter.shared_limit(
 registration = limiter.shared_limit(
     lambda: current_app.config["REGISTER_RATE_LIMIT"], scope="registration", key_func=_network_key, methods=["POST"]
 )
+
+
+def counted(operation: Callable[[RateLimiter], T]) -> T:
+    """`operation(strategy)` (hit, test, get_window_stats) on the limiter's store; while that store is unreachable, on
+    Flask-Limiter's in-memory fallback, the one its own limits then use (and leave when the store is back)."""
+    strategy = limiter.limiter
+    try:
+        return operation(strategy)
+    except Exception as error:
+        fallback = getattr(limiter, "_fallback_limiter", None)
+        if fallback is None or strategy is fallback or not isinstance(error, _store_errors()):
+            raise
+        logger.warning("Rate limit store unreachable (%r): counting in this process's memory until it is back.", error)
+        # The flag Flask-Limiter's own fallback sets (tests/test_redis_outage.py fails if it is ever renamed).
+        limiter._storage_dead = True
+        return operation(fallback)
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    errors = limiter.storage.base_exceptions
+    return (StorageError, *(errors if isinstance(errors, tuple) else (errors,)))

@@ -62,7 +62,7 @@ class IsolatedClient(FlaskClient):
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
-    # The job queue is one per process (board/jobs.py): every app a test builds runs jobs at once, unless it says so.
+    # The job queue is one per process (board/extensions.py): every app a test builds runs jobs at once, unless told.
     os.environ.setdefault("QUEUE_URL", "immediate")
     app = create_app(
         {

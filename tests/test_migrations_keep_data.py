@@ -145,6 +145,7 @@ RECIPES: dict[str, list[dict]] = {
     "nudges": [{"id": 1, "course_id": 1, "reading_id": 2, "student_id": 4, "sent_by_id": 1}],  # from 0009
     "post_reads": [{"user_id": 2, "post_id": 1}, {"user_id": 3, "post_id": 3}],  # from 0010
     "page_cache_version": [],  # its one row comes from migration 0011
+    "outbox": [{"id": 1, "key": "first"}, {"id": 2, "key": None}],  # from 0014
     "pending_registrations": [{"id": 1}, {"id": 2}],  # from 0016
 }
 
@@ -165,6 +166,8 @@ def _value(table: sa.Table, column: sa.Column, n: int):
         return _T0 + timedelta(days=n, minutes=salt, microseconds=n)
     if kind is date:
         return _T0.date() + timedelta(days=n + salt)
+    if isinstance(column.type, sa.JSON):
+        return {"row": n, "column": column.name, "text": "it's ✓", "list": [n, None, True]}
     if kind is str:
         text = f"{column.name} {n} «{table.name}» it's ✓"
         length = getattr(column.type, "length", None)

@@ -7,10 +7,10 @@ the address (PendingRegistration) for 24 hours, and the name and password are ch
 the link says nothing to whoever reads it, and following a link someone else asked for makes the account of whoever
 follows it, with their own password: the person who asked learns nothing and can log in to nothing.
 
-Whether or not an address has an account, a request does the same work (write a pending row, render, enqueue one
-job) and the page says the same thing, so neither page nor timing tells a stranger who has an account; the row for
-an address that has one is never sent to anyone, so it can never be used. Email is never sent inside the web
-request: the message is rendered here and `jobs.send_email` sends it.
+Whether or not an address has an account, a request does the same work (write a pending row, render, add one
+outbox row) and the page says the same thing, so neither page nor timing tells a stranger who has an account; the
+row for an address that has one is never sent to anyone, so it can never be used. Email is never sent inside the web
+request: the message is rendered here and committed to the outbox (board/outbox/), which the job queue delivers.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse_many
 from sqlalchemy import delete, select
 
-from .. import jobs
-from ..extensions import db, limiter
+from .. import outbox, rate_limits
+from ..extensions import db
 from ..models import MAX_ID, User, utcnow
 from . import services
 from .models import PendingRegistration
@@ -65,16 +65,17 @@ def _mailbox_allows(address: str) -> bool:
     made before either counted (the shortest window comes first and stops the rest from counting)."""
     items = parse_many(current_app.config["ACCOUNT_EMAIL_LIMIT"])
     key = _digest(address)
-    return all(limiter.limiter.hit(item, _MAILBOX_NAMESPACE, key) for item in items)
+    return rate_limits.counted(lambda strategy: all(strategy.hit(item, _MAILBOX_NAMESPACE, key) for item in items))
 
 
 def _send(to: str | tuple[str, str], subject: str, template: str, **context) -> None:
-    """Render the text and HTML parts of templates/email/<template> and queue the message, within the mailbox limit."""
+    """Render the text and HTML parts of templates/email/<template> and add the message to the outbox (in the
+    caller's transaction), within the mailbox limit."""
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", subject=subject, **context)
     address = to[1] if isinstance(to, tuple) else to
     if _mailbox_allows(address):
-        jobs.send_email(to, subject, text, html, headers={"X-Board-Kind": template})
+        outbox.email(to, subject, text, html, headers={"X-Board-Kind": template})
 
 
 def request_password_reset(email: str) -> None:
@@ -85,16 +86,17 @@ def request_password_reset(email: str) -> None:
         _send(
             address, "No Board account uses this address", "reset_unknown", register_url=absolute_url("auth.register")
         )
-        return
-    token = _serializer(_RESET_SALT).dumps({"user": user.id, "fingerprint": _fingerprint(user)})
-    _send(
-        (user.display_name, user.email),
-        "Set a new Board password",
-        "reset",
-        user=user,
-        reset_url=absolute_url("auth.reset_password", token=token),
-        forgot_url=absolute_url("auth.forgot_password"),
-    )
+    else:
+        token = _serializer(_RESET_SALT).dumps({"user": user.id, "fingerprint": _fingerprint(user)})
+        _send(
+            (user.display_name, user.email),
+            "Set a new Board password",
+            "reset",
+            user=user,
+            reset_url=absolute_url("auth.reset_password", token=token),
+            forgot_url=absolute_url("auth.forgot_password"),
+        )
+    db.session.commit()
 
 
 def user_for_reset(token: str) -> User | None:
@@ -120,7 +122,6 @@ def request_registration(email: str) -> None:
     db.session.add(
         PendingRegistration(email=address, token_hash=_token_hash(token), expires_at=utcnow() + REGISTRATION_MAX_AGE)
     )
-    db.session.commit()
     user = services.find_user(address)
     if user is not None:
         _send(
@@ -131,13 +132,14 @@ def request_registration(email: str) -> None:
             login_url=absolute_url("auth.login"),
             forgot_url=absolute_url("auth.forgot_password"),
         )
-        return
-    _send(
-        address,
-        "Confirm your Board account",
-        "register_confirm",
-        confirm_url=absolute_url("auth.confirm_registration", token=token),
-    )
+    else:
+        _send(
+            address,
+            "Confirm your Board account",
+            "register_confirm",
+            confirm_url=absolute_url("auth.confirm_registration", token=token),
+        )
+    db.session.commit()
 
 
 def pending_registration(token: str) -> PendingRegistration | None:

@@ -21,9 +21,8 @@ from flask import Response, current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import RateLimitItem, parse_many
 
-from ..extensions import limiter
 from ..models import User
-from ..rate_limits import client_network
+from ..rate_limits import client_network, counted
 from . import services
 
 DEVICE_COOKIE = "board_device"
@@ -110,18 +109,25 @@ class LoginGuard:
 
     def failed(self) -> None:
         """Count a wrong password against every counter this attempt was checked against."""
-        for setting, kind, key in self._counters():
-            for item in _limits(setting):
-                limiter.limiter.hit(item, _NAMESPACE, kind, key)
+        counters = self._counters()
+
+        def hit(strategy) -> None:
+            for setting, kind, key in counters:
+                for item in _limits(setting):
+                    strategy.hit(item, _NAMESPACE, kind, key)
+
+        counted(hit)
 
     @staticmethod
     def _exhausted(setting: str, kind: str, key: str) -> datetime | None:
         """When the latest exhausted limit of `setting` for this key resets; None if none is exhausted."""
-        resets = [
-            limiter.limiter.get_window_stats(item, _NAMESPACE, kind, key).reset_time
-            for item in _limits(setting)
-            if not limiter.limiter.test(item, _NAMESPACE, kind, key)
-        ]
+        resets = counted(
+            lambda strategy: [
+                strategy.get_window_stats(item, _NAMESPACE, kind, key).reset_time
+                for item in _limits(setting)
+                if not strategy.test(item, _NAMESPACE, kind, key)
+            ]
+        )
         if not resets:
             return None
         return datetime.fromtimestamp(max(max(resets), time.time() + 1), UTC)

@@ -1,5 +1,5 @@
-"""Nudges: remind the students who have not responded to a reading, by email through the queue, at most once a day
-per reading and student.
+"""Nudges: remind the students who have not responded to a reading, by email through the outbox (board/outbox/), at
+most once a day per reading and student.
 
 The unique key (reading, student, day) is the guard: each reminder is inserted with ON CONFLICT DO NOTHING, so two
 instructors pressing the button at once send each student one email between them.
@@ -13,7 +13,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import jobs, mail
+from .. import mail, outbox
 from ..access import CourseContext
 from ..audit import record
 from ..extensions import db
@@ -21,6 +21,8 @@ from ..models import Membership, Post, PostKind, PostStatus, Role, User, Visibil
 from ..notifications import services as notifications
 from . import participation
 from .nudge_models import Nudge
+
+EMAIL_KIND = "nudge_email"  # the outbox rows of nudges (board/desk/tasks.py sends them)
 
 
 class NudgeError(ValueError):
@@ -34,8 +36,8 @@ class NudgeResult:
 
 
 def send_nudges(ctx: CourseContext, reading: Post) -> NudgeResult:
-    """Remind every student on the roster without a response to `reading`; record it in the audit log; queue one
-    email each after the commit. Students nudged today for this reading are skipped."""
+    """Remind every student on the roster without a response to `reading`; record it in the audit log; one email
+    each goes into the outbox in the same transaction. Students nudged today for this reading are skipped."""
     ctx.require("desk:nudge")
     if not reading.is_published:
         raise NudgeError("Students cannot see this reading yet: publish it before reminding anyone to respond.")
@@ -43,14 +45,15 @@ def send_nudges(ctx: CourseContext, reading: Post) -> NudgeResult:
         raise NudgeError("Students cannot see this reading: it is hidden. Show it again before reminding anyone.")
     today = utcnow().date()
     missing = [cell.student for cell in participation.for_reading(ctx, reading).column(reading) if not cell.responded]
-    sent, already, nudge_ids = [], [], []
+    sent, already = [], []
     for student in missing:
         nudge_id = _insert_once(ctx, reading, student.id, today)
         if nudge_id is None:
             already.append(student)
         else:
             sent.append(student)
-            nudge_ids.append(nudge_id)
+            payload = {"nudge_id": nudge_id, "message_id": mail.new_message_id()}
+            outbox.add(EMAIL_KIND, payload, key=f"nudge:{nudge_id}")
     if sent:
         notifications.notify(
             ctx.course,
@@ -64,8 +67,6 @@ def send_nudges(ctx: CourseContext, reading: Post) -> NudgeResult:
         names = ", ".join(student.name for student in sent)
         record(ctx, "nudge", reading, detail=f"Reminded {len(sent)} to respond to “{reading.title}”: {names}")
     db.session.commit()
-    for nudge_id in nudge_ids:
-        jobs.send_nudge(nudge_id)
     return NudgeResult(sent=sent, already=already)
 
 
@@ -89,9 +90,9 @@ def _insert_once(ctx: CourseContext, reading: Post, student_id: int, day) -> int
     return db.session.execute(statement).scalar()
 
 
-def deliver(nudge_id: int) -> None:
-    """Send one nudge's email (run by the queue). Checked again at send time: nothing goes to someone who left the
-    course, or who responded meanwhile, or for a reading that is gone."""
+def deliver(nudge_id: int, message_id: str | None = None) -> None:
+    """Send one nudge's email (run by the outbox), with `message_id` (chosen with the nudge). Checked again at send
+    time: nothing goes to someone who left the course, or who responded meanwhile, or for a reading that is gone."""
     row = db.session.execute(
         select(Nudge, User, Post)
         .join(User, User.id == Nudge.student_id)
@@ -134,4 +135,5 @@ def deliver(nudge_id: int) -> None:
         render_template("email/desk_nudge.txt", **context),
         render_template("email/desk_nudge.html", subject=f"Reminder: respond to “{reading.title}”", **context),
         unsubscribe_url=notifications.unsubscribe_url_for(student),
+        message_id=message_id,
     )

@@ -1,8 +1,8 @@
 """Who is told what: creating notifications (in the caller's transaction), watching, preferences, the email of one
 notification, digests, and one-click unsubscribe.
 
-Other areas call `notify()` or one of the event functions below before they commit; emails for "at once" go to the
-job queue after that commit. Whether a person may be told is always decided through board/access.py, for that person,
+Other areas call `notify()` or one of the event functions below before they commit; each email for "at once" is an
+outbox row in that same transaction (board/outbox/), sent by the job queue once it has committed. Whether a person may be told is always decided through board/access.py, for that person,
 when the notification is created and again when it is shown or emailed.
 """
 
@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from .. import access, jobs
+from .. import access, mail, outbox
 from ..access import CourseContext
 from ..extensions import db
 from ..models import MAX_ID, Award, Comment, Course, Membership, Post, PostLike, User, Visibility, utcnow
@@ -56,7 +56,7 @@ DELIVERIES = {
 }
 UNREAD_SHOWN_UP_TO = 99  # the header says "99+" beyond this, so counting stops early
 _UNSUBSCRIBE_SALT = "board-unsubscribe"
-_PENDING = "notifications_to_email"
+EMAIL_KIND = "notification_email"  # the outbox rows of "email at once" (board/notifications/tasks.py sends them)
 
 
 # Creating notifications -----------------------------------------------------------------------------------------
@@ -77,8 +77,8 @@ def notify(
     caller that sends its own email (nudges, board/desk/nudges.py, which asks wants_email first).
 
     Skipped: the actor (nobody is told of their own actions), non-members, anyone who may not see the item now,
-    anyone who muted its post, and anyone who turned `kind` off. Recipients who chose "email at once" are emailed
-    through the job queue once the caller's transaction commits.
+    anyone who muted its post, and anyone who turned `kind` off. Recipients who chose "email at once" get an outbox
+    row each, in the caller's transaction: emailed once it commits, never if it rolls back.
     """
     if kind not in KINDS:
         raise KeyError(f"unknown notification kind {kind!r}")
@@ -113,7 +113,11 @@ def notify(
         created.append((item, email and deliveries[uid] == Delivery.NOW and ctx.user.email_notifications))
     if created:
         db.session.flush()
-        db.session.info.setdefault(_PENDING, []).extend(item.id for item, now in created if now)
+        for item, now in created:
+            if now:
+                # The Message-ID is chosen now, so a second attempt after a crash mid-send is the same message.
+                payload = {"notification_id": item.id, "message_id": mail.new_message_id()}
+                outbox.add(EMAIL_KIND, payload, key=f"notification:{item.id}")
     return [item for item, _ in created]
 
 
@@ -163,22 +167,6 @@ def _deliveries(course_id: int, kind: str, user_ids) -> dict[int, str]:
         ).all()
     )
     return {uid: chosen.get(uid, KINDS[kind].default) for uid in user_ids}
-
-
-@event.listens_for(Session, "after_commit")
-def _email_after_commit(session) -> None:
-    """Queue the "at once" emails of the notifications a transaction created, once they are committed."""
-    pending = session.info.pop(_PENDING, None)
-    for notification_id in pending or ():
-        try:
-            jobs.send_notification_email(notification_id)
-        except Exception:  # the change is committed: an unreachable queue must not turn it into a 500
-            current_app.logger.exception("Could not queue the email of notification %s", notification_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 # The events other areas report ----------------------------------------------------------------------------------
@@ -578,7 +566,8 @@ def _links_context():
     return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
 
 
-def _send(user: User, subject: str, template: str, items: list[Shown], **context) -> None:
+def _message(user: User, subject: str, template: str, items: list[Shown], **context) -> dict:
+    """The email to `user` from templates/email/<template>, as board/mail.py's arguments."""
     unsubscribe_url = absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
     context.update(
         user=user,
@@ -587,21 +576,20 @@ def _send(user: User, subject: str, template: str, items: list[Shown], **context
         unsubscribe_url=unsubscribe_url,
         settings_url=absolute(url_for("notifications.index")),
     )
-    text = render_template(f"email/{template}.txt", **context)
-    html = render_template(f"email/{template}.html", subject=subject, **context)
-    jobs.send_email(
-        (user.display_name, user.email),
-        subject,
-        text,
-        html,
-        unsubscribe_url=unsubscribe_url,
-        headers={"X-Board-Kind": template},
-    )
+    return {
+        "to": (user.display_name, user.email),
+        "subject": subject,
+        "text": render_template(f"email/{template}.txt", **context),
+        "html": render_template(f"email/{template}.html", subject=subject, **context),
+        "unsubscribe_url": unsubscribe_url,
+        "headers": {"X-Board-Kind": template},
+    }
 
 
-def email_notification(notification_id: int) -> bool:
-    """Email one notification at once, if it is still unread, its recipient still wants it so and may still see
-    it (checked now, at send time); whether it was sent."""
+def email_notification(notification_id: int, message_id: str | None = None) -> bool:
+    """Email one notification at once (with `message_id`, chosen when it was created), if it is still unread, its
+    recipient still wants it so and may still see it (checked now, at send time); whether it was sent. Run by the
+    outbox (board/notifications/tasks.py)."""
     n = db.session.scalar(
         select(Notification)
         .where(Notification.id == notification_id)
@@ -615,7 +603,8 @@ def email_notification(notification_id: int) -> bool:
         shown = present(n.user, [n])[0]
         if not shown.visible:
             return False
-        _send(n.user, f"{shown.course_name}: {shown.text}", "notification", [shown])
+        message = _message(n.user, f"{shown.course_name}: {shown.text}", "notification", [shown])
+    mail.send_message(**message, message_id=message_id)
     return True
 
 
@@ -668,8 +657,8 @@ def digest_items(user: User, frequency: str, start: datetime, end: datetime) -> 
 def send_digests(frequency: str, now: datetime | None = None) -> int:
     """Send the digests of the last whole period to everyone who has something in theirs; how many were sent.
 
-    Each person's digest is claimed (a DigestSent row, committed) before its email is queued, so two workers running
-    this at once send each digest once.
+    Each person's digest is claimed (a DigestSent row) and its email put in the outbox in one transaction, so two
+    workers running this at once send each digest once, and a crash after the claim cannot lose it.
     """
     start, end = period(frequency, now or utcnow())
     sent = 0
@@ -681,18 +670,21 @@ def send_digests(frequency: str, now: datetime | None = None) -> int:
             items = digest_items(user, frequency, start, end)
         if not items:
             continue
+        word = "Daily" if frequency == Delivery.DAILY else "Weekly"
+        noun = "thing" if len(items) == 1 else "things"
+        with _links_context():
+            subject = f"{word} digest from Board: {len(items)} new {noun}"
+            message = _message(user, subject, "digest", items, frequency=word.lower())
         db.session.add(
             DigestSent(user_id=user.id, frequency=frequency, period_start=start, notification_count=len(items))
         )
         try:
-            db.session.commit()
+            db.session.flush()
         except IntegrityError:
             db.session.rollback()  # another worker claimed it first, and sends it
             continue
-        word = "Daily" if frequency == Delivery.DAILY else "Weekly"
-        noun = "thing" if len(items) == 1 else "things"
-        with _links_context():
-            _send(user, f"{word} digest from Board: {len(items)} new {noun}", "digest", items, frequency=word.lower())
+        outbox.email(**message)
+        db.session.commit()
         sent += 1
     return sent
 

@@ -22,8 +22,9 @@ from .models import PageCacheVersion
 _TABLE = PageCacheVersion.__tablename__
 # Not counted: the version itself; sessions and pending registrations (logging in, registering: no page shows them);
 # read state, which only the reader's own pages show, and whose every write sets read_at, so the reader's key carries
-# reader_version() instead: a post page's "mark as read" beacon does not retire every kept page of the class.
-_IGNORED = (_TABLE, "user_sessions", "post_reads", "pending_registrations")
+# reader_version() instead: a post page's "mark as read" beacon does not retire every kept page of the class; the
+# outbox (mail being delivered).
+_IGNORED = (_TABLE, "user_sessions", "post_reads", "pending_registrations", "outbox")
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE")
 _WRITE_IN_WITH = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 _FLAG = "board_page_cache_wrote"

@@ -378,7 +378,8 @@ def test_nothing_but_the_pending_row_is_written_before_the_link_is_followed(visi
     with count_queries() as statements:
         _register(visitor, "ada@example.edu")
     assert _users() == 0
-    writes = [s for s in statements if _WRITE.match(s)]
+    # Only the pending row and the email itself are written: a row of the outbox (board/outbox/), which sends it.
+    writes = [s for s in statements if _WRITE.match(s) and not re.match(r"\s*(INSERT INTO|UPDATE) outbox\b", s)]
     assert writes and all(re.match(r"\s*INSERT INTO pending_registrations\b", s) for s in writes), writes
     [message] = inbox.messages("ada@example.edu")
     assert message["Subject"] == "Confirm your Board account"

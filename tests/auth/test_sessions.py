@@ -287,7 +287,7 @@ def test_remember_me_cookie_is_refused_once_older_than_its_lifetime(app, visitor
 
 
 def test_expired_session_rows_are_deleted_by_the_hourly_job(app, make_visitor):
-    from board.jobs import delete_expired_sessions
+    from board.auth.tasks import delete_expired_sessions
 
     old, current = make_visitor(), make_visitor()
     person = factories.user("Sessions Kept")

@@ -13,9 +13,21 @@ from board.desk import nudges, participation
 from board.desk.nudge_models import Nudge
 from board.extensions import db
 from board.models import AuditEntry, Membership, Role, Visibility, utcnow
+from board.outbox.models import OutboxItem
+from board.outbox.service import deliver_due
 from tests import factories
 from tests.concurrency import Rendezvous, at_once
 from tests.desk.world import build_class
+from tests.test_jobs import queue_on  # noqa: F401
+
+
+def _waiting() -> int:
+    """Nudge emails in the outbox, not yet sent."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(OutboxItem)
+        .where(OutboxItem.kind == nudges.EMAIL_KIND, OutboxItem.done_at.is_(None))
+    )
 
 
 @pytest.fixture
@@ -69,22 +81,16 @@ def test_a_nudge_from_yesterday_does_not_stop_todays(klass, make_visitor, inbox)
     assert cy.email in _recipients(inbox)
 
 
-def test_the_email_is_not_sent_to_someone_who_responded_or_left_meanwhile(klass, inbox):
+def test_the_email_is_not_sent_to_someone_who_responded_or_left_meanwhile(klass, inbox, queue_on):  # noqa: F811
     ctx = factories.context(klass.course, klass.instructor)
-    queued = []
-    original = nudges.jobs.send_nudge
-    nudges.jobs.send_nudge = queued.append  # hold the jobs, as a queue would, to run them later
-    try:
-        nudges.send_nudges(ctx, klass.reading)
-    finally:
-        nudges.jobs.send_nudge = original
-    assert len(queued) == 2
+    queue_on(None)  # the outbox's delivery waits in a queue nobody consumes yet
+    nudges.send_nudges(ctx, klass.reading)
+    assert _waiting() == 2
     factories.response(klass.course, klass.students["cy"], klass.reading, title="Cy at last")
     db.session.execute(Membership.__table__.delete().where(Membership.user_id == klass.students["di"].id))
     db.session.commit()
-    for nudge_id in queued:
-        nudges.deliver(nudge_id)
-    assert inbox.messages() == []
+    deliver_due()  # what the worker does
+    assert inbox.messages() == [] and _waiting() == 0
 
 
 def test_two_instructors_nudging_at_once_send_each_student_one_email(klass, make_visitor, inbox, monkeypatch):
@@ -181,18 +187,12 @@ def test_a_hidden_reading_is_not_nudged_about(klass, make_visitor, inbox):
     assert db.session.scalar(select(func.count()).select_from(Nudge)) == 0
 
 
-def test_a_reading_hidden_after_the_nudge_is_not_emailed_about(klass, inbox):
+def test_a_reading_hidden_after_the_nudge_is_not_emailed_about(klass, inbox, queue_on):  # noqa: F811
     ctx = factories.context(klass.course, klass.instructor)
-    queued = []
-    original = nudges.jobs.send_nudge
-    nudges.jobs.send_nudge = queued.append  # hold the jobs, as a queue would, to run them later
-    try:
-        nudges.send_nudges(ctx, klass.reading)
-    finally:
-        nudges.jobs.send_nudge = original
-    assert len(queued) == 2
+    queue_on(None)  # the outbox's delivery waits in a queue nobody consumes yet
+    nudges.send_nudges(ctx, klass.reading)
+    assert _waiting() == 2
     klass.reading.visibility = Visibility.HIDDEN
     db.session.commit()
-    for nudge_id in queued:
-        nudges.deliver(nudge_id)
-    assert inbox.messages() == []
+    deliver_due()  # what the worker does
+    assert inbox.messages() == [] and _waiting() == 0

@@ -12,16 +12,24 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from board import jobs
-from board.extensions import db
+from board.extensions import db, huey
 from board.models import Role
 from board.notifications import services
 from board.notifications.models import DigestSent, Notification, NotificationPreference
+from board.outbox import service as outbox
 from tests import factories
 from tests.concurrency import Rendezvous, at_once
 from tests.conftest import free_port
 from tests.notifications.test_notifications import comment
-from tests.test_jobs import REDIS_QUEUE_URL, Process, _environment, _wait_for_mail, queue_on, redis_queue  # noqa: F401
+from tests.test_jobs import (  # noqa: F401
+    REDIS_QUEUE_URL,
+    Process,
+    _environment,
+    _wait_for_empty_queue,
+    _wait_for_mail,
+    queue_on,
+    redis_queue,
+)
 
 BASE = "https://board.example.edu"
 
@@ -133,18 +141,33 @@ def test_email_waits_in_the_queue_and_a_comment_hidden_meanwhile_is_not_sent(
     course, people, _, response = klass
     queue_on(None)  # a SQLite queue: the job waits for a worker
     comment_id = comment(make_visitor(people["bo"]), response, "Something rude.")
-    assert jobs.huey.pending_count() == 1 and inbox.messages() == []
+    assert huey.pending_count() == 1 and inbox.messages() == []
     make_visitor(people["iris"]).post(f"/c/{course.slug}/comments/{comment_id}/hide", {"reason": "Rude"})
-    while jobs.huey.pending_count():
-        jobs.huey.execute(jobs.huey.dequeue())  # what a worker does
+    while huey.pending_count():
+        huey.execute(huey.dequeue())  # what a worker does
     assert inbox.messages(people["ada"].email) == []
 
 
-def test_an_unreachable_queue_loses_the_email_but_not_the_comment(klass, make_visitor, queue_on):  # noqa: F811
+def test_an_unreachable_queue_delays_the_email_and_the_sweep_sends_it(
+    klass,
+    inbox,
+    make_visitor,
+    queue_on,  # noqa: F811
+    caplog,
+):
     _, people, _, response = klass
     queue_on(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
-    comment(make_visitor(people["bo"]), response, "Saved all the same.")
+    posted = make_visitor(people["bo"]).post(
+        f"/c/{response.course.slug}/posts/{response.id}/comments", {"body": "Saved all the same."}
+    )
+    assert posted.status_code == 302
     assert [n.kind for n in _notes(people["ada"])] == ["comment"]
+    assert inbox.messages() == [] and "Could not queue the outbox's delivery" in caplog.text
+
+    queue_on("immediate")
+    outbox.deliver_due()  # what the worker's sweep does every minute
+    [message] = inbox.messages(people["ada"].email)
+    assert "Bo Chen" in message["Subject"]
 
 
 def test_no_email_for_app_only_or_with_the_switch_off(klass, inbox, make_visitor):
@@ -280,7 +303,7 @@ def test_worker_process_takes_the_notification_from_redis_checks_it_and_sends_it
         [(_, recipients, message)] = _wait_for_mail(received)
         assert recipients == [people["ada"].email]
         assert f"#comment-{comment_id}" in message.get_body(("plain",)).get_content()
-        assert jobs.huey.pending_count() == 0
+        assert _wait_for_empty_queue() == 0
     finally:
         code = worker.interrupt() if worker.popen.poll() is None else worker.popen.returncode
         worker.close()

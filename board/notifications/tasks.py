@@ -1,0 +1,25 @@
+"""Notification jobs: the email of one notification (an outbox row, board/outbox/), and the hourly digests."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from .. import outbox
+from ..extensions import huey, in_app_context
+from . import services
+
+
+@outbox.handler(services.EMAIL_KIND)
+def email_notification(payload: dict) -> None:
+    """Email one notification, if it is still wanted and may still be seen (checked now, at send time)."""
+    services.email_notification(payload["notification_id"], message_id=payload["message_id"])
+
+
+# Every hour, a few minutes past: each run sends the digests of the last whole day and week that are not sent yet
+# (DigestSent records them), so a run missed while no worker was up is made good by the next one.
+@huey.periodic_task(crontab(minute="5"))
+@in_app_context
+def send_digests() -> None:
+    """Send the daily and weekly digests that are due."""
+    services.send_digests("daily")
+    services.send_digests("weekly")

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 from board import access, jobs
 from board.extensions import db
 from board.models import Comment, Membership, Post, Role, User, Visibility, utcnow
-from board.notifications.models import Notification
+from board.notifications import services
 from tests import factories
 from tests.sql import count_queries
 
@@ -270,6 +270,23 @@ def _pending(huey):
     while (task := huey.dequeue()) is not None:
         tasks.append(task)
     return tasks
+
+
+def test_the_fan_out_reads_the_item_when_it_runs_and_never_tells_twice(klass, make_visitor, waiting_queue):
+    course, people, _, response = klass
+    bo = make_visitor(people["bo"])
+    kept = comment(bo, response, "For @Cy Young.")
+    gone = comment(bo, response, "For @Dee Dee.")
+    bo.post(f"/c/{course.slug}/comments/{gone}/delete")
+    assert _run_waiting_jobs(waiting_queue, "fan_out_mentions") == 2
+    assert [n.user_id for n in notes(kind="mention")] == [people["cy"].id]  # Dee's comment was deleted meanwhile
+    assert services.fan_out_mentions("comment", kept) == 0  # run again (a retry, a second worker): nobody new
+
+
+def test_a_comment_without_an_at_sign_queues_nothing(klass, make_visitor, waiting_queue):
+    _, people, _, response = klass
+    comment(make_visitor(people["bo"]), response, "No names here.")
+    assert [t.name for t in _pending(waiting_queue)] == ["send_notification_email"]  # Ada's "comment on your post"
 
 
 def test_a_mention_in_a_comment_on_a_hidden_reading_tells_only_staff(klass, make_visitor):

@@ -96,9 +96,12 @@ preview_button = limiter.shared_limit(
 )
 
 
-def _preview_refused(limit: RequestLimit) -> Response:
+def _preview_refused(limit: RequestLimit) -> Response | None:
     """The live preview's refusal as JSON, for board.js to say calmly under the text and ask again after
-    Retry-After (errors.handle_http_error sends a refusal's own response as it is)."""
+    Retry-After (errors.handle_http_error sends a refusal's own response as it is). The formatting page's own
+    form (no JavaScript) gets the usual 429 page, with its text."""
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) != "application/json":
+        return None
     wait = max(1, int(limit.reset_at - time.time()))
     response = jsonify(
         error=f"The preview pauses for {wait} s (you are typing faster than it updates). Your text is safe.",

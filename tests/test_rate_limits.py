@@ -105,8 +105,10 @@ def test_live_preview_has_its_own_limit_per_account_answered_in_json(klass, limi
     # Posting has its own budget, and a classmate their own preview budget.
     assert _comment(anns, course, reading, "Posted all the same").status_code == 302
     assert _live_preview(make_visitor(ben), course, "mine").status_code == 200
-    # The formatting help page itself is a GET: never limited.
+    # The formatting help page itself is a GET: never limited; its own form (no JavaScript) gets the HTML refusal.
     assert anns.get(f"/c/{course.slug}/formatting").status_code == 200
+    page = anns.post(f"/c/{course.slug}/formatting", {"body": "Tried *here*"})
+    assert page.status_code == 429 and page.mimetype == "text/html" and "Tried *here*" in page.get_data(as_text=True)
 
 
 def test_reading_pages_are_not_limited(klass, limits, make_visitor):

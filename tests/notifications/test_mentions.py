@@ -19,21 +19,15 @@ from tests import factories
 from tests.sql import count_queries
 
 from .test_notifications import comment, notes
+from .test_notifications import klass as notifications_class  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
-def klass():
-    """A course: instructor Iris, students Ada, Bo, Cy and Dee; a reading with Ada's response."""
-    course = factories.course(factories.user("Iris Instructor"))
-    people = {
-        "iris": factories.instructor_of(course),
-        "ada": factories.member(course, Role.STUDENT, "Ada Lovelace"),
-        "bo": factories.member(course, Role.STUDENT, "Bo Chen"),
-        "cy": factories.member(course, Role.STUDENT, "Cy Young"),
-        "dee": factories.member(course, Role.STUDENT, "Dee Dee"),
-    }
-    reading = factories.reading(course, title="The reading")
-    response = factories.response(course, people["ada"], reading, title="Ada's response")
+def klass(notifications_class):
+    """test_notifications' course (instructor Iris, students Ada, Bo and Cy; a reading with Ada's response), and
+    a fourth student, Dee."""
+    course, people, reading, response = notifications_class
+    people["dee"] = factories.member(course, Role.STUDENT, "Dee Dee")
     return course, people, reading, response
 
 

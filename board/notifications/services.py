@@ -58,7 +58,7 @@ DELIVERIES = {
 UNREAD_SHOWN_UP_TO = 99  # the header says "99+" beyond this, so counting stops early
 _UNSUBSCRIBE_SALT = "board-unsubscribe"
 _PENDING = "notifications_to_email"
-MENTIONS_PENDING = "mentions_to_fan_out"  # (item kind, id) of items saved in this transaction (board/notifications/tasks.py)
+MENTIONS_PENDING = "mentions_to_fan_out"  # (kind, id) of items saved in this transaction, for notifications/tasks.py
 
 
 # Creating notifications -----------------------------------------------------------------------------------------
@@ -336,8 +336,8 @@ def fan_out_mentions(item_kind: str, item_id: int) -> int:
     named = mentioned_ids(course, mention_text(item))
     recipients = _recipients(course, "mention", named, item.author_id, post, comment)
     claimed = _claim_mentions(item_kind, item_id, recipients)
-    _create(course, "mention", {uid: now for uid, now in recipients.items() if uid in claimed}, item.author_id, post,
-            comment, "", True)
+    told = {uid: now for uid, now in recipients.items() if uid in claimed}
+    _create(course, "mention", told, item.author_id, post, comment, detail="", email=True)
     db.session.commit()
     return len(claimed)
 

@@ -78,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .moderation.routes import bp as moderation_bp
     from .notifications import models as notification_models  # noqa: F401
     from .notifications import read_models  # noqa: F401
+    from .notifications import tasks as notification_tasks  # noqa: F401  (the mention fan-out and its hook)
     from .notifications.read_routes import bp as read_bp
     from .notifications.routes import bp as notifications_bp
     from .outbox import models as outbox_models  # noqa: F401

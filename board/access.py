@@ -140,11 +140,14 @@ def can_see_reading(ctx: CourseContext, reading: Post) -> bool:
 
 
 def _unlocks(ctx: CourseContext, response, min_words) -> tuple:
-    """Conditions on `response` (Post or an alias) for it to be the viewer's unlocking response to its reading:
-    their own, published, not deleted, seen by the class (a held or hidden placeholder unlocks nothing), and long
-    enough."""
+    """Conditions on `response` (Post or an alias) for it to be the viewer's unlocking response to its reading."""
+    return (response.author_id == ctx.user.id, *_unlocking(response, min_words))
+
+
+def _unlocking(response, min_words) -> tuple:
+    """Conditions on `response` for it to unlock its reading for its author: published, not deleted, seen by the
+    class (a held or hidden placeholder unlocks nothing), and long enough."""
     return (
-        response.author_id == ctx.user.id,
         response.status == PostStatus.PUBLISHED,
         response.deleted_at.is_(None),
         response.visibility == Visibility.VISIBLE,
@@ -342,6 +345,48 @@ def visible_items(ctx: CourseContext, post_ids, comment_ids) -> tuple[set[int], 
             )
         )
     return posts, comments
+
+
+def who_may_see(contexts: dict[int, CourseContext], post: Post | None, comment: Comment | None = None) -> set[int]:
+    """Which of these members (of one course) may see `comment`, or `post` when comment is None, right now: the rules
+    of visible_items, decided for all of them at once. Beyond role and authorship only the gate ("post before you
+    see") differs from person to person, and it is one query for everyone, so telling a thousand people costs what
+    telling one does. `post` None (a reminder about the course as a whole): all of them."""
+    if post is None or not contexts:
+        return set(contexts)
+    course_id = next(iter(contexts.values())).course.id
+    if comment is not None:
+        if comment.course_id != course_id or comment.deleted_at is not None or comment.post_id != post.id:
+            return set()
+        contexts = {uid: ctx for uid, ctx in contexts.items() if can_read_comment(ctx, comment)}
+    if post.course_id != course_id or post.deleted_at is not None:  # gone, even for staff (visible_items)
+        return set()
+    own = post.author_id
+    mine = {own} & set(contexts)
+    if post.status != PostStatus.PUBLISHED:
+        return mine  # a draft: its author only
+    staff = {uid for uid, ctx in contexts.items() if ctx.is_staff}
+    if post.visibility != Visibility.VISIBLE:
+        return staff | mine  # held or hidden
+    return staff | mine | _past_the_gate(post, set(contexts) - staff - mine)
+
+
+def _past_the_gate(post: Post, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` (not its author, not staff) who may see `post` as far as "post before you see" goes:
+    everyone for a reading, a free post or a response to an ungated reading; else those who unlocked its reading."""
+    if not user_ids or post.kind == PostKind.READING or post.reading_id is None:
+        return user_ids
+    reading = post.reading
+    if reading is None or not reading.responses_hidden_until_posted:
+        return user_ids
+    return set(
+        db.session.scalars(
+            select(Post.author_id)
+            .where(Post.reading_id == reading.id, Post.author_id.in_(user_ids))
+            .where(*_unlocking(Post, reading.unlock_min_words))
+            .distinct()
+        )
+    )
 
 
 def attributed_to_clause(ctx: CourseContext, model, user_id: int):

@@ -100,7 +100,10 @@ def _render(error: Exception, code: int):
 
 def handle_http_error(error: HTTPException):
     """Board's page for an HTTP error; a refused post also shows its form again, filled in. The error's own headers
-    (Retry-After on 429 and 503, Allow on 405) are kept."""
+    (Retry-After on 429 and 503, Allow on 405) are kept. A refusal that brought its own response (the live
+    preview's JSON, board/rate_limits.py) is sent as it is."""
+    if error.response is not None:
+        return error.response
     response = make_response(_render(error, error.code or 500))
     for name, value in error.get_headers():
         if name.lower() != "content-type":

@@ -1,4 +1,5 @@
-"""Limits on writing: registrations and reset requests per address, and comments, responses and reports per account.
+"""Limits on writing: registrations and reset requests per address; comments, responses, reports and edits per
+account; previews (which render Markdown) per account.
 
 Flask-Limiter counts in RATELIMIT_STORAGE_URI (per process with memory://, shared by every worker with redis://)
 and refuses with a 429 TooManyRequests carrying Retry-After. Login throttling is board/auth/throttle.py.
@@ -14,11 +15,13 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask.logging import default_handler
+from flask_limiter import RequestLimit
 from flask_login import current_user
 from limits.errors import StorageError
 from limits.strategies import RateLimiter
@@ -85,7 +88,8 @@ def _unless_reading(check) -> None:
         check()
 
 
-#: Shared by every route that posts something (one budget per account, whichever form is used).
+#: Shared by every route that posts or edits something (one budget per account, whichever form is used): an edit
+#: can notify and email as a new comment can.
 posting = limiter.shared_limit(
     lambda: current_app.config["POSTING_RATE_LIMIT"],
     scope="posting",
@@ -93,6 +97,43 @@ posting = limiter.shared_limit(
     methods=["POST"],
     exempt_when=_is_preview,
 )
+
+#: The composers' live preview (posts.formatting), per account: every request renders Markdown, so a loop of
+#: worst-case text kept workers busy. Typing asks at most once per pause (board.js), well under the limit.
+previewing = limiter.shared_limit(
+    lambda: current_app.config["PREVIEW_RATE_LIMIT"],
+    scope="preview",
+    key_func=_account_key,
+    methods=["POST"],
+    on_breach=lambda limit: _preview_refused(limit),
+)
+
+#: A composer's Preview button (without JavaScript) renders the same way, so it spends the same budget, and not
+#: posting's (the same scope: one count per account for both).
+preview_button = limiter.shared_limit(
+    lambda: current_app.config["PREVIEW_RATE_LIMIT"],
+    scope="preview",
+    key_func=_account_key,
+    methods=["POST"],
+    exempt_when=lambda: not _is_preview(),
+)
+
+
+def _preview_refused(limit: RequestLimit) -> Response | None:
+    """The live preview's refusal as JSON, for board.js to say calmly under the text and ask again after
+    Retry-After (errors.handle_http_error sends a refusal's own response as it is). The formatting page's own
+    form (no JavaScript) gets the usual 429 page, with its text."""
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) != "application/json":
+        return None
+    wait = max(1, int(limit.reset_at - time.time()))
+    response = jsonify(
+        error=f"The preview pauses for {wait} s (you are typing faster than it updates). Your text is safe.",
+        retry_after=wait,
+    )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
+
 
 #: Registrations and "forgot password" requests per client network: one budget for both, since each sends an email.
 registration = limiter.shared_limit(

@@ -146,6 +146,10 @@ RECIPES: dict[str, list[dict]] = {
     "post_reads": [{"user_id": 2, "post_id": 1}, {"user_id": 3, "post_id": 3}],  # from 0010
     "page_cache_version": [],  # its one row comes from migration 0011
     "outbox": [{"id": 1, "key": "first"}, {"id": 2, "key": None}],  # from 0014
+    "mention_notices": [  # from 0015: a post or a comment, never both
+        {"id": 1, "user_id": 2, "post_id": 3, "comment_id": None},
+        {"id": 2, "user_id": 3, "post_id": None, "comment_id": 1},
+    ],
     "pending_registrations": [{"id": 1}, {"id": 2}],  # from 0016
 }
 

@@ -7,8 +7,8 @@ from flask import request
 
 from board import create_app
 from board.auth.services import find_user
-from board.extensions import limiter
-from board.models import Role
+from board.extensions import db, limiter
+from board.models import Comment, Role
 from tests import factories
 
 
@@ -59,6 +59,56 @@ def test_responses_comments_and_reports_share_one_budget(klass, limits, make_vis
 
     assert [respond.status_code, comment.status_code, report.status_code] == [302, 302, 302]
     assert one_more.status_code == 429
+
+
+def test_edits_share_the_posting_budget_and_a_refused_edit_keeps_its_text(klass, limits, make_visitor):
+    limits(POSTING_RATE_LIMIT="3 per minute")
+    course, reading, ann, _ = klass
+    anns = make_visitor(ann)
+    comment_id = int(_comment(anns, course, reading, "First").headers["Location"].rsplit("-", 1)[1])
+    edit = f"/c/{course.slug}/comments/{comment_id}/edit"
+    assert anns.post(edit, {"body": "Edited once"}).status_code == 302
+    response = factories.response(course, ann, reading)
+    post_edit = f"/c/{course.slug}/posts/{response.id}/edit"
+    assert anns.post(post_edit, {"title": "Mine", "body": "Edited", "publish": "Publish"}).status_code == 302
+
+    refused = anns.post(edit, {"body": "Edited a fourth time, text to keep"})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert "Edited a fourth time, text to keep" in refused.get_data(as_text=True)
+    assert factories.reload(db.session.get(Comment, comment_id)).body_md == "Edited once"
+    refused = anns.post(post_edit, {"title": "Mine", "body": "Post text to keep", "publish": "Publish"})
+    assert refused.status_code == 429 and "Post text to keep" in refused.get_data(as_text=True)
+    # Opening the edit forms is never limited, nor is their Preview button counted as posting.
+    assert anns.get(edit).status_code == 200
+    assert anns.post(edit, {"body": "Just looking", "preview": "Preview"}).status_code == 200
+
+
+def _live_preview(person, course, text: str):
+    return person.post(f"/c/{course.slug}/formatting", {"body": text}, headers={"Accept": "application/json"})
+
+
+def test_live_preview_has_its_own_limit_per_account_answered_in_json(klass, limits, make_visitor):
+    limits(PREVIEW_RATE_LIMIT="3 per minute", POSTING_RATE_LIMIT="3 per minute")
+    course, reading, ann, ben = klass
+    anns = make_visitor(ann)
+    assert [_live_preview(anns, course, f"*{n}*").status_code for n in range(3)] == [200, 200, 200]
+
+    refused = _live_preview(anns, course, "one too many")
+    assert refused.status_code == 429 and refused.mimetype == "application/json"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.get_json()["retry_after"] == int(refused.headers["Retry-After"])
+    assert "preview" in refused.get_json()["error"].lower()
+    # The Preview button without JavaScript renders the same way, so it spends the same budget.
+    button = anns.post(f"/c/{course.slug}/posts/{reading.id}/comments", {"body": "Kept text", "preview": "Preview"})
+    assert button.status_code == 429 and "Kept text" in button.get_data(as_text=True)
+    # Posting has its own budget, and a classmate their own preview budget.
+    assert _comment(anns, course, reading, "Posted all the same").status_code == 302
+    assert _live_preview(make_visitor(ben), course, "mine").status_code == 200
+    # The formatting help page itself is a GET: never limited; its own form (no JavaScript) gets the HTML refusal.
+    assert anns.get(f"/c/{course.slug}/formatting").status_code == 200
+    page = anns.post(f"/c/{course.slug}/formatting", {"body": "Tried *here*"})
+    assert page.status_code == 429 and page.mimetype == "text/html" and "Tried *here*" in page.get_data(as_text=True)
 
 
 def test_reading_pages_are_not_limited(klass, limits, make_visitor):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -44,6 +44,26 @@ class Notification(db.Model):
     course: Mapped[Course] = relationship()
     post: Mapped[Post | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
+
+
+class MentionNotice(db.Model):
+    """One person told of their mention in one post or comment, ever. Inserted in the transaction that creates their
+    notification, and only where none exists (unique per item and person): an edit that names them again, or a
+    second fan-out of the same item at the same moment, tells them nothing more."""
+
+    __tablename__ = "mention_notices"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id"),
+        UniqueConstraint("comment_id", "user_id"),
+        # A mention is in a post or in a comment: exactly one of the two is set (a NULL never conflicts).
+        CheckConstraint("(post_id IS NULL) <> (comment_id IS NULL)", name="one_item"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class WatchLevel:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app, has_request_context, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -24,7 +25,7 @@ from ..access import CourseContext
 from ..extensions import db
 from ..models import MAX_ID, Award, Comment, Course, Membership, Post, PostLike, User, Visibility, utcnow
 from ..templating import author_name
-from .models import Delivery, DigestSent, Notification, NotificationPreference, Watch, WatchLevel
+from .models import Delivery, DigestSent, MentionNotice, Notification, NotificationPreference, Watch, WatchLevel
 from .read_models import PostRead
 from .unread import ReadState
 
@@ -57,6 +58,7 @@ DELIVERIES = {
 UNREAD_SHOWN_UP_TO = 99  # the header says "99+" beyond this, so counting stops early
 _UNSUBSCRIBE_SALT = "board-unsubscribe"
 EMAIL_KIND = "notification_email"  # the outbox rows of "email at once" (board/notifications/tasks.py sends them)
+MENTIONS_KIND = "mention_fan_out"  # the outbox rows of an item whose mentions are to be told (notifications/tasks.py)
 
 
 # Creating notifications -----------------------------------------------------------------------------------------
@@ -78,7 +80,8 @@ def notify(
 
     Skipped: the actor (nobody is told of their own actions), non-members, anyone who may not see the item now,
     anyone who muted its post, and anyone who turned `kind` off. Recipients who chose "email at once" get an outbox
-    row each, in the caller's transaction: emailed once it commits, never if it rolls back.
+    row each, in the caller's transaction: emailed once it commits, never if it rolls back. A few queries, however
+    many recipients.
     """
     if kind not in KINDS:
         raise KeyError(f"unknown notification kind {kind!r}")
@@ -86,21 +89,45 @@ def notify(
         post = comment.post
     if post is not None and post.id is None:
         db.session.flush()
+    recipients = _recipients(course, kind, recipient_ids, actor_id, post, comment)
+    return _create(course, kind, recipients, actor_id, post, comment, detail, email)
+
+
+def _recipients(
+    course: Course, kind: str, recipient_ids, actor_id: int | None, post: Post | None, comment: Comment | None
+) -> dict[int, bool]:
+    """Who of `recipient_ids` is told (the rules of notify()), each with whether they take its email at once."""
     ids = {int(uid) for uid in recipient_ids} - {actor_id}
     contexts = access.member_contexts(course, ids)
     if not contexts:
-        return []
+        return {}
     if post is not None:
         muted = _muted(post, contexts)
         contexts = {uid: ctx for uid, ctx in contexts.items() if uid not in muted}
     deliveries = _deliveries(course.id, kind, contexts)
-    created = []
-    for uid, ctx in contexts.items():
-        if deliveries[uid] == Delivery.OFF or (KINDS[kind].staff_only and not ctx.is_staff):
-            continue
-        if not _may_see(ctx, post, comment):
-            continue
-        item = Notification(
+    contexts = {
+        uid: ctx
+        for uid, ctx in contexts.items()
+        if deliveries[uid] != Delivery.OFF and (ctx.is_staff or not KINDS[kind].staff_only)
+    }
+    return {
+        uid: deliveries[uid] == Delivery.NOW and contexts[uid].user.email_notifications
+        for uid in sorted(access.who_may_see(contexts, post, comment))
+    }
+
+
+def _create(
+    course: Course,
+    kind: str,
+    recipients: dict[int, bool],
+    actor_id: int | None,
+    post: Post | None,
+    comment: Comment | None,
+    detail: str,
+    email: bool,
+) -> list[Notification]:
+    created = [
+        Notification(
             user_id=uid,
             course_id=course.id,
             kind=kind,
@@ -109,26 +136,17 @@ def notify(
             comment_id=comment.id if comment is not None else None,
             detail=detail[:2000],
         )
-        db.session.add(item)
-        created.append((item, email and deliveries[uid] == Delivery.NOW and ctx.user.email_notifications))
+        for uid in recipients
+    ]
     if created:
+        db.session.add_all(created)
         db.session.flush()
-        for item, now in created:
-            if now:
+        for item in created:
+            if email and recipients[item.user_id]:
                 # The Message-ID is chosen now, so a second attempt after a crash mid-send is the same message.
                 payload = {"notification_id": item.id, "message_id": mail.new_message_id()}
                 outbox.add(EMAIL_KIND, payload, key=f"notification:{item.id}")
-    return [item for item, _ in created]
-
-
-def _may_see(ctx: CourseContext, post: Post | None, comment: Comment | None) -> bool:
-    if comment is not None:
-        return comment.id in access.visible_items(ctx, (), {comment.id})[1]
-    if post is None:
-        return True
-    if post.is_reading:
-        return access.can_see_reading(ctx, post)
-    return post.id in access.visible_items(ctx, {post.id}, ())[0]
+    return created
 
 
 def _muted(post: Post, user_ids) -> set[int]:
@@ -176,26 +194,34 @@ _MENTION_START = re.compile(r"(?<![\w@])@")
 
 
 def mentioned_ids(course: Course, text: str) -> set[int]:
-    """The members of `course` named as "@Display Name" in `text` (the longest name that fits wins)."""
+    """The members of `course` named as "@Display Name" in `text` (the longest name that fits wins). Names are
+    looked up by length, so the cost grows with the "@"s in the text, not with the members times the "@"s. There is
+    no "@everyone": only a member's own name mentions them."""
     if "@" not in text:
         return set()
-    members = db.session.execute(
+    names: dict[str, int] = {}
+    for uid, name in db.session.execute(
         select(User.id, User.display_name)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.course_id == course.id)
-    ).all()
+        .order_by(User.id)
+    ):
+        key = name.lower().strip()
+        if key:
+            names.setdefault(key, uid)  # two members of the same name: the first
+    lengths = sorted({len(key) for key in names}, reverse=True)
     lowered = text.lower()
     found = set()
     for match in _MENTION_START.finditer(lowered):
-        start, best = match.end(), None
-        for uid, name in members:
-            name = name.lower().strip()
-            end = start + len(name)
-            fits = name and lowered.startswith(name, start) and not (end < len(lowered) and _is_word(lowered[end]))
-            if fits and (best is None or len(name) > best[1]):
-                best = (uid, len(name))
-        if best is not None:
-            found.add(best[0])
+        start = match.end()
+        for length in lengths:
+            end = start + length
+            if end > len(lowered) or (end < len(lowered) and _is_word(lowered[end])):
+                continue
+            uid = names.get(lowered[start:end])
+            if uid is not None:
+                found.add(uid)
+                break
     return found
 
 
@@ -219,16 +245,15 @@ def watcher_ids(post: Post) -> set[int]:
 
 
 def comment_published(course: Course, comment: Comment) -> None:
-    """A comment the class can now see (new, or approved): tell the replied-to, the mentioned and the watchers."""
+    """A comment the class can now see (new, or approved): tell the replied-to and the watchers now, and the
+    mentioned through the queue (fan_out_mentions), each person once."""
     if comment.visibility != Visibility.VISIBLE or comment.deleted_at is not None:
         return
     post = comment.post
-    told: set[int] = set()
-    mentioned = mentioned_ids(course, comment.body_md)
+    told = mentioned_ids(course, comment.body_md)  # told of the mention, not again as a reply or a watcher
     parent_author = comment.parent.author_id if comment.parent_id is not None else None
     watchers = watcher_ids(post)
     for kind, ids in (
-        ("mention", mentioned),
         ("reply", {parent_author} - {None}),
         ("comment", {post.author_id} & watchers),
         ("watched", watchers),
@@ -236,35 +261,87 @@ def comment_published(course: Course, comment: Comment) -> None:
         ids = ids - told
         notify(course, kind, ids, actor_id=comment.author_id, comment=comment)
         told |= ids
+    _fan_out_later(comment)
 
 
-def mentions_added(course: Course, item: Post | Comment, old_text: str) -> None:
-    """An edit that names someone new ("@Name" not in `old_text`): they are told, as of a new mention. Edits of
-    drafts, held or hidden items tell nobody (publishing or approval announces them)."""
-    if item.visibility != Visibility.VISIBLE or item.deleted_at is not None:
-        return
-    if isinstance(item, Post) and not item.is_published:
-        return
-    text = item.body_md if isinstance(item, Comment) else f"{item.body_md}\n{item.prompt}"
-    new = mentioned_ids(course, text) - mentioned_ids(course, old_text)
-    if isinstance(item, Comment):
-        notify(course, "mention", new, actor_id=item.author_id, comment=item)
-    else:
-        notify(course, "mention", new, actor_id=item.author_id, post=item)
+def item_edited(item: Post | Comment) -> None:
+    """A published post or comment was edited: whoever it names now and was never told of it is told (through the
+    queue, fan_out_mentions). Edits of drafts, held or hidden items tell nobody (publishing or approval does)."""
+    if _announced(item):
+        _fan_out_later(item)
 
 
 def post_published(course: Course, post: Post) -> None:
     """A post the class can now see (published, or approved): a new reading for every member, a new response for
-    its reading's author, and "@name" mentions."""
-    if not post.is_published or post.visibility != Visibility.VISIBLE or post.deleted_at is not None:
+    its reading's author, and "@name" mentions (through the queue)."""
+    if not _announced(post):
         return
-    mentioned = mentioned_ids(course, f"{post.body_md}\n{post.prompt}")
-    notify(course, "mention", mentioned, actor_id=post.author_id, post=post)
+    mentioned = mentioned_ids(course, mention_text(post))
     if post.is_reading:
         members = set(db.session.scalars(select(Membership.user_id).where(Membership.course_id == course.id)))
         notify(course, "reading", members - mentioned, actor_id=post.author_id, post=post)
     elif post.reading is not None:
         notify(course, "response", {post.reading.author_id} - mentioned, actor_id=post.author_id, post=post)
+    _fan_out_later(post)
+
+
+def mention_text(item: Post | Comment) -> str:
+    """The text whose "@names" mention people: a comment's body; a post's body and discussion prompt."""
+    return item.body_md if isinstance(item, Comment) else f"{item.body_md}\n{item.prompt}"
+
+
+def _announced(item: Post | Comment) -> bool:
+    """Whether the class has been told of `item`: published, visible and not deleted."""
+    if item.visibility != Visibility.VISIBLE or item.deleted_at is not None:
+        return False
+    return not isinstance(item, Post) or item.is_published
+
+
+def _fan_out_later(item: Post | Comment) -> None:
+    # An outbox row in the caller's transaction: the worker runs fan_out_mentions once it commits (never if it rolls
+    # back, and after a crash or an unreachable queue the outbox's sweep still does). Saved twice in one transaction,
+    # the item gets two rows: the second tells nobody new (mention notices).
+    if "@" in mention_text(item):
+        kind = "comment" if isinstance(item, Comment) else "post"
+        outbox.add(MENTIONS_KIND, {"item_kind": kind, "item_id": item.id})
+
+
+def fan_out_mentions(item_kind: str, item_id: int) -> int:
+    """Tell everyone a post or comment names (item_kind "post" or "comment") who may see it now and was never told
+    of a mention in it; how many were told. Run by the outbox (in its row's transaction) after each save that publishes, approves
+    or edits the item, so it checks everything again: an item since deleted, hidden or unnamed tells nobody.
+
+    Each person told gets a MentionNotice in the same transaction as their notification, inserted only where none
+    exists (INSERT … ON CONFLICT DO NOTHING RETURNING): however often the item is edited, and even when two
+    fan-outs of it run at once, each person is told of it (and emailed) once, ever. A few queries for any number
+    of people."""
+    model = {"post": Post, "comment": Comment}[item_kind]
+    item = db.session.get(model, item_id)
+    if item is None or not _announced(item):
+        return 0
+    course = db.session.get(Course, item.course_id)
+    post, comment = (item, None) if isinstance(item, Post) else (item.post, item)
+    named = mentioned_ids(course, mention_text(item))
+    recipients = _recipients(course, "mention", named, item.author_id, post, comment)
+    claimed = _claim_mentions(item_kind, item_id, recipients)
+    told = {uid: now for uid, now in recipients.items() if uid in claimed}
+    _create(course, "mention", told, item.author_id, post, comment, detail="", email=True)
+    return len(claimed)
+
+
+_CLAIM_BATCH = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
+
+
+def _claim_mentions(item_kind: str, item_id: int, user_ids) -> set[int]:
+    """Record that these people are told of their mention in the item; those who already were are left out."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    column = "post_id" if item_kind == "post" else "comment_id"
+    ids, claimed, now = sorted(user_ids), set(), utcnow()
+    for start in range(0, len(ids), _CLAIM_BATCH):
+        rows = [{"user_id": uid, column: item_id, "created_at": now} for uid in ids[start : start + _CLAIM_BATCH]]
+        statement = insert(MentionNotice).values(rows).on_conflict_do_nothing().returning(MentionNotice.user_id)
+        claimed.update(db.session.scalars(statement))
+    return claimed
 
 
 def moderated(ctx: CourseContext, target: Post | Comment, outcome: str) -> None:

@@ -1,4 +1,9 @@
-"""Notification jobs: the email of one notification (an outbox row, board/outbox/), and the hourly digests."""
+"""Notification jobs: the email of one notification and the fan-out of an item's mentions (outbox rows,
+board/outbox/), and the hourly digests.
+
+A comment naming a thousand people returns as fast as one naming nobody: its request only adds an outbox row for
+the item (services._fan_out_later), and a worker tells the people it names (services.fan_out_mentions).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,12 @@ from . import services
 def email_notification(payload: dict) -> None:
     """Email one notification, if it is still wanted and may still be seen (checked now, at send time)."""
     services.email_notification(payload["notification_id"], message_id=payload["message_id"])
+
+
+@outbox.handler(services.MENTIONS_KIND)
+def fan_out_mentions(payload: dict) -> None:
+    """Tell the people a post or comment names, each once ever (checked again now, at run time)."""
+    services.fan_out_mentions(payload["item_kind"], payload["item_id"])
 
 
 # Every hour, a few minutes past: each run sends the digests of the last whole day and week that are not sent yet

@@ -59,15 +59,20 @@ def _reading_fields(form: ReadingForm) -> dict:
 
 
 @bp.route("/readings/new", methods=["GET", "POST"])
+@rate_limits.preview_button
 def new_reading(slug):
     ctx = _context(slug)
     ctx.require("reading:write")
     form = ReadingForm()
     preview = _preview(form)
     if preview is None and form.validate_on_submit():
-        post = services.create_reading(
-            ctx, title=form.title.data, body=form.body.data, publish=form.publish.data, **_reading_fields(form)
-        )
+        try:
+            post = services.create_reading(
+                ctx, title=form.title.data, body=form.body.data, publish=form.publish.data, **_reading_fields(form)
+            )
+        except services.PostError as error:
+            flash(str(error), "error")
+            return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=None), 422
         flash("Reading published." if post.is_published else "Draft saved. Only you can see it.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
     return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=preview)
@@ -76,6 +81,7 @@ def new_reading(slug):
 @bp.route("/readings/<int:reading_id>/respond", methods=["GET", "POST"])
 @bp.route("/posts/new", methods=["GET", "POST"], defaults={"reading_id": None})
 @rate_limits.posting
+@rate_limits.preview_button
 def new_response(slug, reading_id):
     ctx = _context(slug)
     reading = access.get_post(ctx, reading_id) if reading_id is not None else None
@@ -98,10 +104,12 @@ def new_response(slug, reading_id):
             )
         except services.PostError as error:
             flash(str(error), "error")
-        else:
-            flash(_saved_message(post), "success")
-            submissions.confirm(form.submission_key.data)
-            return redirect(url_for("posts.show", slug=slug, post_id=post.id))
+            return render_template(
+                "posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None, preview=None
+            ), 422
+        flash(_saved_message(post), "success")
+        submissions.confirm(form.submission_key.data)
+        return redirect(url_for("posts.show", slug=slug, post_id=post.id))
     return render_template("posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None, preview=preview)
 
 
@@ -113,6 +121,7 @@ def _preview(form) -> str | None:
 
 
 @bp.route("/formatting", methods=["GET", "POST"])
+@rate_limits.previewing
 def formatting(slug):
     """Formatting help with a box to try it in. Its preview is also the composers' live one (JSON, for board.js)."""
     ctx = _context(slug)
@@ -232,6 +241,8 @@ bp.add_app_template_filter(short_timestamp)
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@rate_limits.posting
+@rate_limits.preview_button
 def edit(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
@@ -253,9 +264,9 @@ def edit(slug, post_id):
             )
         except services.PostError as error:
             flash(str(error), "error")
-        else:
-            flash(_saved_message(post), "success")
-            return redirect(url_for("posts.show", slug=slug, post_id=post.id))
+            return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=None), 422
+        flash(_saved_message(post), "success")
+        return redirect(url_for("posts.show", slug=slug, post_id=post.id))
     return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=preview)
 
 
@@ -273,6 +284,7 @@ def delete(slug, post_id):
 
 @bp.post("/posts/<int:post_id>/comments")
 @rate_limits.posting
+@rate_limits.preview_button
 def comment(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)
@@ -383,13 +395,19 @@ def _parent_comment(ctx: access.CourseContext, post: Post, parent_id: str | None
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@rate_limits.posting
+@rate_limits.preview_button
 def edit_comment(slug, comment_id):
     ctx = _context(slug)
     comment = access.get_comment(ctx, comment_id, check_author=True)
     form = CommentEditForm(body=comment.body_md)
     preview = _preview(form)
     if preview is None and form.validate_on_submit():
-        services.edit_comment(ctx, comment, form.body.data)
+        try:
+            services.edit_comment(ctx, comment, form.body.data)
+        except services.PostError as error:
+            form.body.errors = [*form.body.errors, str(error)]
+            return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=None), 422
         flash("Comment saved.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=comment.post_id, _anchor=f"comment-{comment.id}"))
     return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=preview)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
@@ -72,6 +73,17 @@ def _set_body(post: Post, body: str) -> None:
     post.word_count = word_count(body)
 
 
+def check_mentions(ctx: CourseContext, *texts: str) -> None:
+    """Refuse a text that names more people ("@Name") than MENTION_LIMIT: each would be notified and emailed."""
+    limit = current_app.config["MENTION_LIMIT"]
+    named = len(notifications.mentioned_ids(ctx.course, "\n".join(texts)))
+    if limit and named > limit:
+        raise PostError(
+            f"This names {named} people; a comment or post may mention at most {limit}. Nothing was saved: "
+            "remove some of the @names and send it again (a reading reaches the whole class)."
+        )
+
+
 def _publish(ctx: CourseContext, post: Post) -> None:
     if post.status != PostStatus.PUBLISHED:
         # Decide before marking it published: the policy's query would otherwise autoflush this very post as a
@@ -101,6 +113,7 @@ def create_reading(
 ) -> Post:
     """A new reading by an instructor or assistant."""
     ctx.require("reading:write")
+    check_mentions(ctx, body, prompt or "")
     post = Post(course_id=ctx.course.id, author_id=ctx.user.id, kind=PostKind.READING, title=title.strip())
     _apply_reading_fields(
         post,
@@ -196,6 +209,7 @@ def create_response(
         raise PostError("This course does not take posts that are not responses to a reading.")
     if reading is not None and not (reading.is_reading and reading.is_published and reading.deleted_at is None):
         raise PostError("Responses are written to published readings.")
+    check_mentions(ctx, body)
     post = Post(
         course_id=ctx.course.id,
         author_id=ctx.user.id,
@@ -229,8 +243,9 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     """Edit a post; a published post keeps its previous version as a revision and is marked edited."""
     if not ctx.may_edit_post(post):
         raise PostError("Only the author can edit this post.")
-    old_text = f"{post.body_md}\n{post.prompt}" if post.is_published else None
-    if post.is_published:
+    check_mentions(ctx, body, reading_fields.get("prompt", post.prompt) or "")
+    was_published = post.is_published
+    if was_published:
         db.session.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, title=post.title, body_md=post.body_md))
         post.edited_at = utcnow()
     post.title = title.strip()
@@ -246,8 +261,8 @@ def update_post(ctx: CourseContext, post: Post, *, title: str, body: str, publis
     if publish and not post.is_published:
         _publish(ctx, post)
         notifications.post_published(ctx.course, post)
-    elif old_text is not None:
-        notifications.mentions_added(ctx.course, post, old_text)
+    elif was_published:
+        notifications.item_edited(post)
     db.session.commit()
 
 
@@ -293,6 +308,7 @@ def add_comment(
         raise PostError("Comments on this post are closed.")
     if parent is not None and parent.post_id != post.id:
         raise PostError("That comment belongs to another post.")
+    check_mentions(ctx, body)
     comment = Comment(
         course_id=ctx.course.id,
         post_id=post.id,
@@ -318,11 +334,11 @@ def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
     """The author edits their comment; it is marked edited."""
     if not ctx.may_edit_comment(comment):
         raise PostError("Only the author can edit this comment.")
-    old_text = comment.body_md
+    check_mentions(ctx, body)
     comment.body_md = body
     comment.body_html = body_html(body)
     comment.edited_at = utcnow()
-    notifications.mentions_added(ctx.course, comment, old_text)
+    notifications.item_edited(comment)
     db.session.commit()
 
 

@@ -183,17 +183,43 @@
     var form = area.form;
     var token = form && form.querySelector("input[name=csrf_token]");
     if (!panel || !token || !window.fetch) { return; }
-    var output = panel.querySelector(".preview-body"), timer = null, asked = 0;
+    var output = panel.querySelector(".preview-body"), timer = null, asked = 0, pausedUntil = 0;
+    // A 429 (the preview's own rate limit): the last preview stays, a calm note says when it resumes, and the
+    // preview asks again once, after Retry-After, with whatever is typed by then.
+    var note = document.createElement("p");
+    note.className = "hint preview-paused";
+    note.hidden = true;
+    output.parentNode.insertBefore(note, output);
     function update() {
       var text = area.value, mine = ++asked;
-      if (!text.trim()) { panel.hidden = true; output.innerHTML = ""; return; }
+      if (!text.trim()) { panel.hidden = true; output.innerHTML = ""; note.hidden = true; return; }
+      var wait = pausedUntil - Date.now();
+      if (wait > 0) { clearTimeout(timer); timer = setTimeout(update, wait); return; }
       var data = new FormData();
       data.append("csrf_token", token.value);
       data.append("body", text);
       fetch(area.getAttribute("data-preview"), {
         method: "POST", body: data, headers: { "Accept": "application/json" }, credentials: "same-origin"
-      }).then(function (response) { return response.json(); }).then(function (answer) {
+      }).then(function (response) {
+        if (response.status === 429) {
+          var seconds = parseInt(response.headers.get("Retry-After"), 10) || 30;
+          pausedUntil = Date.now() + seconds * 1000;
+          return response.json().catch(function () { return {}; }).then(function (answer) {
+            return { paused: answer.error || "The preview pauses for a moment. Your text is safe." };
+          });
+        }
+        return response.json();
+      }).then(function (answer) {
         if (mine !== asked) { return; }  // an older answer arriving late
+        if (answer.paused) {
+          note.textContent = answer.paused;
+          note.hidden = false;
+          panel.hidden = false;
+          clearTimeout(timer);
+          timer = setTimeout(update, pausedUntil - Date.now());
+          return;
+        }
+        note.hidden = true;
         output.innerHTML = answer.html !== undefined ? answer.html : "";
         if (answer.error) { output.textContent = answer.error; }
         panel.hidden = false;

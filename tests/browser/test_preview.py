@@ -84,3 +84,29 @@ def test_preview_button_without_javascript_keeps_the_text_and_shows_the_preview(
         assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == before
     finally:
         context.close()
+
+
+def test_a_refused_live_preview_says_so_calmly_keeps_the_last_one_and_catches_up(new_page, demo_course, limits):
+    limits(PREVIEW_RATE_LIMIT="1 per 10 seconds")
+    page = new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, STUDENT)
+    open_post(page)
+    box = page.locator("#comment-form textarea[name=body]")
+    panel = page.locator("#comment-preview")
+    box.fill("The *first* draft")
+    expect(panel.locator(".preview-body em")).to_have_text("first")
+
+    with page.expect_response(lambda r: r.url.endswith("/formatting") and r.status == 429):
+        box.fill("The *second* draft")
+    note = panel.locator(".preview-paused")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Your text is safe")
+    expect(panel.locator(".preview-body em")).to_have_text("first")  # the last preview stays, not an error
+    expect(box).to_have_value("The *second* draft")
+
+    # After Retry-After it asks again by itself, with what is typed by then.
+    expect(panel.locator(".preview-body em")).to_have_text("second", timeout=20_000)
+    expect(note).to_be_hidden()
+    assert errors == []

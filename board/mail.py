@@ -1,8 +1,8 @@
 """Email: building one message and sending it over SMTP, or writing it to instance/outbox/ when SMTP_URL is unset.
 
 Nothing else in Board knows SMTP. Callers (the outbox's handlers, board/outbox/, never a web request) pass plain
-text and HTML; this module adds the envelope headers. SMTP_URL forms: `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587`
-(STARTTLS, required), `smtp://127.0.0.1:1025` (plain, only to a loopback address: nothing crosses a network).
+text and HTML; this module adds the envelope headers. SMTP_URL forms: `smtps://user:pass@host:465` (implicit TLS),
+`smtp://user:pass@host:587` (STARTTLS, required), `smtp://127.0.0.1:1025` (plain, only to a loopback address: nothing crosses a network).
 """
 
 from __future__ import annotations

@@ -160,9 +160,7 @@ def test_logged_out_in_another_tab_then_post_the_text_is_back_after_logging_in(n
 
 
 @COMPOSERS
-def test_session_ended_from_another_browser_then_post_the_text_is_back_after_logging_in(
-    new_page, writer, composer
-):
+def test_session_ended_from_another_browser_then_post_the_text_is_back_after_logging_in(new_page, writer, composer):
     page, writing_url = start_writing(new_page, writer, composer)
     elsewhere = new_page()
     log_in(elsewhere, writer.email, then="/account")

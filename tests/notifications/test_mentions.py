@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from board import access
-from board.extensions import configure_queue, huey
-from board.extensions import db
+from board.extensions import configure_queue, db, huey
 from board.models import Comment, Membership, Post, Role, User, Visibility, utcnow
 from board.notifications import services
 from board.outbox import service as outbox_service
@@ -22,7 +21,7 @@ from tests import factories
 from tests.sql import count_queries
 
 from .test_notifications import comment, notes
-from .test_notifications import klass as notifications_class  # noqa: F401  (a fixture)
+from .test_notifications import klass as notifications_class  # noqa: F401, F811  (a fixture)
 
 
 @pytest.fixture
@@ -98,9 +97,7 @@ def test_a_mention_in_a_held_comment_is_told_once_it_is_approved_and_not_again(k
 # The cap -------------------------------------------------------------------------------------------------------
 
 
-def test_a_comment_naming_more_people_than_the_cap_is_refused_with_its_text_kept(
-    klass, make_visitor, monkeypatch, app
-):
+def test_a_comment_naming_more_people_than_the_cap_is_refused_with_its_text_kept(klass, make_visitor, monkeypatch, app):
     course, people, _, response = klass
     monkeypatch.setitem(app.config, "MENTION_LIMIT", 2)
     bo = make_visitor(people["bo"])
@@ -121,9 +118,7 @@ def test_a_comment_naming_more_people_than_the_cap_is_refused_with_its_text_kept
     assert factories.reload(db.session.get(Comment, comment_id)).body_md == "Thoughts, @Cy Young and @Dee Dee?"
 
 
-def test_a_post_naming_more_people_than_the_cap_is_refused_with_everything_kept(
-    klass, make_visitor, monkeypatch, app
-):
+def test_a_post_naming_more_people_than_the_cap_is_refused_with_everything_kept(klass, make_visitor, monkeypatch, app):
     course, people, reading, _ = klass
     monkeypatch.setitem(app.config, "MENTION_LIMIT", 2)
     cy = make_visitor(people["cy"])
@@ -152,7 +147,7 @@ def test_the_default_cap_is_fifty_distinct_people_and_repeats_count_once(klass, 
 
 
 def test_there_is_no_everyone_mention(klass, make_visitor):
-    course, people, _, response = klass
+    _, people, _, response = klass
     for word in ("everyone", "all", "here", "channel", "class", "students"):
         comment(make_visitor(people["bo"]), response, f"Hello @{word}!")
     assert notes(kind="mention") == []
@@ -200,9 +195,7 @@ def _many_members(course, count: int, role: str = Role.STUDENT, prefix: str = "M
         for n in range(count)
     ]
     db.session.execute(insert(User), rows)
-    ids = list(
-        db.session.scalars(select(User.id).where(User.id >= start, User.display_name.like(f"{prefix} %")))
-    )
+    ids = list(db.session.scalars(select(User.id).where(User.id >= start, User.display_name.like(f"{prefix} %"))))
     db.session.execute(insert(Membership), [{"course_id": course.id, "user_id": uid, "role": role} for uid in ids])
     db.session.commit()
     return sorted(ids)

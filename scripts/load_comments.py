@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/load_comments.py                                   # SQLite and PostgreSQL, 20 x 50
     .venv/bin/python scripts/load_comments.py --db postgresql --students 10 --comments 10 --pairs 5   # a quick look
-    .venv/bin/python scripts/load_comments.py --redis-limits redis://127.0.0.1:6379/8 --redis-queue redis://127.0.0.1:6379/9
+    .venv/bin/python scripts/load_comments.py --redis-limits redis://127.0.0.1:6379/8 \
+        --redis-queue redis://127.0.0.1:6379/9                              # limits and queue in Redis
 
 For each database the script builds a fresh one with the migrations (a SQLite file in a temporary folder; on
 PostgreSQL the database --pg-database, dropped and created again, and dropped at the end), with a course, its
@@ -224,7 +225,7 @@ def row(database: str, phase: str, tally: Tally, bodies: Counter, count_right: b
         "database": database,
         "phase": phase,
         "sent": len(sent),
-        "errors": f"{errors}" + (f" ({', '.join(f'{n} {o}' for o, n in outcomes.items() if o != 'ok')})" if errors else ""),
+        "errors": f"{errors} ({', '.join(f'{n} {o}' for o, n in outcomes.items() if o != 'ok')})" if errors else "0",
         "saved": sum(1 for body in sent if bodies[body]),
         "lost": sum(1 for body, outcome, _ in tally.writes if outcome == "ok" and bodies[body] == 0),
         "doubled": sum(1 for body in sent if bodies[body] > 1),

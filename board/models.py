@@ -455,35 +455,50 @@ def recount_comments(connection, post_ids) -> None:
     # COMMITTED that statement sees whatever another writer committed while we waited, so a comment hidden or added
     # meanwhile is neither kept nor lost. Counting inside the UPDATE would use the snapshot from before the wait.
     # The lock is FOR NO KEY UPDATE (key_share=True), the very lock the UPDATE below takes, and not FOR UPDATE: this
-    # runs after the flush, when inserting a comment has already taken FOR KEY SHARE on its post (the foreign key's
-    # check), and so has every other transaction inserting a comment, a like or a notification on that post. FOR
-    # UPDATE waits for all those share locks, and theirs for ours: two comments on one post deadlocked. FOR NO KEY
-    # UPDATE does not conflict with FOR KEY SHARE, only with itself, so writers of one post queue here, in order.
-    # (SQLite has no row locks, and renders neither: its writers queue for the database's one write lock.)
+    # runs after the comment's INSERT, which has already taken FOR KEY SHARE on its post (the foreign key's check),
+    # as has every other transaction inserting a comment, a like or a notification on that post. FOR UPDATE waits
+    # for all those share locks, and theirs for ours: two comments on one post deadlocked. FOR NO KEY UPDATE does not
+    # conflict with FOR KEY SHARE, only with itself, so writers of one post queue here, in order, and no lock is
+    # upgraded. (SQLite has no row locks and renders neither: its writers queue for the database's write lock.)
     connection.execute(
         select(posts.c.id).where(posts.c.id.in_(ids)).order_by(posts.c.id).with_for_update(key_share=True)
     )
     connection.execute(posts.update().where(posts.c.id.in_(ids)).values(comment_count=counted))
 
 
+_TOUCHED_POSTS = "board_comments_touched"
+
+
 @event.listens_for(Session, "after_flush")
-def _recount_comments(session, flush_context) -> None:
-    """Keep posts.comment_count right whatever added, changed or deleted a comment (services, imports, seeding)."""
+def _note_touched_posts(session, flush_context) -> None:
+    """Note the posts whose comments a flush added, changed or deleted (services, imports, seeding): their counts are
+    set when the transaction commits (_recount_comments)."""
     touched = {
         item.post_id
         for item in (*session.new, *session.dirty, *session.deleted)
         if isinstance(item, Comment) and item.post_id is not None
     }
     if touched:
-        recount_comments(session.connection(), touched)
-        session.info.setdefault("recounted_posts", set()).update(touched)
+        session.info.setdefault(_TOUCHED_POSTS, set()).update(touched)
 
 
-@event.listens_for(Session, "after_flush_postexec")
-def _expire_recounted(session, flush_context) -> None:
-    """Loaded posts whose count changed in the database read it again."""
-    touched = session.info.pop("recounted_posts", None)
-    if touched:
-        for item in list(session.identity_map.values()):
-            if isinstance(item, Post) and item.id in touched:
-                session.expire(item, ["comment_count"])
+@event.listens_for(Session, "before_commit")
+def _recount_comments(session) -> None:
+    """Keep posts.comment_count right whatever changed the comments, just before COMMIT. Counting at the flush locked
+    the post from the comment's INSERT to COMMIT, across everything the request did in between (notifying the
+    thread's watchers, say), so a class commenting on one post at once went one at a time through all of it; now the
+    lock covers the count, the page cache's version and COMMIT. (Commit flushes what is pending after this hook, so
+    it flushes first, to note it.)"""
+    session.flush()
+    touched = session.info.pop(_TOUCHED_POSTS, None)
+    if not touched:
+        return
+    recount_comments(session.connection(), touched)
+    for item in list(session.identity_map.values()):
+        if isinstance(item, Post) and item.id in touched:
+            session.expire(item, ["comment_count"])  # read again if used before COMMIT expires everything
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_touched_posts(session) -> None:
+    session.info.pop(_TOUCHED_POSTS, None)

@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/load_comments.py                                   # SQLite and PostgreSQL, 20 x 50
     .venv/bin/python scripts/load_comments.py --db postgresql --students 10 --comments 10 --pairs 5   # a quick look
-    .venv/bin/python scripts/load_comments.py --redis-limits redis://127.0.0.1:6379/8 --redis-queue redis://127.0.0.1:6379/9
+    .venv/bin/python scripts/load_comments.py --redis-limits redis://127.0.0.1:6379/8 \
+        --redis-queue redis://127.0.0.1:6379/9                              # limits and queue in Redis
 
 For each database the script builds a fresh one with the migrations (a SQLite file in a temporary folder; on
 PostgreSQL the database --pg-database, dropped and created again, and dropped at the end), with a course, its
@@ -14,12 +15,12 @@ default 30 s worker timeout, on a free loopback port), logs every student in thr
 2. pairs: PAIRS rounds in which two students comment on the reading at the same moment, one round after the other.
 
 It prints one row per database and phase: comments sent and saved, errors (any answer but the redirect to the new
-comment, and connections the server dropped), lost (answered as saved, and not saved), doubled (saved twice or more),
-whether posts.comment_count equals the real count, wall time, the writes' p50 and p95, and the reads' p50 during the
-load. Everything runs on loopback and stops by itself (no comment is sent after --deadline seconds). The posting
-limit is raised (the load is 50 comments a minute per student, over Board's default). Notification preferences are
-the defaults: each comment tells the commenters before it (in Board), so a comment costs what it costs in a busy
-thread.
+comment, and connections the server dropped), lost (answered as saved, and not saved), doubled (saved twice or
+more), whether posts.comment_count equals the real count, wall time, the writes' p50 and p95, and the p50 of the
+reads during the load that were answered 200 (and how many were not). Everything runs on loopback and stops by
+itself (no comment is sent after --deadline seconds). The posting limit is raised (the load is 50 comments a minute
+per student, over Board's default). Notification preferences are the defaults: each comment tells the commenters
+before it (in Board), so a comment costs what it costs in a busy thread.
 
 The limits and the job queue are Board's defaults for one machine (limits per process, queue: none, since the
 instructor takes no email) unless --redis-limits and --redis-queue name Redis databases, which are emptied before and
@@ -127,7 +128,7 @@ class Tally:
     def __init__(self):
         self.lock = threading.Lock()
         self.writes: list[tuple[str, str, float]] = []
-        self.reads: list[float] = []
+        self.reads: list[tuple[int | str, float]] = []
 
     def comment(self, person: Person, path: str, body: str) -> None:
         form = {"body": body, "submission_key": secrets.token_urlsafe(24)}
@@ -175,10 +176,10 @@ def run_load(
         while not done.is_set():
             began = time.monotonic()
             try:
-                person.get(place["path"])
-            except (OSError, http.client.HTTPException):
-                pass
-            tally.reads.append(time.monotonic() - began)
+                status = person.get(place["path"]).status
+            except (OSError, http.client.HTTPException) as error:
+                status = type(error).__name__
+            tally.reads.append((status, time.monotonic() - began))
 
     # Daemons: an interrupted run ends without waiting for them.
     writers = [threading.Thread(target=write, args=(n, p), daemon=True) for n, p in enumerate(people)]
@@ -224,15 +225,24 @@ def row(database: str, phase: str, tally: Tally, bodies: Counter, count_right: b
         "database": database,
         "phase": phase,
         "sent": len(sent),
-        "errors": f"{errors}" + (f" ({', '.join(f'{n} {o}' for o, n in outcomes.items() if o != 'ok')})" if errors else ""),
+        "errors": f"{errors} ({', '.join(f'{n} {o}' for o, n in outcomes.items() if o != 'ok')})" if errors else "0",
         "saved": sum(1 for body in sent if bodies[body]),
         "lost": sum(1 for body, outcome, _ in tally.writes if outcome == "ok" and bodies[body] == 0),
         "doubled": sum(1 for body in sent if bodies[body] > 1),
         "count right": "yes" if count_right else "NO",
         "wall s": f"{wall:.1f}",
         "write p50/p95 s": f"{median(times):.2f}/{quantiles(times, n=20)[-1]:.2f}" if len(times) > 1 else "-",
-        "read p50 s": f"{median(tally.reads):.2f} ({len(tally.reads)})" if tally.reads else "-",
+        "reads": _reads(tally.reads),
     }
+
+
+def _reads(reads: list) -> str:
+    """The p50 of the reads answered 200, how many there were, and how many were not."""
+    good = [seconds for status, seconds in reads if status == 200]
+    bad = len(reads) - len(good)
+    if not reads:
+        return "-"
+    return (f"p50 {median(good):.2f} s of {len(good)}" if good else "none answered") + (f", {bad} failed" if bad else "")
 
 
 def empty_redis(urls) -> None:

@@ -103,7 +103,8 @@ class Gunicorn:
         }
         fd = self.listener.fileno()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync", "--bind", f"fd://{fd}"]
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync"]
+            + ["--bind", f"fd://{fd}"]
             + ["--access-logfile", str(self.access_log), "--access-logformat", access_log_format]
             + ["--error-logfile", str(self.error_log), "--timeout", str(timeout), "board:create_app()"],
             cwd=ROOT,

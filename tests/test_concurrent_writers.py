@@ -171,7 +171,8 @@ def test_writers_at_once_on_one_post_and_across_posts_lose_and_double_nothing(se
     _assert_every_answer_a_success(runs, server)
     db.session.expire_all()
     for post_id in ids:
-        written = {f"Writer {n}, comment {k}" for n in range(WRITERS) for k in range(COMMENTS) if target(n, k) == post_id}
+        sent = ((n, k) for n in range(WRITERS) for k in range(COMMENTS))
+        written = {f"Writer {n}, comment {k}" for n, k in sent if target(n, k) == post_id}
         saved = _saved_bodies(post_id)
         assert set(saved) == written | {"First!"}, post_id  # none lost, none where it was not sent
         assert max(saved.values()) == 1, post_id  # none twice

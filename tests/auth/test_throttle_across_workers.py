@@ -37,9 +37,8 @@ class Server(Gunicorn):
             "LOGIN_ACCOUNT_LIMIT": f"{LIMIT} per minute",
             "LOGIN_RATE_LIMIT": f"{LIMIT} per minute",
         }
-        super().__init__(
-            database_url, secret_key, log_dir, workers=2, env=env, access_log_format="%(p)s %(s)s %({x-forwarded-for}i)s"
-        )
+        log_format = "%(p)s %(s)s %({x-forwarded-for}i)s"
+        super().__init__(database_url, secret_key, log_dir, workers=2, env=env, access_log_format=log_format)
 
     def workers_of(self, forwarded_for: str) -> list[str]:
         """The worker pid of each logged request made for this client address, in order."""

@@ -46,9 +46,9 @@ from statistics import median, quantiles
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from tests.concurrency import Gunicorn, Person  # noqa: E402
+from tests.concurrency import Gunicorn, Person
 
 PASSWORD = "load-password"
 SECRET_KEY = "load-secret-key-not-for-production"
@@ -242,7 +242,9 @@ def _reads(reads: list) -> str:
     bad = len(reads) - len(good)
     if not reads:
         return "-"
-    return (f"p50 {median(good):.2f} s of {len(good)}" if good else "none answered") + (f", {bad} failed" if bad else "")
+    return (f"p50 {median(good):.2f} s of {len(good)}" if good else "none answered") + (
+        f", {bad} failed" if bad else ""
+    )
 
 
 def empty_redis(urls) -> None:

@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 
 from board.extensions import db
 from board.models import Comment, CommentLike, Post, PostLike, Visibility
-from board.notifications.models import Delivery, NotificationPreference
 from tests import factories
 from tests.concurrency import Gunicorn, Person, at_once
 
@@ -77,13 +76,6 @@ class Class:
         self.post_ids = [post.id for post in posts]
         self.seed_ids = [factories.comment(post, author, "First!").id for post in posts]
         writers = [factories.member(course, name=f"Writer {n}") for n in range(WRITERS)]
-        # Each comment tells everyone who commented before (the "watched" kind), checking each one's access with a
-        # query of its own: 0.1 s a comment among twelve writers. Here they turn it off, which the comments' writes
-        # and locks do not depend on, to keep this test a few seconds long; scripts/load_comments.py keeps it on.
-        db.session.add_all(
-            NotificationPreference(user_id=w.id, course_id=course.id, kind="watched", delivery=Delivery.OFF)
-            for w in writers
-        )
         db.session.commit()
         emails = [w.email for w in writers]
         self.people = at_once(*(lambda email=email: self._logged_in(server, email) for email in emails))

@@ -1,8 +1,9 @@
 """URL helpers shared by the areas."""
 
+from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import request
+from flask import current_app, has_request_context, request
 
 
 def safe_next(target: str | None) -> str | None:
@@ -22,3 +23,10 @@ def referring_page() -> str | None:
     if referrer.netloc != request.host:
         return None
     return safe_next(urlunsplit(("", "", referrer.path, referrer.query, "")))
+
+
+def links_context() -> AbstractContextManager:
+    """Where url_for works in a job (no request): a request context for BASE_URL; inside a request, nothing."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])

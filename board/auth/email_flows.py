@@ -7,10 +7,12 @@ the address (PendingRegistration) for 24 hours, and the name and password are ch
 the link says nothing to whoever reads it, and following a link someone else asked for makes the account of whoever
 follows it, with their own password: the person who asked learns nothing and can log in to nothing.
 
-Whether or not an address has an account, a request does the same work (write a pending row, render, add one
-outbox row) and the page says the same thing, so neither page nor timing tells a stranger who has an account; the
-row for an address that has one is never sent to anyone, so it can never be used. Email is never sent inside the web
-request: the message is rendered here and committed to the outbox (board/outbox/), which the job queue delivers.
+Whether or not an address has an account, a request does the same work (write a pending row, add one outbox row)
+and the page says the same thing, so neither page nor timing tells a stranger who has an account. Email is never
+sent inside the web request: the outbox row (board/outbox/) names the message and its ids, and the worker builds it
+when it sends, minting the link then (send_account_email): no live link is ever stored in the database, where a
+backup or a replica could be read. The pending row of an address that has an account never gets a token that was
+sent anywhere, so it can never be used.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse_many
 from sqlalchemy import delete, select
 
-from .. import outbox, rate_limits
+from .. import mail, outbox, rate_limits
 from ..extensions import db
 from ..models import MAX_ID, User, utcnow
+from ..urls import links_context
 from . import services
 from .models import PendingRegistration
 
@@ -35,6 +38,7 @@ RESET_MAX_AGE = 60 * 60  # seconds: a reset link works for an hour
 REGISTRATION_MAX_AGE = timedelta(hours=24)  # a registration link works for a day
 _RESET_SALT = "board-password-reset"
 _MAILBOX_NAMESPACE = "account-email"
+ACCOUNT_EMAIL = "account_email"  # the outbox rows of account messages (board/auth/tasks.py sends them)
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet (256 random bits).
 _REGISTRATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -68,14 +72,13 @@ def _mailbox_allows(address: str) -> bool:
     return rate_limits.counted(lambda strategy: all(strategy.hit(item, _MAILBOX_NAMESPACE, key) for item in items))
 
 
-def _send(to: str | tuple[str, str], subject: str, template: str, **context) -> None:
-    """Render the text and HTML parts of templates/email/<template> and add the message to the outbox (in the
-    caller's transaction), within the mailbox limit."""
-    text = render_template(f"email/{template}.txt", **context)
-    html = render_template(f"email/{template}.html", subject=subject, **context)
-    address = to[1] if isinstance(to, tuple) else to
+def _send(message: str, address: str, **ids: int) -> None:
+    """Add account message `message` for `address` to the outbox (in the caller's transaction), within the mailbox
+    limit. The row names the message and the ids it is about, never a link: the worker mints the link when it sends
+    (send_account_email), so no live reset or registration link is ever stored, not even while the row waits."""
     if _mailbox_allows(address):
-        outbox.email(to, subject, text, html, headers={"X-Board-Kind": template})
+        payload = {"message": message, "address": address, **ids, "message_id": mail.new_message_id()}
+        outbox.add(ACCOUNT_EMAIL, payload)
 
 
 def request_password_reset(email: str) -> None:
@@ -83,19 +86,9 @@ def request_password_reset(email: str) -> None:
     address = services.normalize_email(email)
     user = services.find_user(address)
     if user is None:
-        _send(
-            address, "No Board account uses this address", "reset_unknown", register_url=absolute_url("auth.register")
-        )
+        _send("reset_unknown", address)
     else:
-        token = _serializer(_RESET_SALT).dumps({"user": user.id, "fingerprint": _fingerprint(user)})
-        _send(
-            (user.display_name, user.email),
-            "Set a new Board password",
-            "reset",
-            user=user,
-            reset_url=absolute_url("auth.reset_password", token=token),
-            forgot_url=absolute_url("auth.forgot_password"),
-        )
+        _send("reset", user.email, user_id=user.id)
     db.session.commit()
 
 
@@ -116,30 +109,74 @@ def user_for_reset(token: str) -> User | None:
 
 def request_registration(email: str) -> None:
     """Email a link that lets the address's owner create the account, or tell an existing account's owner that
-    someone tried."""
+    someone tried. Either way a pending row is written; its token is minted when the link is sent, and for an
+    address that has an account it never is, so that row can never be used."""
     address = services.normalize_email(email)
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        PendingRegistration(email=address, token_hash=_token_hash(token), expires_at=utcnow() + REGISTRATION_MAX_AGE)
+    pending = PendingRegistration(
+        email=address, token_hash=_token_hash(secrets.token_urlsafe(32)), expires_at=utcnow() + REGISTRATION_MAX_AGE
     )
+    db.session.add(pending)
+    db.session.flush()
     user = services.find_user(address)
     if user is not None:
-        _send(
-            (user.display_name, user.email),
-            "Someone tried to register with your address",
-            "register_existing",
-            user=user,
-            login_url=absolute_url("auth.login"),
-            forgot_url=absolute_url("auth.forgot_password"),
-        )
+        _send("register_existing", user.email, user_id=user.id)
     else:
-        _send(
-            address,
-            "Confirm your Board account",
-            "register_confirm",
-            confirm_url=absolute_url("auth.confirm_registration", token=token),
-        )
+        _send("register_confirm", address, pending_id=pending.id)
     db.session.commit()
+
+
+# Sending (the outbox's handler, board/auth/tasks.py) -------------------------------------------------------------
+
+
+def send_account_email(payload: dict) -> bool:
+    """Build and send one account message now, minting its link now; whether it was sent. A registration link's
+    token is stored only as its digest, in the same transaction that marks the outbox row done (a retry after a
+    crash mints another link, and the first one never worked)."""
+    with links_context():
+        built = _build(payload)
+    if built is None:
+        return False
+    to, subject, template, context = built
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", subject=subject, **context)
+    mail.send_message(to, subject, text, html, headers={"X-Board-Kind": template}, message_id=payload["message_id"])
+    return True
+
+
+def _build(payload: dict) -> tuple | None:
+    """(to, subject, template, context) of an account message, with its links; None when it is no longer due."""
+    message = payload["message"]
+    if message == "reset_unknown":
+        return (
+            payload["address"],
+            "No Board account uses this address",
+            "reset_unknown",
+            _links(register_url="auth.register"),
+        )
+    if message == "register_confirm":
+        pending = db.session.get(PendingRegistration, payload["pending_id"])
+        if pending is None or pending.expires_at <= utcnow():
+            return None
+        token = secrets.token_urlsafe(32)
+        pending.token_hash = _token_hash(token)
+        confirm_url = absolute_url("auth.confirm_registration", token=token)
+        return pending.email, "Confirm your Board account", "register_confirm", {"confirm_url": confirm_url}
+    user = db.session.get(User, payload["user_id"])
+    if user is None:
+        return None
+    to = (user.display_name, user.email)
+    if message == "reset":
+        token = _serializer(_RESET_SALT).dumps({"user": user.id, "fingerprint": _fingerprint(user)})
+        context = {"user": user, "reset_url": absolute_url("auth.reset_password", token=token)}
+        return to, "Set a new Board password", "reset", context | _links(forgot_url="auth.forgot_password")
+    if message == "register_existing":
+        context = {"user": user} | _links(login_url="auth.login", forgot_url="auth.forgot_password")
+        return to, "Someone tried to register with your address", "register_existing", context
+    raise ValueError(f"unknown account message {message!r}")
+
+
+def _links(**endpoints: str) -> dict[str, str]:
+    return {name: absolute_url(endpoint) for name, endpoint in endpoints.items()}
 
 
 def pending_registration(token: str) -> PendingRegistration | None:

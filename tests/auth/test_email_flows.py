@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from board.auth import email_flows
 from board.auth import services as accounts
 from board.auth.models import PendingRegistration
-from board.extensions import db
+from board.extensions import db, huey
 from board.models import User, UserSession
+from board.outbox.models import OutboxItem
 from tests import factories
 from tests.concurrency import Rendezvous, at_once
 from tests.sql import count_queries
+from tests.test_jobs import queue_on  # noqa: F401  (a fixture)
 
 _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -378,9 +380,10 @@ def test_nothing_but_the_pending_row_is_written_before_the_link_is_followed(visi
     with count_queries() as statements:
         _register(visitor, "ada@example.edu")
     assert _users() == 0
-    # Only the pending row and the email itself are written: a row of the outbox (board/outbox/), which sends it.
+    # Only the pending row and the email itself are written: a row of the outbox (board/outbox/), which sends it and
+    # then sets the pending row's token digest (the link is minted as it is sent).
     writes = [s for s in statements if _WRITE.match(s) and not re.match(r"\s*(INSERT INTO|UPDATE) outbox\b", s)]
-    assert writes and all(re.match(r"\s*INSERT INTO pending_registrations\b", s) for s in writes), writes
+    assert writes and all(re.match(r"\s*(INSERT INTO|UPDATE) pending_registrations\b", s) for s in writes), writes
     [message] = inbox.messages("ada@example.edu")
     assert message["Subject"] == "Confirm your Board account"
     assert not _logged_in(visitor)
@@ -487,3 +490,49 @@ def test_existing_owner_is_told_someone_tried_and_nothing_changes(visitor, inbox
     assert inbox.link("bob@example.edu", "/login") == "/login"
     assert inbox.link("bob@example.edu", "/password/forgot") == "/password/forgot"
     assert factories.reload(bob).password_hash == before and _users() == 1
+
+
+# No live link in the database -------------------------------------------------------------------------------------
+
+
+def _stored_text() -> str:
+    """Everything the outbox keeps, as text: what a backup or a replica of the database would show."""
+    db.session.expire_all()
+    return " ".join(repr(row.payload) for row in db.session.scalars(select(OutboxItem)))
+
+
+def _link_token(link: str) -> str:
+    return link.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_a_registration_link_is_never_stored_where_a_database_reader_could_follow_it(
+    visitor,
+    make_visitor,
+    inbox,
+    queue_on,  # noqa: F811
+):
+    queue_on(None)  # the outbox row waits for a worker, as it does while Redis or the worker is down
+    _register(visitor, "victim@example.edu")
+    huey.flush()  # the delivery it queued: this test delivers by hand
+    waiting = _stored_text()
+    assert "victim@example.edu" in waiting and "/register/confirm/" not in waiting
+    assert inbox.messages("victim@example.edu") == []
+
+    assert email_flows.send_account_email(db.session.scalar(select(OutboxItem.payload)))
+    db.session.commit()
+    link = inbox.link("victim@example.edu", "/register/confirm/")
+    token = _link_token(link)
+    assert token not in _stored_text() and "/register/confirm/" not in _stored_text()
+    assert db.session.scalar(select(PendingRegistration.token_hash)) == hashlib.sha256(token.encode()).hexdigest()
+    # The link the mailbox got works, once.
+    page = make_visitor().get(link)
+    assert page.status_code == 200 and "victim@example.edu" in page.get_data(as_text=True)
+
+
+def test_a_reset_link_is_never_stored_where_a_database_reader_could_follow_it(make_visitor, inbox):
+    factories.user("Ada", "ada@example.edu")
+    db.session.commit()
+    make_visitor().post("/password/forgot", {"email": "ada@example.edu"})
+    link = inbox.link("ada@example.edu", "/password/reset/")
+    stored = _stored_text()
+    assert _link_token(link) not in stored and "/password/reset/" not in stored

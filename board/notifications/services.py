@@ -250,7 +250,9 @@ def comment_published(course: Course, comment: Comment) -> None:
     if comment.visibility != Visibility.VISIBLE or comment.deleted_at is not None:
         return
     post = comment.post
-    told = mentioned_ids(course, comment.body_md)  # told of the mention, not again as a reply or a watcher
+    # Whoever the mention fan-out will tell is told of the mention, not again as a reply or a watcher; someone named
+    # who turned mentions off (or muted the post) is told as a replied-to author or a watcher all the same.
+    told = _told_of_mention(course, mentioned_ids(course, comment.body_md), comment.author_id, post, comment)
     parent_author = comment.parent.author_id if comment.parent_id is not None else None
     watchers = watcher_ids(post)
     for kind, ids in (
@@ -276,13 +278,21 @@ def post_published(course: Course, post: Post) -> None:
     its reading's author, and "@name" mentions (through the queue)."""
     if not _announced(post):
         return
-    mentioned = mentioned_ids(course, mention_text(post))
+    mentioned = _told_of_mention(course, mentioned_ids(course, mention_text(post)), post.author_id, post, None)
     if post.is_reading:
         members = set(db.session.scalars(select(Membership.user_id).where(Membership.course_id == course.id)))
         notify(course, "reading", members - mentioned, actor_id=post.author_id, post=post)
     elif post.reading is not None:
         notify(course, "response", {post.reading.author_id} - mentioned, actor_id=post.author_id, post=post)
     _fan_out_later(post)
+
+
+def _told_of_mention(
+    course: Course, named: set[int], actor_id: int, post: Post, comment: Comment | None
+) -> set[int]:
+    """Those of `named` whom the mention fan-out (fan_out_mentions) will tell: the same rules, asked now. A few
+    queries for all of them; none when nobody is named."""
+    return set(_recipients(course, "mention", named, actor_id, post, comment)) if named else set()
 
 
 def mention_text(item: Post | Comment) -> str:

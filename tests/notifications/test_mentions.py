@@ -369,9 +369,7 @@ def test_a_reading_naming_someone_with_mentions_off_still_tells_them_of_the_read
     assert [n.kind for n in notes(people["cy"])] == ["mention"]  # told once, of the mention
 
 
-def test_a_response_naming_the_reading_author_with_mentions_off_still_tells_them_of_the_response(
-    klass, make_visitor
-):
+def test_a_response_naming_the_reading_author_with_mentions_off_still_tells_them_of_the_response(klass, make_visitor):
     course, people, reading, _ = klass
     iris = make_visitor(people["iris"])
     form = _settings_form(iris, course.slug) | {"mention": "off", "response": "app", "email_notifications": "y"}

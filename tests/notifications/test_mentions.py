@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from board import access
 from board.extensions import configure_queue, db, huey
@@ -179,7 +179,10 @@ def _run_waiting(kind: str) -> int:
     """Run the waiting outbox rows of `kind` as a worker would, leaving the others waiting; how many ran."""
     rows = _waiting(kind)
     for row in rows:
-        outbox_service._run(row.id, row.kind, row.payload, 1)
+        claim = update(OutboxItem).where(OutboxItem.id == row.id)  # claimed (its attempt counted) as _claim does
+        attempt = db.session.scalar(claim.values(attempts=OutboxItem.attempts + 1).returning(OutboxItem.attempts))
+        db.session.commit()
+        outbox_service._run(row.id, row.kind, row.payload, attempt)
     return len(rows)
 
 

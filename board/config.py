@@ -62,7 +62,10 @@ def from_environment(instance_path: Path) -> dict:
         "QUEUE_URL": os.environ.get("QUEUE_URL") or None,
         # The outbox (board/outbox/): how long a worker holds a row it is delivering, the wait after a first failure
         # (doubled after each, at most an hour), the attempts before giving up, and how long finished rows are kept.
-        "OUTBOX_LEASE_SECONDS": float(os.environ.get("OUTBOX_LEASE_SECONDS", "300") or 300),
+        # The lease is well above the longest a handler can take: one email over SMTP is about a dozen socket
+        # operations of at most 30 s each (board/mail.py), some 6 minutes at the very worst; a mention fan-out to a
+        # thousand people is database work only (its emails are rows of their own), seconds.
+        "OUTBOX_LEASE_SECONDS": float(os.environ.get("OUTBOX_LEASE_SECONDS", "900") or 900),
         "OUTBOX_RETRY_SECONDS": float(os.environ.get("OUTBOX_RETRY_SECONDS", "60") or 60),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10") or 10),
         "OUTBOX_KEEP_DAYS": float(os.environ.get("OUTBOX_KEEP_DAYS", "7") or 7),

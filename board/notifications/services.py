@@ -58,6 +58,7 @@ DELIVERIES = {
 UNREAD_SHOWN_UP_TO = 99  # the header says "99+" beyond this, so counting stops early
 _UNSUBSCRIBE_SALT = "board-unsubscribe"
 EMAIL_KIND = "notification_email"  # the outbox rows of "email at once" (board/notifications/tasks.py sends them)
+DIGEST_KIND = "digest_email"  # the outbox rows of a digest, built when it is sent (notifications/tasks.py)
 MENTIONS_KIND = "mention_fan_out"  # the outbox rows of an item whose mentions are to be told (notifications/tasks.py)
 
 
@@ -250,7 +251,9 @@ def comment_published(course: Course, comment: Comment) -> None:
     if comment.visibility != Visibility.VISIBLE or comment.deleted_at is not None:
         return
     post = comment.post
-    told = mentioned_ids(course, comment.body_md)  # told of the mention, not again as a reply or a watcher
+    # Whoever the mention fan-out will tell is told of the mention, not again as a reply or a watcher; someone named
+    # who turned mentions off (or muted the post) is told as a replied-to author or a watcher all the same.
+    told = _told_of_mention(course, mentioned_ids(course, comment.body_md), comment.author_id, post, comment)
     parent_author = comment.parent.author_id if comment.parent_id is not None else None
     watchers = watcher_ids(post)
     for kind, ids in (
@@ -276,13 +279,19 @@ def post_published(course: Course, post: Post) -> None:
     its reading's author, and "@name" mentions (through the queue)."""
     if not _announced(post):
         return
-    mentioned = mentioned_ids(course, mention_text(post))
+    mentioned = _told_of_mention(course, mentioned_ids(course, mention_text(post)), post.author_id, post, None)
     if post.is_reading:
         members = set(db.session.scalars(select(Membership.user_id).where(Membership.course_id == course.id)))
         notify(course, "reading", members - mentioned, actor_id=post.author_id, post=post)
     elif post.reading is not None:
         notify(course, "response", {post.reading.author_id} - mentioned, actor_id=post.author_id, post=post)
     _fan_out_later(post)
+
+
+def _told_of_mention(course: Course, named: set[int], actor_id: int, post: Post, comment: Comment | None) -> set[int]:
+    """Those of `named` whom the mention fan-out (fan_out_mentions) will tell: the same rules, asked now. A few
+    queries for all of them; none when nobody is named."""
+    return set(_recipients(course, "mention", named, actor_id, post, comment)) if named else set()
 
 
 def mention_text(item: Post | Comment) -> str:
@@ -732,10 +741,11 @@ def digest_items(user: User, frequency: str, start: datetime, end: datetime) -> 
 
 
 def send_digests(frequency: str, now: datetime | None = None) -> int:
-    """Send the digests of the last whole period to everyone who has something in theirs; how many were sent.
+    """Queue the digests of the last whole period for everyone who has something in theirs; how many were queued.
 
-    Each person's digest is claimed (a DigestSent row) and its email put in the outbox in one transaction, so two
-    workers running this at once send each digest once, and a crash after the claim cannot lose it.
+    Each person's digest is claimed (a DigestSent row) and a DIGEST_KIND row put in the outbox in one transaction, so
+    two workers running this at once send each digest once, and a crash after the claim cannot lose it. The email
+    itself is built when the outbox sends it (email_digest), so whatever was hidden or read meanwhile is left out.
     """
     start, end = period(frequency, now or utcnow())
     sent = 0
@@ -747,11 +757,6 @@ def send_digests(frequency: str, now: datetime | None = None) -> int:
             items = digest_items(user, frequency, start, end)
         if not items:
             continue
-        word = "Daily" if frequency == Delivery.DAILY else "Weekly"
-        noun = "thing" if len(items) == 1 else "things"
-        with _links_context():
-            subject = f"{word} digest from Board: {len(items)} new {noun}"
-            message = _message(user, subject, "digest", items, frequency=word.lower())
         db.session.add(
             DigestSent(user_id=user.id, frequency=frequency, period_start=start, notification_count=len(items))
         )
@@ -760,10 +765,37 @@ def send_digests(frequency: str, now: datetime | None = None) -> int:
         except IntegrityError:
             db.session.rollback()  # another worker claimed it first, and sends it
             continue
-        outbox.email(**message)
+        payload = {
+            "user_id": user.id,
+            "frequency": frequency,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            # Chosen now, so a second attempt after a crash mid-send is the same message.
+            "message_id": mail.new_message_id(),
+        }
+        outbox.add(DIGEST_KIND, payload, key=f"digest:{user.id}:{frequency}:{start.isoformat()}")
         db.session.commit()
         sent += 1
     return sent
+
+
+def email_digest(user_id: int, frequency: str, start: datetime, end: datetime, message_id: str | None = None) -> bool:
+    """Email `user_id`'s digest of the period (claimed by send_digests), built now, at send time: what they have
+    read, may no longer see, or no longer take in this digest is left out, and nothing is sent when nothing is left,
+    or when they turned email off meanwhile; whether it was sent. Run by the outbox (board/notifications/tasks.py)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.email_notifications:
+        return False
+    with _links_context():
+        items = digest_items(user, frequency, start, end)
+        if not items:
+            return False
+        word = "Daily" if frequency == Delivery.DAILY else "Weekly"
+        noun = "thing" if len(items) == 1 else "things"
+        subject = f"{word} digest from Board: {len(items)} new {noun}"
+        message = _message(user, subject, "digest", items, frequency=word.lower())
+    mail.send_message(**message, message_id=message_id)
+    return True
 
 
 def seed_notifications(course: Course) -> None:

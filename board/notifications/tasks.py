@@ -1,11 +1,13 @@
-"""Notification jobs: the email of one notification and the fan-out of an item's mentions (outbox rows,
-board/outbox/), and the hourly digests.
+"""Notification jobs: the email of one notification or one digest, and the fan-out of an item's mentions (outbox
+rows, board/outbox/); and the hourly digests.
 
 A comment naming a thousand people returns as fast as one naming nobody: its request only adds an outbox row for
 the item (services._fan_out_later), and a worker tells the people it names (services.fan_out_mentions).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from huey import crontab
 
@@ -18,6 +20,18 @@ from . import services
 def email_notification(payload: dict) -> None:
     """Email one notification, if it is still wanted and may still be seen (checked now, at send time)."""
     services.email_notification(payload["notification_id"], message_id=payload["message_id"])
+
+
+@outbox.handler(services.DIGEST_KIND)
+def email_digest(payload: dict) -> None:
+    """Email one person's digest of a period, built now (at send time) from what they may still see."""
+    services.email_digest(
+        payload["user_id"],
+        payload["frequency"],
+        datetime.fromisoformat(payload["period_start"]),
+        datetime.fromisoformat(payload["period_end"]),
+        message_id=payload["message_id"],
+    )
 
 
 @outbox.handler(services.MENTIONS_KIND)

@@ -49,12 +49,14 @@ def add(kind: str, payload: dict, *, key: str | None = None) -> None:
         raise KeyError(f"no outbox handler for {kind!r}")
     now = utcnow()
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(
+    added = db.session.execute(
         dialect.insert(OutboxItem)
         .values(kind=kind, payload=payload, key=key, created_at=now, next_attempt_at=now, attempts=0)
         .on_conflict_do_nothing(index_elements=["key"])
-    )
-    db.session.info[ADDED] = True
+        .returning(OutboxItem.id)
+    ).first()
+    if added is not None:  # None: its key was there already, so there is nothing new to deliver
+        db.session.info[ADDED] = True
 
 
 def email(
@@ -151,23 +153,54 @@ def _claim() -> tuple[int, str, dict, int] | None:
     return None if row is None else tuple(row)
 
 
+def _still_mine(item_id: int, attempt: int) -> tuple:
+    """The row as this worker claimed it: not done, not given up, and not claimed again since (a worker whose lease
+    ran out while it was still working may have been overtaken; the attempt count is then higher)."""
+    return (
+        OutboxItem.id == item_id,
+        OutboxItem.attempts == attempt,
+        OutboxItem.done_at.is_(None),
+        OutboxItem.given_up_at.is_(None),
+    )
+
+
 def _run(item_id: int, kind: str, payload: dict, attempt: int) -> None:
-    """Run the row's handler; mark the row done in the handler's own transaction, or note the failure."""
+    """Run the row's handler; mark the row done in the handler's own transaction, or note the failure.
+
+    The done mark is fenced on the claim: when another worker has claimed the row since (this one outlived its
+    lease), it matches nothing, and the handler's writes are rolled back instead of committed, so they are made once,
+    by whichever worker marks the row done. (An email already handed to SMTP cannot be taken back: it goes out again
+    with the same Message-ID.)"""
     try:
         work = _handlers.get(kind)
         if work is None:
             raise LookupError(f"no outbox handler for {kind!r}")
         work(payload)
-        db.session.execute(
+        marked = db.session.execute(
             update(OutboxItem)
-            .where(OutboxItem.id == item_id)
+            .where(*_still_mine(item_id, attempt))
             .values(done_at=utcnow(), claimed_until=None, last_error=None)
             .execution_options(synchronize_session=False)
         )
+        if marked.rowcount != 1:
+            db.session.rollback()
+            _overtaken(item_id, kind, attempt, "its work is rolled back")
+            return
         db.session.commit()
     except Exception as error:  # noqa: BLE001  (whatever the handler raised: the row is tried again, or given up)
         db.session.rollback()
         _failed(item_id, kind, attempt, error)
+
+
+def _overtaken(item_id: int, kind: str, attempt: int, outcome: str) -> None:
+    logger.warning(
+        "Outbox item %s (%s): attempt %s outlived its lease (OUTBOX_LEASE_SECONDS) and was taken over by another "
+        "worker; %s.",
+        item_id,
+        kind,
+        attempt,
+        outcome,
+    )
 
 
 def backoff(attempt: int) -> timedelta:
@@ -180,19 +213,21 @@ def backoff(attempt: int) -> timedelta:
 def _failed(item_id: int, kind: str, attempt: int, error: Exception) -> None:
     now = utcnow()
     detail = "".join(traceback.format_exception(error))[-_ERROR_LENGTH:]
-    if attempt >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        values = {"given_up_at": now}
-        logger.error("Outbox item %s (%s) failed %s times and is given up: %r", item_id, kind, attempt, error)
-    else:
-        values = {"next_attempt_at": now + backoff(attempt)}
-        logger.warning("Outbox item %s (%s) failed (attempt %s), tried again later: %r", item_id, kind, attempt, error)
-    db.session.execute(
+    given_up = attempt >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    values = {"given_up_at": now} if given_up else {"next_attempt_at": now + backoff(attempt)}
+    noted = db.session.execute(
         update(OutboxItem)
-        .where(OutboxItem.id == item_id)
+        .where(*_still_mine(item_id, attempt))  # fenced on the claim, as the done mark is (see _run)
         .values(claimed_until=None, last_error=detail, **values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    if noted.rowcount != 1:
+        _overtaken(item_id, kind, attempt, f"its failure is not noted on the row: {error!r}")
+    elif given_up:
+        logger.error("Outbox item %s (%s) failed %s times and is given up: %r", item_id, kind, attempt, error)
+    else:
+        logger.warning("Outbox item %s (%s) failed (attempt %s), tried again later: %r", item_id, kind, attempt, error)
 
 
 def purge(now: datetime | None = None) -> int:

@@ -253,6 +253,46 @@ def test_a_comment_hidden_between_creation_and_digest_is_not_in_it(klass, inbox,
     assert "Still here." in body and "Soon hidden." not in body and "1 new thing" in digest["Subject"]
 
 
+def _deliver_waiting() -> None:
+    while huey.pending_count():
+        huey.execute(huey.dequeue())  # what a worker does
+
+
+def test_a_digest_waiting_to_be_sent_is_checked_again_when_it_is_sent(
+    klass,
+    inbox,
+    make_visitor,
+    queue_on,  # noqa: F811
+):
+    course, people, _, response = klass
+    hidden, _kept = _watched_thread(people, response, make_visitor, "Soon hidden.", "Still here.")
+    _backdate()
+    queue_on(None)  # a SQLite queue: the digest waits for a worker
+    assert services.send_digests("daily", NOW) == 1
+    make_visitor(people["iris"]).post(f"/c/{course.slug}/comments/{hidden}/hide", {"reason": "Rude"})
+    _deliver_waiting()
+    [digest] = [m for m in inbox.messages(people["cy"].email) if m["X-Board-Kind"] == "digest"]
+    body = digest.as_string()
+    assert "Still here." in body and "Soon hidden." not in body and "1 new thing" in digest["Subject"]
+
+
+def test_a_digest_with_nothing_left_to_show_when_it_is_sent_is_not_sent(
+    klass,
+    inbox,
+    make_visitor,
+    queue_on,  # noqa: F811
+):
+    course, people, _, response = klass
+    [hidden] = _watched_thread(people, response, make_visitor, "Soon hidden.")
+    _backdate()
+    queue_on(None)
+    assert services.send_digests("daily", NOW) == 1
+    make_visitor(people["iris"]).post(f"/c/{course.slug}/comments/{hidden}/hide", {"reason": "Rude"})
+    _deliver_waiting()
+    assert [m for m in inbox.messages(people["cy"].email) if m["X-Board-Kind"] == "digest"] == []
+    assert services.send_digests("daily", NOW) == 0  # claimed all the same: never sent later
+
+
 def test_weekly_digest_covers_last_monday_to_monday(klass, inbox, make_visitor):
     course, people, _, response = klass
     db.session.add(

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from board import access
 from board.extensions import configure_queue, db, huey
@@ -20,7 +20,7 @@ from board.outbox.models import OutboxItem
 from tests import factories
 from tests.sql import count_queries
 
-from .test_notifications import comment, notes
+from .test_notifications import _settings_form, comment, notes
 from .test_notifications import klass as notifications_class  # noqa: F401, F811  (a fixture)
 
 
@@ -179,7 +179,10 @@ def _run_waiting(kind: str) -> int:
     """Run the waiting outbox rows of `kind` as a worker would, leaving the others waiting; how many ran."""
     rows = _waiting(kind)
     for row in rows:
-        outbox_service._run(row.id, row.kind, row.payload, 1)
+        claim = update(OutboxItem).where(OutboxItem.id == row.id)  # claimed (its attempt counted) as _claim does
+        attempt = db.session.scalar(claim.values(attempts=OutboxItem.attempts + 1).returning(OutboxItem.attempts))
+        db.session.commit()
+        outbox_service._run(row.id, row.kind, row.payload, attempt)
     return len(rows)
 
 
@@ -331,3 +334,52 @@ def test_who_may_see_decides_for_many_people_as_visible_items_does_for_each(klas
             or (item is None and post.id in access.visible_items(ctx, {post.id}, ())[0])
         }
         assert batched == one_by_one, (post.title, item and item.body_md)
+
+
+# Mentions off ------------------------------------------------------------------------------------------------
+
+
+def _mentions_off(visitor, course) -> None:
+    form = _settings_form(visitor, course.slug) | {"mention": "off", "email_notifications": "y"}
+    assert visitor.post(f"/c/{course.slug}/notifications", form).status_code == 302
+
+
+def test_a_reply_naming_someone_with_mentions_off_still_tells_them_of_the_reply(klass, make_visitor, inbox):
+    course, people, _, response = klass
+    bo = make_visitor(people["bo"])
+    _mentions_off(bo, course)
+    first = comment(bo, response, "My point.")
+    comment(make_visitor(people["cy"]), response, "I disagree, @Bo Chen.", parent_id=first)
+    assert [n.kind for n in notes(people["bo"])] == ["reply"]
+    [email] = inbox.messages(to=people["bo"].email)
+    assert "replied to your comment" in email["Subject"]
+
+
+def test_a_comment_naming_the_post_author_with_mentions_off_still_tells_them_of_the_comment(klass, make_visitor):
+    course, people, _, response = klass
+    _mentions_off(make_visitor(people["ada"]), course)
+    comment(make_visitor(people["cy"]), response, "Nice one, @Ada Lovelace.")
+    assert [n.kind for n in notes(people["ada"])] == ["comment"]
+
+
+def test_a_reading_naming_someone_with_mentions_off_still_tells_them_of_the_reading(klass, make_visitor):
+    course, people, _, _ = klass
+    _mentions_off(make_visitor(people["bo"]), course)
+    form = {"title": "Chapter two", "body": "Read it, @Bo Chen and @Cy Young.", "prompt": "Why?", "week": "Week 2"}
+    form |= {"timezone": "UTC", "unlock_min_words": "0", "publish": "Publish"}
+    assert make_visitor(people["iris"]).post(f"/c/{course.slug}/readings/new", form).status_code == 302
+    assert [n.kind for n in notes(people["bo"])] == ["reading"]
+    assert [n.kind for n in notes(people["cy"])] == ["mention"]  # told once, of the mention
+
+
+def test_a_response_naming_the_reading_author_with_mentions_off_still_tells_them_of_the_response(klass, make_visitor):
+    course, people, reading, _ = klass
+    iris = make_visitor(people["iris"])
+    form = _settings_form(iris, course.slug) | {"mention": "off", "response": "app", "email_notifications": "y"}
+    assert iris.post(f"/c/{course.slug}/notifications", form).status_code == 302
+    posted = make_visitor(people["cy"]).post(
+        f"/c/{course.slug}/readings/{reading.id}/respond",
+        {"title": "Cy's take", "body": "As @Iris Instructor asked.", "publish": "Publish"},
+    )
+    assert posted.status_code == 302
+    assert [n.kind for n in notes(people["iris"])] == ["response"]

@@ -44,12 +44,31 @@ def _write(payload: dict) -> None:
         raise RuntimeError("failed after writing")
 
 
+# The first call of a "test_slow" row waits inside the handler (before it writes) until told to go on, as a handler
+# that outlives its lease does while another worker takes the row over.
+SLOW: dict[str, threading.Event] = {}
+
+
+@outbox.handler("test_slow")
+def _slow(payload: dict) -> None:
+    CALLS.append(payload["name"])
+    number = len(CALLS)
+    first = number == 1
+    if first:
+        SLOW["inside"].set()
+        assert SLOW["go"].wait(10)
+    outbox.add("test_record", {"name": f"follow-up {number}"})  # the handler's own write
+    if first and payload.get("fail"):
+        raise RuntimeError("the first worker failed late")
+
+
 @pytest.fixture(autouse=True)
 def _held(queue_on):  # noqa: F811
     """Deliveries wait in a queue nobody consumes: each test runs the delivery itself, as a worker would."""
     CALLS.clear()
     FAILURES.clear()
     MEETING.clear()
+    SLOW.update(inside=threading.Event(), go=threading.Event())
     queue_on(None)
     yield
     huey.flush()
@@ -172,6 +191,55 @@ def test_a_row_claimed_by_a_worker_is_left_alone_until_its_lease_runs_out():
     assert service.deliver_due() == 1
     [row] = _rows()
     assert CALLS == ["leased"] and row.done_at is not None and row.attempts == 2
+
+
+def _overtaken(app, monkeypatch, payload: dict) -> None:
+    """A first worker claims the row and is still inside its handler when its lease (0 seconds here) runs out; a
+    second worker claims the row again and delivers it; then the first one finishes."""
+    monkeypatch.setitem(app.config, "OUTBOX_LEASE_SECONDS", 0)
+    outbox.add("test_slow", payload)
+    db.session.commit()
+    first = threading.Thread(target=_deliver_one_in_a_thread, args=(app,))
+    first.start()
+    try:
+        assert SLOW["inside"].wait(10), "the first worker never reached the handler"
+        assert service.deliver_due(limit=1) == 1  # the second worker, the lease being over
+    finally:
+        SLOW["go"].set()
+        first.join(10)
+    assert not first.is_alive()
+
+
+def _deliver_one_in_a_thread(app) -> None:
+    with app.app_context():
+        service.deliver_due(limit=1)
+
+
+def test_a_worker_whose_lease_was_taken_over_neither_marks_the_row_nor_commits_its_writes(app, monkeypatch, caplog):
+    _overtaken(app, monkeypatch, {"name": "slow"})
+    slow, *follow_ups = _rows()
+    assert CALLS == ["slow", "slow"], "the handler ran twice (at least once is the promise)"
+    assert slow.attempts == 2 and slow.done_at is not None and slow.last_error is None
+    # Only the second worker's writes committed, with its done mark; the first one's rolled back.
+    assert [row.payload["name"] for row in follow_ups] == ["follow-up 2"]
+    assert "was taken over by another worker" in caplog.text
+
+
+def test_a_worker_whose_lease_was_taken_over_does_not_note_its_failure_on_the_row(app, monkeypatch, caplog):
+    _overtaken(app, monkeypatch, {"name": "slow", "fail": True})
+    slow, *follow_ups = _rows()
+    assert slow.done_at is not None and slow.last_error is None and slow.next_attempt_at <= utcnow()
+    assert [row.payload["name"] for row in follow_ups] == ["follow-up 2"]
+    assert "was taken over by another worker" in caplog.text
+
+
+def test_a_key_already_added_queues_no_delivery():
+    outbox.add("test_record", {"name": "first"}, key="once")
+    db.session.commit()
+    huey.flush()
+    outbox.add("test_record", {"name": "again"}, key="once")
+    db.session.commit()
+    assert huey.pending_count() == 0, "nothing was added, so nothing is to deliver"
 
 
 def test_two_workers_delivering_at_once_never_run_the_same_row():

@@ -9,11 +9,10 @@ when the notification is created and again when it is shown or emailed.
 from __future__ import annotations
 
 import re
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +24,7 @@ from ..access import CourseContext
 from ..extensions import db
 from ..models import MAX_ID, Award, Comment, Course, Membership, Post, PostLike, User, Visibility, utcnow
 from ..templating import author_name
+from ..urls import links_context
 from .models import Delivery, DigestSent, MentionNotice, Notification, NotificationPreference, Watch, WatchLevel
 from .read_models import PostRead
 from .unread import ReadState
@@ -170,7 +170,7 @@ def wants_email(user: User, course_id: int, kind: str) -> bool:
 
 def unsubscribe_url_for(user: User) -> str:
     """The absolute one-click unsubscribe link every email to `user` carries."""
-    with _links_context():
+    with links_context():
         return absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
 
 
@@ -645,13 +645,6 @@ def unsubscribe(user: User) -> None:
     db.session.commit()
 
 
-def _links_context():
-    """Where url_for works in a job (no request): a request context for BASE_URL."""
-    if has_request_context():
-        return nullcontext()
-    return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
-
-
 def _message(user: User, subject: str, template: str, items: list[Shown], **context) -> dict:
     """The email to `user` from templates/email/<template>, as board/mail.py's arguments."""
     unsubscribe_url = absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
@@ -685,7 +678,7 @@ def email_notification(notification_id: int, message_id: str | None = None) -> b
         return False
     if _deliveries(n.course_id, n.kind, {n.user_id})[n.user_id] != Delivery.NOW:
         return False
-    with _links_context():
+    with links_context():
         shown = present(n.user, [n])[0]
         if not shown.visible:
             return False
@@ -753,7 +746,7 @@ def send_digests(frequency: str, now: datetime | None = None) -> int:
         user = db.session.get(User, user_id)
         if user is None or not user.email_notifications:
             continue
-        with _links_context():
+        with links_context():
             items = digest_items(user, frequency, start, end)
         if not items:
             continue
@@ -786,7 +779,7 @@ def email_digest(user_id: int, frequency: str, start: datetime, end: datetime, m
     user = db.session.get(User, user_id)
     if user is None or not user.email_notifications:
         return False
-    with _links_context():
+    with links_context():
         items = digest_items(user, frequency, start, end)
         if not items:
             return False

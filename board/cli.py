@@ -77,7 +77,8 @@ def demo(host: str, port: int) -> None:
     app.config.update(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
     url = f"http://{host}:{port}/"
     if not os.environ.get("BASE_URL"):
-        # Links in the demo's email lead back to the demo itself (the worker only sends what the web process wrote).
+        # Links in the demo's email lead back to the demo itself: here, and in its worker, which builds the account
+        # and notification messages as it sends them (start_worker passes the URL on).
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         app.config["BASE_URL"] = (
             f"http://{shown_host}:{port}" if ":" not in shown_host else f"http://[{shown_host}]:{port}"
@@ -93,7 +94,7 @@ def demo(host: str, port: int) -> None:
     from . import mail
 
     click.echo(f"Email is {mail.describe_delivery()}.")
-    job_worker = start_worker()
+    job_worker = start_worker(app.config["BASE_URL"])
     # `kill` and a closed terminal stop the demo as Ctrl-C does, so its worker is stopped too rather than left behind.
     previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
@@ -108,20 +109,24 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def start_worker() -> subprocess.Popen | None:
+def start_worker(base_url: str) -> subprocess.Popen | None:
     """Start `flask --app board worker` beside the demo server, unless jobs run immediately (QUEUE_URL=immediate).
 
     A separate process rather than a thread: it is exactly what production runs, and Huey's consumer installs its
     own signal handlers, which only a process's main thread may do. It gets its own process group, so the
     terminal's Ctrl-C reaches only the demo, which then stops it with one SIGINT (a second would cut short the
-    jobs it is finishing).
+    jobs it is finishing). Its links start with `base_url`, the demo's own (so email leads back to this demo).
     """
     from .extensions import describe_queue, huey
 
     if huey.immediate:
         click.echo(f"Jobs: {describe_queue()}.")
         return None
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "board", "worker"], process_group=0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "board", "worker"],
+        process_group=0,
+        env={**os.environ, "BASE_URL": base_url},
+    )
     click.echo(f"Jobs: a worker (pid {process.pid}) consumes {describe_queue()}.")
     return process
 

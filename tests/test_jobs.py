@@ -233,6 +233,8 @@ def test_demo_runs_a_worker_beside_the_server_and_stopping_it_stops_both(redis_q
         assert asked.status == 302, asked.text
         [(_, recipients, message)] = _wait_for_mail(received)
         assert recipients == ["nobody@example.edu"] and message["Subject"] == "No Board account uses this address"
+        # The worker builds the message, and its links lead back to this demo, on its own port.
+        assert f"http://127.0.0.1:{port}/register" in message.get_body(("plain",)).get_content()
 
         # Only the demo gets the signal, as from a terminal's Ctrl-C (the worker has its own process group).
         assert demo.interrupt(signum) == 0, demo.output

@@ -65,8 +65,10 @@ class CourseContext:
         """Only its author edits or deletes a comment (moderators hide or delete it permanently instead)."""
         return self.wrote(comment)
 
-    def may_read_revisions(self, post: Post) -> bool:
-        return self.wrote(post) or self.can("revisions:read")
+    def may_read_revisions(self, item: Post | Comment) -> bool:
+        """A post's or comment's earlier versions: its author and staff, never classmates (an edit may have taken
+        back what was meant to stay unsaid)."""
+        return self.wrote(item) or self.can("revisions:read")
 
     def may_like(self, item: Post | Comment) -> bool:
         """Not one's own writing: a self-like would tell classmates who wrote an anonymous post."""

@@ -114,6 +114,11 @@ RECIPES: dict[str, list[dict]] = {
         {"id": 2, "post_id": 3, "editor_id": 2},
         {"id": 3, "post_id": 1, "editor_id": 1},
     ],
+    "comment_revisions": [
+        {"id": 1, "comment_id": 2, "editor_id": 2},
+        {"id": 2, "comment_id": 2, "editor_id": 2},
+        {"id": 3, "comment_id": 4, "editor_id": 4},
+    ],
     "award_types": [{"id": 1, "course_id": 1}, {"id": 2, "course_id": 1}, {"id": 3, "course_id": 2}],
     "awards": [
         {"id": 1, "post_id": 3, "award_type_id": 1, "given_by_id": 1},

@@ -17,6 +17,7 @@ from board.models import (
     AwardType,
     Comment,
     CommentLike,
+    CommentRevision,
     Membership,
     Post,
     PostKind,
@@ -160,6 +161,32 @@ def test_response_page_costs_the_same_for_10_and_200_comments(make_visitor, role
     assert page.count('<li class="comment depth-') > 150
     assert "Comment deleted." in page and 'class="comment depth-5' in page
     _same_count(small_log, large_log, "response page, 10 vs 200 comments")
+
+
+@pytest.mark.parametrize("role", VIEWER_ROLES)
+def test_branches_history_links_and_parent_links_cost_no_query_per_comment(make_visitor, role):
+    """Collapsible branches, "in reply to" links past the depth cap and "edited · earlier versions" links come from
+    the thread's own query: 10 comments cost what 200 do, with every fifth comment edited (some by the viewer)."""
+    course = factories.course()
+    viewer = _viewer([course], role)
+    people = _classmates([course], 12)
+    small, large = (_post(course, people[0], PostKind.RESPONSE) for _ in range(2))
+    db.session.add_all([small, large])
+    db.session.flush()
+    for post, count in ((small, 10), (large, 200)):
+        comments = _discuss(post, people, count, viewer)
+        for n, comment in enumerate(comments):
+            if n % 5 == 4:  # every ninth comment is the viewer's (n % 9 == 4): some of these are theirs
+                comment.edited_at = utcnow()
+                db.session.add(CommentRevision(comment_id=comment.id, editor_id=comment.author_id, body_md="Before"))
+    db.session.commit()
+
+    visitor = make_visitor(viewer)
+    small_log, _ = _queries(visitor, f"/c/{course.slug}/posts/{small.id}", expect="Comment 9")
+    large_log, page = _queries(visitor, f"/c/{course.slug}/posts/{large.id}", expect="Comment 199")
+    assert page.count("<details open>") > 50 and 'class="in-reply-to"' in page
+    assert "earlier versions</a>" in page
+    _same_count(small_log, large_log, "post page with branches and edited comments, 10 vs 200 comments")
 
 
 def _older_link(page: str) -> str | None:

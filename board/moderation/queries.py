@@ -13,6 +13,7 @@ from ..models import (
     Award,
     AwardType,
     Comment,
+    CommentRevision,
     Post,
     PostStatus,
     Report,
@@ -138,3 +139,12 @@ def audit_log(ctx: CourseContext, window: Window, *, action: str | None = None, 
         query = query.where(AuditEntry.actor_id == actor_id)
     rows = db.session.scalars(window.apply(query, AuditEntry.created_at, AuditEntry.id)).all()
     return window.page(list(rows), lambda entry: (entry.created_at, entry.id))
+
+
+def comment_revisions(comment: Comment) -> list[CommentRevision]:
+    """A comment's earlier texts, the most recently replaced first."""
+    return list(
+        db.session.scalars(
+            select(CommentRevision).where(CommentRevision.comment_id == comment.id).order_by(CommentRevision.id.desc())
+        )
+    )

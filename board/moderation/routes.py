@@ -337,6 +337,22 @@ def revisions(slug, post_id):
     return render_template("moderation/revisions.html", ctx=ctx, post=post, rows=rows)
 
 
+@bp.get("/comments/<int:comment_id>/revisions")
+def comment_revisions(slug, comment_id):
+    """A comment's earlier texts, for its author and staff (classmates: 403; a comment they cannot read: 404)."""
+    ctx = _context(slug)
+    comment = access.get_comment(ctx, comment_id)
+    if not ctx.may_read_revisions(comment):
+        abort(403)
+    return render_template(
+        "moderation/comment_revisions.html",
+        ctx=ctx,
+        comment=comment,
+        post=comment.post,
+        revisions=queries.comment_revisions(comment),
+    )
+
+
 @bp.get("/audit")
 def audit(slug):
     ctx = _context(slug)

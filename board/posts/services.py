@@ -14,6 +14,7 @@ from ..extensions import db
 from ..markdown import render_markdown, word_count
 from ..models import (
     Comment,
+    CommentRevision,
     ModerationPolicy,
     Post,
     PostKind,
@@ -331,10 +332,14 @@ def add_comment(
 
 
 def edit_comment(ctx: CourseContext, comment: Comment, body: str) -> None:
-    """The author edits their comment; it is marked edited."""
+    """The author edits their comment; it keeps its previous text as a revision and is marked edited. Saving the same
+    text again changes nothing."""
     if not ctx.may_edit_comment(comment):
         raise PostError("Only the author can edit this comment.")
     check_mentions(ctx, body)
+    if body == comment.body_md:
+        return
+    db.session.add(CommentRevision(comment_id=comment.id, editor_id=ctx.user.id, body_md=comment.body_md))
     comment.body_md = body
     comment.body_html = body_html(body)
     comment.edited_at = utcnow()

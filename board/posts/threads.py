@@ -19,6 +19,10 @@ class ThreadItem:
     # author the reader must not learn.
     in_reply_to: Comment | None
     placeholder: str | None  # "deleted", "hidden" or "held": shown in place of a comment that has visible replies
+    # Its branch: how many readable replies are under it when they are wrapped in a collapsible <details> after it
+    # (0: none, or they are shown flat beside it, past MAX_DEPTH), and how many such wrappers close after it.
+    replies: int = 0
+    closes: int = 0
     likes: int = 0
     liked: bool = False
     awards: list = field(default_factory=list)  # the comment's awards, oldest first
@@ -47,13 +51,29 @@ def build_thread(comments: Iterable[Comment], *, readable: Callable[[Comment], b
     for comment, _ in reversed(order):
         shown[comment.id] = own[comment.id] or any(shown[child.id] for child in children[comment.id])
 
+    # Readable replies under each comment, whatever their depth (the count on its branch's "N replies").
+    under: dict[int, int] = defaultdict(int)
+    for comment, _ in reversed(order):
+        if comment.parent_id is not None and shown[comment.id]:
+            under[comment.parent_id] += under[comment.id] + own[comment.id]
+
     items: list[ThreadItem] = []
+    open_branches: list[int] = []  # depths of the comments whose branch wrappers are open, innermost last
     for comment, depth in order:
         if not shown[comment.id]:
             continue
+        while open_branches and open_branches[-1] >= depth:
+            open_branches.pop()
+            items[-1].closes += 1
         placeholder = None if own[comment.id] else _placeholder(comment)
         in_reply_to = by_id[comment.parent_id] if depth > MAX_DEPTH and own[comment.parent_id] else None
-        items.append(ThreadItem(comment, min(depth, MAX_DEPTH), in_reply_to, placeholder))
+        item = ThreadItem(comment, min(depth, MAX_DEPTH), in_reply_to, placeholder)
+        if depth < MAX_DEPTH and under[comment.id]:
+            item.replies = under[comment.id]
+            open_branches.append(depth)
+        items.append(item)
+    if items:
+        items[-1].closes += len(open_branches)
     return items
 
 

@@ -141,7 +141,7 @@ def test_one_reply_composer_moves_between_comments_by_keyboard_on_a_phone(new_pa
     first.get_by_role("link", name="Reply").click()
     expect(first.locator("#reply-form textarea")).to_have_value("Typed for the first comment")
     first.get_by_role("button", name="Post reply").click()
-    reply = page.locator("ol.comment-list > li.comment", has_text="Typed for the first comment")
+    reply = page.locator("ol.comment-list li.comment", has_text="Typed for the first comment")
     expect(reply).to_have_class(re.compile(r"\bdepth-2\b"))
     page.wait_for_load_state("load")  # the stylesheet applied: the DOM can be read before it arrives
     scroll_width = page.evaluate("document.documentElement.scrollWidth")

@@ -50,7 +50,7 @@ def test_student_comments_on_reading_and_reply_is_nested(new_page, demo_course):
     comment.get_by_role("button", name="Post reply").click()
 
     comment = page.locator("ol.comment-list > li.comment", has_text=comment_text)
-    reply = comment.locator("xpath=following-sibling::li[1]")
+    reply = comment.locator("xpath=following-sibling::li[1]/details/ol/li[1]")  # first in the branch after it
     expect(comment).to_have_class(re.compile(r"\bdepth-1\b"))
     expect(reply).to_have_class(re.compile(r"\bdepth-2\b"))
     expect(comment).to_contain_text(comment_text)

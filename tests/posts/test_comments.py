@@ -102,8 +102,9 @@ def test_replies_past_the_fifth_level_stay_there_and_say_whom_they_answer(make_v
     assert _thread(page) == list(zip(chain, [1, 2, 3, 4, 5, 5, 5]))
     for comment_id in chain[:5]:
         assert "in reply to" not in _item(page, comment_id)
-    assert "in reply to Ada Lovelace</span>" in _item(page, chain[5])
-    assert "in reply to Boris Pasternak</span>" in _item(page, chain[6])
+    # ... and link to it (the nesting no longer shows which comment that is).
+    assert f'<a class="in-reply-to" href="#comment-{chain[4]}">in reply to Ada Lovelace</a>' in _item(page, chain[5])
+    assert f'<a class="in-reply-to" href="#comment-{chain[5]}">in reply to Boris Pasternak</a>' in _item(page, chain[6])
 
 
 def test_a_deep_reply_under_a_hidden_comment_does_not_name_its_author(make_visitor):
@@ -125,7 +126,7 @@ def test_a_deep_reply_under_a_hidden_comment_does_not_name_its_author(make_visit
     assert "Boris" not in classmate_page
     assert "in reply to" not in _item(classmate_page, chain[5].id)
     instructor_page = _page(make_visitor(factories.instructor_of(course)), post)
-    assert "in reply to Boris Pasternak</span>" in _item(instructor_page, chain[5].id)
+    assert "in reply to Boris Pasternak</a>" in _item(instructor_page, chain[5].id)
 
 
 def test_author_edits_own_comment_and_it_shows_as_edited(make_visitor):

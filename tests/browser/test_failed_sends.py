@@ -5,6 +5,7 @@ connection keep it, for a comment and for a response."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -125,12 +126,21 @@ def made_then_answer_lost(page: Page) -> Callable[[Route], None]:
     return answer
 
 
+def drafts_gone(page: Page, timeout: float = 10) -> None:
+    """Wait until no draft is kept. Polled with page.evaluate: wait_for_function compiles its string predicate in
+    the page, which the Content-Security-Policy (no 'unsafe-eval') refuses now and then."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate(DRAFTS) != 0:
+        assert time.monotonic() < deadline, "the draft was still kept after the post was made"
+        page.wait_for_timeout(50)
+
+
 def expect_posted_once_and_the_draft_gone(page: Page, composer: Composer, writing_url: str) -> None:
     """Sent now, the text makes one item; the composer is empty afterwards, and stays so after a reload."""
     composer.send(page)
     expect(page.locator("main").get_by_text(composer.body)).to_have_count(1)
     assert composer.made() == 1
-    page.wait_for_function(f"{DRAFTS} === 0")  # board.js runs once the page is parsed, after the text can be seen
+    drafts_gone(page)  # board.js runs once the page is parsed, after the text can be seen
     if page.url.split("#")[0] != writing_url:
         page.goto(writing_url)
     composer.expect_text(page, empty=True)

@@ -163,3 +163,27 @@ def test_after_publishing_the_landing_page_says_reply_to_classmates_with_suggest
     # A classmate reading the student's response sees no box.
     other = make_visitor(db.session.get(type(student), theirs[0].author_id))
     assert 'id="next-step"' not in other.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_own_response_page_with_its_next_step_costs_the_same_for_few_and_many_classmates(make_visitor):
+    from tests.sql import count_queries
+    from tests.test_query_counts import MAX_QUERIES
+
+    logs = []
+    for classmates in (2, 25):
+        course = factories.course()
+        student = factories.member(course)
+        reading = factories.reading(course, required_replies=2, responses_hidden_until_posted=True, unlock_min_words=5)
+        for n in range(classmates):
+            theirs = factories.response(course, factories.member(course), reading, body="word " * 10)
+            if n == 0:  # one reply of the two asked: the page suggests classmates for the second
+                factories.comment(theirs, student, "Reply")
+        mine = factories.response(course, student, reading, body="word " * 10)
+        visitor = make_visitor(student)
+        url = f"/c/{course.slug}/posts/{mine.id}"
+        visitor.get(url)
+        with count_queries() as log:
+            page = visitor.get(url).get_data(as_text=True)
+        assert "Now reply to 1 classmate" in page
+        logs.append(log)
+    assert len(logs[0]) == len(logs[1]) <= MAX_QUERIES, f"{len(logs[0])} vs {len(logs[1])}\n{logs[1]}"

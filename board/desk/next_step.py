@@ -87,6 +87,11 @@ def next_step(
     return step
 
 
+def short_response(reading: Post, response: Post | None) -> NextStep | None:
+    """The SHORT step when `response` is too short for `reading`'s gate (a list's progress line shows its count)."""
+    return NextStep(SHORT, reading, response) if is_short(reading, response) else None
+
+
 def unlock_message(reading: Post, response: Post) -> str | None:
     """After saving a response that is too short to open the gate: how many words it has and how to unlock."""
     if not is_short(reading, response):

@@ -10,9 +10,10 @@ from ..courses.forms import EmptyForm
 from ..models import Post
 from . import csv, nudges, participation
 from .chart import weekly_chart
-from .next_step import next_step
+from .next_step import next_step, short_response
 
 bp = Blueprint("desk", __name__, url_prefix="/c/<slug>/desk")
+bp.add_app_template_global(short_response)  # the course home's progress lines (courses/home.html)
 
 
 @bp.before_request

@@ -82,6 +82,8 @@ def test_short_response_says_its_count_and_how_to_unlock_without_a_tick(make_vis
     assert "Post your response to see" not in page
     assert "Your response has 12 words; edit it to 100 to see your classmates’ responses." in _text(page)
     assert "Theirs 0" not in page, "still locked"
+    home = _text(make_visitor(student).get(f"/c/{course.slug}/").get_data(as_text=True))
+    assert "Response posted, 12 of 100 words to unlock · Replies 0 of 2" in home and "Response ✓" not in home
 
 
 def test_responded_with_replies_to_write_the_box_names_them_and_suggests_classmates(make_visitor):

@@ -10,12 +10,14 @@ from ..desk import participation
 from ..extensions import db
 from ..feeds.tokens import token_for as feed_token_for
 from ..keyset import Window
+from ..models import utcnow
 from ..moderation import queries as moderation_queries
 from ..notifications import unread
 from ..pagecache import cached_page
 from ..posts import queries
 from . import services
 from .forms import CourseForm, EmptyForm, JoinForm, RoleForm, SettingsForm
+from .weeks import current_week_first
 
 bp = Blueprint("courses", __name__)
 HOME_LIST_SIZE = 10  # latest responses and recent comments on the course home
@@ -86,13 +88,15 @@ def join():
 @cached_page
 def home(slug):
     ctx = access.course_context(current_user, slug)
-    readings = queries.course_readings(ctx)
+    weeks = current_week_first(queries.course_readings(ctx), utcnow())
+    readings = weeks.rows
     responses = queries.latest_responses(ctx, Window(size=HOME_LIST_SIZE))
     mine = {} if ctx.is_staff else queries.own_responses(ctx)  # the statuses and the checkpoints both show it
     return render_template(
         "courses/home.html",
         ctx=ctx,
         readings=readings,
+        weeks=weeks,
         statuses=queries.reading_statuses(ctx, readings, mine),
         progress=participation.student_progress(ctx, [row.post for row in readings if row.post.is_published], mine),
         responses=responses,

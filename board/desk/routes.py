@@ -10,8 +10,10 @@ from ..courses.forms import EmptyForm
 from ..models import Post
 from . import csv, nudges, participation
 from .chart import weekly_chart
+from .next_step import next_step, short_response
 
 bp = Blueprint("desk", __name__, url_prefix="/c/<slug>/desk")
+bp.add_app_template_global(short_response)  # the course home's progress lines (courses/home.html)
 
 
 @bp.before_request
@@ -104,29 +106,55 @@ def _csv(text: str, filename: str) -> Response:
     )
 
 
+def _own_response_to(ctx: access.CourseContext, post: Post) -> Post | None:
+    """The reading `post` answers, when `post` is the student viewer's own published response to it: the page they
+    land on after publishing leads with their next step on that reading too."""
+    reading = post.reading
+    if ctx.is_staff or post.is_reading or reading is None or post.author_id != ctx.user.id:
+        return None
+    if not post.is_published or post.deleted_at is not None or not reading.is_published:
+        return None
+    return reading
+
+
 def viewer_columns(ctx: access.CourseContext, post: Post) -> tuple:
     """Scalar columns the post page reads with the viewer's other facts (notifications.services.viewer_state): on a
-    reading that asks for replies, the student's replies toward it. post_page_extras takes their values."""
-    if post.is_reading and post.is_published and post.required_replies and not ctx.is_staff:
-        return participation.my_replies_columns(ctx, post)
+    reading that asks for replies (or the student's own response to one), the student's replies toward it.
+    post_page_extras takes their values."""
+    reading = post if post.is_reading else _own_response_to(ctx, post)
+    if reading is not None and reading.is_published and reading.required_replies and not ctx.is_staff:
+        return participation.my_replies_columns(ctx, reading)
     return ()
 
 
 def post_page_extras(
     ctx: access.CourseContext, post: Post, *, unlocked: bool, mine: Post | None = None, viewer: tuple = ()
 ) -> dict:
-    """What the desk adds to a post's page: on a reading, the student's checkpoints and reply suggestions; on a
-    response opened from the responses view (`?from=`), next and previous in that view's order. `viewer` holds the
-    values of viewer_columns()."""
-    extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None}
+    """What the desk adds to a post's page: on a reading, the student's next step, checkpoints and reply
+    suggestions (and the next step again on their own response, where publishing lands); on a response opened from
+    the responses view (`?from=`), next and previous in that view's order. `viewer` holds the values of
+    viewer_columns()."""
+    extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None, "desk_next": None}
     if post.is_reading and post.is_published:
         own = {post.id: mine} if mine is not None else {}
         replies = {post.id: viewer} if viewer else None
         extras["desk_progress"] = participation.student_progress(ctx, [post], own, replies).get(post.id)
         if unlocked and not ctx.is_staff and ctx.can("comment:create"):
             extras["desk_suggestions"] = participation.suggest_responses(ctx, post)
-    else:
-        order = participation.ViewOrder.from_param(request.args.get("from"))
-        if order is not None:
-            extras["desk_nav"] = participation.neighbours(ctx, post, order)
+        if not ctx.is_staff:
+            extras["desk_next"] = next_step(
+                post, mine, unlocked=unlocked, progress=extras["desk_progress"], suggestions=extras["desk_suggestions"]
+            )
+        return extras
+    order = participation.ViewOrder.from_param(request.args.get("from"))
+    if order is not None:
+        extras["desk_nav"] = participation.neighbours(ctx, post, order)
+    reading = _own_response_to(ctx, post)
+    if reading is not None:
+        replies = {reading.id: viewer} if viewer else None
+        progress = participation.student_progress(ctx, [reading], {reading.id: post}, replies).get(reading.id)
+        step = next_step(reading, post, unlocked=access.has_unlocked(ctx, reading), progress=progress, suggestions=[])
+        if step.replies_left and ctx.can("comment:create"):
+            step.suggestions = participation.suggest_responses(ctx, reading)
+        extras["desk_next"] = step
     return extras

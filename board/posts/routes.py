@@ -12,9 +12,11 @@ from markupsafe import Markup
 from .. import access, rate_limits
 from ..desk import routes as desk_routes
 from ..desk.grading import released_grade
+from ..desk.next_step import unlock_message
 from ..feeds.tokens import token_for as feed_token_for
 from ..inputs import database_id
 from ..keyset import Window
+from ..markdown import word_count
 from ..models import Comment, Post
 from ..moderation import queries as moderation_queries
 from ..moderation.queries import comment_awards
@@ -29,6 +31,7 @@ from .forms import CommentEditForm, CommentForm, PreviewForm, ReadingForm, Respo
 bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
 bp.add_app_template_global(new_submission_key)
 bp.add_app_template_global(submissions.confirmed_keys, "confirmed_submissions")
+bp.add_app_template_global(word_count)  # the composer's word count (posts/_composer.html)
 RESPONSES_PAGE_SIZE = 50  # a reading's responses page by this many, newest first
 
 
@@ -141,7 +144,9 @@ def _saved_message(post: Post) -> str:
         return "Draft saved. Only you can see it."
     if post.visibility == "held":
         return "Published. It is awaiting approval by an instructor before classmates see it."
-    return "Published."
+    # Accepted, but too short to open the reading's gate: say so here too (the page without JavaScript relies on it).
+    short = unlock_message(post.reading, post) if post.reading is not None else None
+    return f"Published. {short}" if short else "Published."
 
 
 @bp.get("/posts/<int:post_id>")

@@ -307,3 +307,38 @@ document.addEventListener("submit", function (event) {
     form.requestSubmit(button);
   }).finally(function () { button.disabled = false; });
 });
+
+// --- nextstep: the response composer's live word count against its reading's gate ("12 / 100 words"). ---
+// The server counts with board.markdown.word_count, Python's str.split(): runs of whitespace as str.isspace() has it.
+// The same characters here (JavaScript's \s differs: it has U+FEFF and lacks U+001C–U+001F and U+0085), so the
+// count the composer shows is the count that unlocks. tests/browser/test_next_step.py feeds both the same texts.
+var BoardWords = (function () {
+  "use strict";
+  var SPACE = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
+  function countWords(text) {
+    return (text || "").split(SPACE).filter(function (word) { return word !== ""; }).length;
+  }
+
+  function counter(output) {
+    var area = document.getElementById(output.getAttribute("data-word-count"));
+    var goal = parseInt(output.getAttribute("data-min-words"), 10) || 0;
+    if (!area) { return; }
+    var shown = null;
+    function update() {
+      var words = countWords(area.value);
+      if (words === shown) { return; }  // the live region speaks only when the number changes
+      shown = words;
+      output.textContent = words + " / " + goal + " words" + (words >= goal ? ": enough to unlock" : "");
+      output.classList.toggle("is-enough", words >= goal);
+    }
+    area.addEventListener("input", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-word-count]").forEach(counter);
+  });
+  return { count: countWords };
+})();
+// --- end nextstep ---

@@ -50,7 +50,7 @@ EVERYONE = {
     "auth.account",
 }
 EXPECTED = {
-    "student3@example.edu": EVERYONE | {"grading.my_work"},
+    "student1@example.edu": EVERYONE | {"grading.my_work"},
     "instructor@example.edu": EVERYONE
     | {"desk.dashboard", "desk.responses", "grading.grades", "grading.grade", "courses.roster", "courses.settings"},
 }
@@ -149,7 +149,7 @@ def _unsubscribe_page(email: str) -> str:
     return f"/unsubscribe/{unsubscribe_token(user)}"
 
 
-@pytest.mark.parametrize("email", ["student3@example.edu", "instructor@example.edu"])
+@pytest.mark.parametrize("email", ["student1@example.edu", "instructor@example.edu"])
 def test_every_page_kind_is_clean_at_both_widths_in_both_schemes(new_page, demo_course, make_visitor, email):
     kinds = pages_of_each_kind(make_visitor, email)
     missing = EXPECTED[email] - set(kinds)
@@ -169,9 +169,9 @@ def test_feed_links_and_previews_have_no_serious_accessibility_violations(new_pa
     from board.feeds import tokens
     from board.models import User
 
-    tokens.renew(db.session.scalar(db.select(User).where(User.email == "student3@example.edu")))
+    tokens.renew(db.session.scalar(db.select(User).where(User.email == "student1@example.edu")))
     page = new_page(width=WIDTHS[0])
-    log_in(page, "student3@example.edu")
+    log_in(page, "student1@example.edu")
     post = db.session.scalar(db.select(Post).where(Post.kind == "response").order_by(Post.id))
     page.goto(f"/c/hist-3644/posts/{post.id}")
     assert page.locator("a.feed-link[href$='/comments.atom']").count() == 1  # the page as checked has its feed link

@@ -3,6 +3,13 @@
   "use strict";
   document.documentElement.classList.add("has-js");
 
+  // The header's menu (a <details>) is always open on a desktop through CSS's ::details-content; a browser without
+  // it would hide the navigation behind the menu button there, so it is opened for it on wide screens.
+  var menu = document.querySelector("details.site-menu");
+  if (menu && window.CSS && !CSS.supports("selector(::details-content)") && window.matchMedia("(min-width: 721px)").matches) {
+    menu.open = true;
+  }
+
   function localTimes(root) {
     var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
     root.querySelectorAll("time[datetime]").forEach(function (el) {

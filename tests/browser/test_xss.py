@@ -51,7 +51,9 @@ _INJECTED = """() => {
       found.push(tag);
     if (tag === 'meta' && el.hasAttribute('http-equiv')) found.push('meta http-equiv');
     if (tag === 'script' && !(el.getAttribute('src') || '').startsWith('/static/')) found.push('inline script');
-    if (tag === 'svg' && !el.classList.contains('badge')) found.push('svg');
+    // Board's own pictures: award badges, and the header's icons (no user text reaches the header's markup).
+    if (tag === 'svg' && !el.classList.contains('badge') && !(el.classList.contains('icon') && el.closest('.site-header')))
+      found.push('svg');
     if (tag === 'img' && new URL(el.src, location.href).origin !== location.origin) found.push(`img ${el.src}`);
     if (tag === 'input' && el.name === 'csrf_token' && el.value.startsWith('stolen')) found.push('csrf input');
   }

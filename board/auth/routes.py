@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user, login_required, login_url
 
 from .. import rate_limits, timezones
+from ..courses.forms import EmptyForm
 from ..extensions import READ_METHODS, login_manager
 from ..feeds import queries as feed_queries
 from ..models import User
@@ -69,7 +70,23 @@ def register():
 
 @bp.get("/register/sent")
 def registration_sent():
-    return render_template("auth/registration_sent.html", address=session.get(_SENT_TO))
+    """ "Check your email": what to do next, a button to send the link again, and a way to give another address. No
+    login form: no account exists until the link is followed."""
+    return render_template("auth/registration_sent.html", address=session.get(_SENT_TO), form=EmptyForm())
+
+
+@bp.post("/register/resend")
+@rate_limits.registration
+def resend_registration():
+    """Send the link again to the address this browser last registered (kept in its session), under the same limit
+    as registering."""
+    address = session.get(_SENT_TO)
+    if address is None or not EmptyForm().validate_on_submit():
+        flash("Enter your email address to get a link.", "info")
+        return redirect(url_for("auth.register"))
+    email_flows.request_registration(address)
+    flash(f"We sent another link to {address}.", "success")
+    return redirect(url_for("auth.registration_sent"))
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])

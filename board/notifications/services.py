@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from .. import access, mail, outbox
+from .. import access, mail, outbox, timezones
 from ..access import CourseContext
 from ..extensions import db
 from ..markdown import excerpt as markdown_excerpt
@@ -686,8 +686,11 @@ def unsubscribe(user: User) -> None:
 
 
 def compose(user: User, subject: str, template: str, items: list[Shown], **context) -> dict:
-    """The email to `user` from templates/email/<template>, as board/mail.py's arguments."""
+    """The email to `user` from templates/email/<template>, as board/mail.py's arguments. Its times read in the
+    recipient's zone (`time_zone`: theirs, else the first item's course's, else UTC), as a job has no request."""
     unsubscribe_url = absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
+    if "time_zone" not in context:
+        context["time_zone"] = timezones.zone_name(user, items[0].notification.course if items else None)
     context.update(
         user=user,
         items=items,

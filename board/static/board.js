@@ -23,7 +23,7 @@
   }
 
   // The person's time zone, asked once: the page carries form#ask-time-zone only while none is stored, and the
-  // server stores it only then (POST /account/time-zone, with the form's CSRF token).
+  // server stores it only then (POST /account/time-zone, with the CSRF token the form carries in data-csrf).
   function askTimeZone() {
     var form = document.getElementById("ask-time-zone"), asked = "board-time-zone-asked";
     if (!form || !window.fetch || !window.FormData) { return; }
@@ -31,7 +31,9 @@
     try { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
     if (!zone.value || (session && session.getItem(asked))) { return; }
     if (session) { session.setItem(asked, "1"); }
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" }).catch(function () {});
+    var body = new FormData(form);
+    body.append("csrf_token", form.getAttribute("data-csrf"));
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" }).catch(function () {});
   }
 
   // Drafts: what is typed in a composer (form[data-draft]) is kept in this browser until the server confirms the item

@@ -719,7 +719,8 @@ def email_notification(notification_id: int, message_id: str | None = None) -> b
     )
     if n is None or n.read_at is not None or not n.user.email_notifications:
         return False
-    if deliveries_of(n.course_id, n.kind, {n.user_id})[n.user_id] != Delivery.NOW:
+    delivery = deliveries_of(n.course_id, n.kind, {n.user_id})[n.user_id]
+    if _email_now(delivery, n.post) != Delivery.NOW:  # (batched, and with no thread to batch by: at once)
         return False
     with links_context():
         shown = present(n.user, [n])[0]

@@ -539,6 +539,7 @@ class Shown:
     excerpt: str = ""
     path: str | None = None
     course_name: str = ""
+    who: str = ""  # the actor's name as the reader may see it (a batched email lists comments by it)
 
 
 def unread_count_of(user_id: int):
@@ -630,7 +631,7 @@ def _shown(n: Notification, ctx: CourseContext | None, visible: tuple[set[int], 
         path = url_for("posts.show", slug=ctx.course.slug, post_id=n.post_id, _anchor=anchor)
     else:
         path = url_for("courses.home", slug=ctx.course.slug)  # a reminder about the course as a whole
-    return Shown(n, True, texts.get(n.kind, n.detail), excerpt, path, course_name)
+    return Shown(n, True, texts.get(n.kind, n.detail), excerpt, path, course_name, who=name)
 
 
 def open_notification(user: User, notification_id: int) -> Shown | None:

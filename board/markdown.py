@@ -188,10 +188,14 @@ def plain_text(html: str) -> str:
     return _SPACES.sub(" ", html_lib.unescape(nh3.clean(html or "", tags=set()))).strip()
 
 
+_HEADING_END = re.compile(r"</h[1-6]>")
+
+
 def excerpt(html: str, limit: int = 280) -> str:
     """The start of stored HTML as plain text (plain_text), at most `limit` characters, cut at a word boundary with
     "…" when it is longer: for notification excerpts, on pages and in email."""
-    text = plain_text(html)
+    # A heading runs into the paragraph after it once its tags are gone: a dash keeps them apart.
+    text = plain_text(_HEADING_END.sub(" — ", html or "")).removesuffix(" —")
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

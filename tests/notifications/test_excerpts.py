@@ -17,7 +17,7 @@ Be a good *neighbour*, read [the notes](https://example.org/notes) and `run()` t
 
     print("code")
 """
-PLAIN = 'A heading Be a good neighbour, read the notes and run() this: print("code")'
+PLAIN = 'A heading — Be a good neighbour, read the notes and run() this: print("code")'
 
 
 @pytest.fixture
@@ -35,6 +35,7 @@ def test_excerpt_drops_markdown_and_cuts_at_a_word():
     assert excerpt(html) == PLAIN
     assert excerpt(render_markdown("one two three four"), limit=12) == "one two…"
     assert excerpt(render_markdown("x" * 30), limit=10) == "x" * 9 + "…"  # one long word: cut where it must be
+    assert excerpt(render_markdown("# Only a heading")) == "Only a heading"
 
 
 def test_the_notifications_page_shows_the_excerpt_as_plain_text(thread, make_visitor):

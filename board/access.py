@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
 
+from . import timezones
 from .desk.models import Grade
 from .extensions import db
 from .models import (
@@ -91,6 +92,7 @@ def course_context(user: User, slug: str) -> CourseContext:
     ).first()
     if row is None:
         abort(404)
+    timezones.remember_course(row.Course)  # its pages show times in its zone to members who have none
     return CourseContext(course=row.Course, membership=row.Membership, user=user)
 
 

@@ -186,3 +186,19 @@ _SPACES = re.compile(r"\s+")
 def plain_text(html: str) -> str:
     """The words of stored, sanitised HTML without its markup, for excerpts ("*amnesty*" reads "amnesty")."""
     return _SPACES.sub(" ", html_lib.unescape(nh3.clean(html or "", tags=set()))).strip()
+
+
+_HEADING_END = re.compile(r"</h[1-6]>")
+
+
+def excerpt(html: str, limit: int = 280) -> str:
+    """The start of stored HTML as plain text (plain_text), at most `limit` characters, cut at a word boundary with
+    "…" when it is longer: for notification excerpts, on pages and in email."""
+    # A heading runs into the paragraph after it once its tags are gone: a dash keeps them apart.
+    text = plain_text(_HEADING_END.sub(" — ", html or "")).removesuffix(" —")
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]  # the last word whole or not at all (a single long word is cut as it is)
+    return cut.rstrip(" ,;:") + "…"

@@ -109,6 +109,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The random secret behind this person's private feed links (board/feeds/tokens.py); None while feeds are off.
     feed_secret: Mapped[str | None] = mapped_column(String(64))
+    # An IANA zone name (board/timezones.py): asked once from the browser, editable on the account page. None: the
+    # course's zone where there is one, else UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="user", passive_deletes=True)
     sessions: WriteOnlyMapped[UserSession] = relationship(back_populates="user", passive_deletes=True)
@@ -159,13 +162,15 @@ class Course(db.Model):
     moderation_policy: Mapped[str] = mapped_column(String(16), default=ModerationPolicy.OPEN)
     like_policy: Mapped[str] = mapped_column(String(16), default=LikePolicy.EVERYONE)
     allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The zone of members who have none of their own (board/timezones.py); set on the course's settings page.
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York", server_default="America/New_York")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="course", passive_deletes=True)
     posts: WriteOnlyMapped[Post] = relationship(back_populates="course", passive_deletes=True)
     award_types: WriteOnlyMapped[AwardType] = relationship(back_populates="course", passive_deletes=True)
 
-    SETTINGS = ("allow_free_posts", "moderation_policy", "like_policy", "allow_anonymous")
+    SETTINGS = ("allow_free_posts", "moderation_policy", "like_policy", "allow_anonymous", "time_zone")
 
     def settings(self) -> dict:
         """The course's settings as a plain dict (used by export and the settings form)."""

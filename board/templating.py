@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
+from jinja2 import pass_context
 from markupsafe import Markup
 
+from . import timezones
 from .access import CourseContext, shows_author
 from .markdown import plain_text
 from .models import BADGES, Comment, Post
@@ -38,11 +40,27 @@ def thoughts_on(count: int, title: str) -> str:
     return f"{plural(count, 'thought')} on “{title}”"
 
 
-def timestamp(value: datetime | None) -> Markup:
-    """A <time> element in UTC, which the page's script turns into the viewer's local time."""
+@pass_context
+def timestamp(context, value: datetime | None, zone: str | None = None) -> Markup:
+    """A <time> element reading in the viewer's zone (board/timezones.py): `zone` when given, else the template's
+    `time_zone` (email, rendered by a job for its recipient), else the signed-in person's, else the page's course's,
+    else UTC. Its datetime attribute stays ISO 8601; data-zone names the zone the server used, so that the page's
+    script shows the same zone (without it, the browser's own)."""
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), value.strftime("%b %-d, %Y, %H:%M UTC"))
+    name = zone or context.get("time_zone")
+    if name is None:
+        ctx = context.get("ctx")
+        name = timezones.page_zone_name(getattr(ctx, "course", None))
+    text = timezones.human(value, name or timezones.DEFAULT)
+    if name is None:
+        return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), text)
+    return Markup('<time datetime="{}" data-zone="{}">{}</time>').format(value.isoformat(), name, text)
+
+
+def local_time(value: datetime | None, zone: str | None, fmt: str = timezones.PAGE_FORMAT) -> str:
+    """Plain text of `value` in `zone` (for email text parts): "Dec 9, 2026, 11:59 PM EST"."""
+    return timezones.human(value, zone or timezones.DEFAULT, fmt)
 
 
 _BADGE_PATHS = {
@@ -71,4 +89,6 @@ def register_template_helpers(app: Flask) -> None:
         author_name=author_name, plural=plural, liked_by=liked_by, thoughts_on=thoughts_on, badge=badge, BADGES=BADGES
     )
     app.jinja_env.filters["timestamp"] = timestamp
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["DAY_FORMAT"] = timezones.DAY_FORMAT
     app.jinja_env.filters["plain_text"] = plain_text

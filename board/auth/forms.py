@@ -1,9 +1,10 @@
 """Account forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from .. import timezones
 from .services import MIN_PASSWORD
 
 
@@ -60,4 +61,20 @@ class ConfirmRegistrationForm(FlaskForm):
     )
     confirm = PasswordField(
         "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+
+
+def _known_zone(form, field) -> None:
+    if not timezones.is_valid(field.data):
+        raise ValidationError("Choose a time zone from the list (for example America/New_York).")
+
+
+class TimeZoneForm(FlaskForm):
+    """The account page's time zone (a select of every IANA zone), and the browser's one-time report of its own."""
+
+    time_zone = SelectField(
+        "Time zone",
+        choices=lambda: [(name, name.replace("_", " ")) for name in timezones.names()],
+        validate_choice=False,  # _known_zone says what was wrong, in words
+        validators=[DataRequired(message="Choose a time zone."), _known_zone],
     )

@@ -12,7 +12,8 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_url
 
-from .. import rate_limits
+from .. import rate_limits, timezones
+from ..courses.forms import EmptyForm
 from ..extensions import READ_METHODS, login_manager
 from ..feeds import queries as feed_queries
 from ..models import User
@@ -26,6 +27,7 @@ from .forms import (
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
+    TimeZoneForm,
 )
 
 bp = Blueprint("auth", __name__)
@@ -68,7 +70,23 @@ def register():
 
 @bp.get("/register/sent")
 def registration_sent():
-    return render_template("auth/registration_sent.html", address=session.get(_SENT_TO))
+    """ "Check your email": what to do next, a button to send the link again, and a way to give another address. No
+    login form: no account exists until the link is followed."""
+    return render_template("auth/registration_sent.html", address=session.get(_SENT_TO), form=EmptyForm())
+
+
+@bp.post("/register/resend")
+@rate_limits.registration
+def resend_registration():
+    """Send the link again to the address this browser last registered (kept in its session), under the same limit
+    as registering."""
+    address = session.get(_SENT_TO)
+    if address is None or not EmptyForm().validate_on_submit():
+        flash("Enter your email address to get a link.", "info")
+        return redirect(url_for("auth.register"))
+    email_flows.request_registration(address)
+    flash(f"We sent another link to {address}.", "success")
+    return redirect(url_for("auth.registration_sent"))
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
@@ -167,6 +185,13 @@ def account():
     # Only the submitted form reads the request; the other keeps its defaults.
     profile = ProfileForm(prefix="profile", obj=current_user, formdata=None if which != "profile" else request.form)
     password = PasswordChangeForm(prefix="password", formdata=None if which != "password" else request.form)
+    zone = TimeZoneForm(prefix="zone", formdata=None if which != "zone" else request.form)
+    if which != "zone":
+        zone.time_zone.data = timezones.zone_name(current_user)
+    if which == "zone" and zone.validate_on_submit():
+        services.set_time_zone(current_user, zone.time_zone.data)
+        flash(f"Times are now shown in {zone.time_zone.data.replace('_', ' ')}.", "success")
+        return redirect(url_for("auth.account"))
     if which == "profile" and profile.validate_on_submit():
         services.update_profile(current_user, profile.display_name.data)
         flash("Your display name is saved.", "success")
@@ -183,9 +208,22 @@ def account():
         "auth/account.html",
         profile=profile,
         password=password,
+        zone=zone,
         signed_in=sessions.list_for(current_user),
         feeds=feed_queries.links_for(current_user),
     )
+
+
+@bp.post("/account/time-zone")
+@login_required
+def time_zone():
+    """The browser's time zone, reported once by board.js while the account has none: stored only then (a zone
+    chosen on the account page is never overridden). No page: 204, or 400 for a name that is not a zone."""
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return "", 400
+    services.set_time_zone(current_user, form.time_zone.data, only_if_unset=True)
+    return "", 204
 
 
 @bp.post("/account/sessions/<int:session_id>/end")

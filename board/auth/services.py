@@ -76,6 +76,16 @@ def update_profile(user: User, display_name: str) -> None:
     db.session.commit()
 
 
+def set_time_zone(user: User, name: str, *, only_if_unset: bool = False) -> bool:
+    """Store `user`'s time zone (an IANA name the caller validated); with `only_if_unset`, only when they have none
+    yet (the browser's one-time report never overrides a choice). Whether it was stored."""
+    if only_if_unset and user.time_zone:
+        return False
+    user.time_zone = name
+    db.session.commit()
+    return True
+
+
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Replace the password after checking the current one."""
     if user.password_hash is None or not check_password_hash(user.password_hash, current_password):

@@ -3,9 +3,15 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from .. import timezones
 from ..models import LikePolicy, ModerationPolicy, Role
+
+
+def _known_zone(form, field) -> None:
+    if not timezones.is_valid(field.data):
+        raise ValidationError("Choose a time zone from the list (for example America/New_York).")
 
 
 class CourseForm(FlaskForm):
@@ -38,6 +44,13 @@ class SettingsForm(CourseForm):
     )
     allow_anonymous = BooleanField(
         "Students may post anonymously to classmates (instructors and assistants still see the name)"
+    )
+    time_zone = SelectField(
+        "Course time zone",
+        description="Times and due dates are shown in it to members who have not chosen their own zone.",
+        choices=lambda: [(name, name.replace("_", " ")) for name in timezones.names()],
+        validate_choice=False,
+        validators=[DataRequired(message="Choose a time zone."), _known_zone],
     )
 
 

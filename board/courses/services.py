@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import timezones
 from ..access import CourseContext
 from ..audit import record
 from ..extensions import db
@@ -50,7 +51,7 @@ def create_course(
     slug: str | None = None,
     commit: bool = True,
 ) -> Course:
-    """Create a course with `owner` as its instructor."""
+    """Create a course with `owner` as its instructor, in the owner's time zone when they have one."""
     course = Course(
         slug=slug or unique_slug(code or title, term),
         title=title.strip(),
@@ -60,6 +61,8 @@ def create_course(
         student_join_code=new_join_code(),
         assistant_join_code=new_join_code(),
     )
+    if timezones.is_valid(owner.time_zone):
+        course.time_zone = owner.time_zone
     db.session.add(course)
     db.session.flush()
     db.session.add(Membership(course_id=course.id, user_id=owner.id, role=Role.INSTRUCTOR))

@@ -13,7 +13,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import mail, outbox
+from .. import mail, outbox, timezones
 from ..access import CourseContext
 from ..audit import record
 from ..extensions import db
@@ -128,7 +128,9 @@ def deliver(nudge_id: int, message_id: str | None = None) -> None:
         "posts.show", {"slug": reading.course.slug, "post_id": reading.id}
     )
     link = current_app.config["BASE_URL"].rstrip("/") + path
-    context = {"student": student, "reading": reading, "course": reading.course, "link": link}
+    # No request here: the student's own zone (else the course's) is passed to the template explicitly.
+    zone = timezones.zone_name(student, reading.course)
+    context = {"student": student, "reading": reading, "course": reading.course, "link": link, "time_zone": zone}
     mail.send_message(
         (student.display_name, student.email),
         f"Reminder: respond to “{reading.title}”",

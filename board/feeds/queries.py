@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
+from .. import timezones
 from ..access import CourseContext
 from ..auth.email_flows import absolute_url
 from ..courses.services import courses_of
@@ -37,6 +38,10 @@ def post_entry(ctx: CourseContext, post: Post) -> Entry:
     html = post.body_html
     if post.is_reading and post.prompt_html:
         html += "\n<h2>Discussion prompt</h2>\n" + post.prompt_html
+    if post.is_reading and post.due_at is not None:
+        # Read by the feed's owner: in their zone, else the course's (the Atom dates themselves stay UTC).
+        due = timezones.human(post.due_at, timezones.zone_name(ctx.user, ctx.course), timezones.DAY_FORMAT)
+        html += f"\n<p>Responses are due {escape(due)}.</p>"
     kind = "Reading" if post.is_reading else "Response" if post.reading_id else "Post"
     return Entry(
         id=link,

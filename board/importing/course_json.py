@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from .. import timezones
 from ..auth import services as accounts
 from ..extensions import db
 from ..markdown import render_markdown, word_count
@@ -244,6 +245,8 @@ def _import(data: dict[str, Any]) -> Course:
     for name, value in spec.get("settings", {}).items():
         if name not in Course.SETTINGS:
             raise CourseTransferError(f"Unknown course setting {name}.")
+        if name == "time_zone" and not timezones.is_valid(value):
+            raise CourseTransferError(f"Unknown time zone {value!r}.")
         setattr(course, name, value)
     db.session.add(course)
     db.session.flush()

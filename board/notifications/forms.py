@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from .models import WatchLevel
-from .services import DELIVERIES, KINDS, watch_level
+from .services import KINDS, deliveries_for, watch_level
 
 WATCH_CHOICES = [
     SelectChoice(WatchLevel.WATCHING, "Watching (every comment)"),
@@ -33,8 +33,8 @@ def preferences_form(kinds: list[str], current: dict[str, str], email_on: bool, 
     class PreferencesForm(FlaskForm):
         email_notifications = BooleanField("Send me notification email at all")
 
-    choices = [SelectChoice(value, label) for value, label in DELIVERIES.items()]
     for kind in kinds:
+        choices = [SelectChoice(value, label) for value, label in deliveries_for(kind).items()]
         setattr(
             PreferencesForm,
             kind,

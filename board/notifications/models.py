@@ -87,6 +87,7 @@ class Watch(db.Model):
 
 class Delivery:
     NOW = "now"  # an email at once
+    HOURLY = "hourly"  # one email per thread per hour, listing what came in that hour (services.THREAD_BATCH_KIND)
     DAILY = "daily"
     WEEKLY = "weekly"
     APP = "app"  # in the app only

@@ -13,7 +13,7 @@ from ..courses.forms import EmptyForm
 from ..extensions import csrf, db
 from ..keyset import Window
 from ..models import Course, Membership, User
-from . import services
+from . import batches, services
 from .forms import WatchForm, preferences_form
 from .models import Notification
 
@@ -155,3 +155,27 @@ def unsubscribe(token):
         return render_template("notifications/unsubscribe.html", user=None), 404
     services.unsubscribe(user)
     return render_template("notifications/unsubscribe.html", user=user, done=True)
+
+
+@bp.get("/notifications/switch/<token>")
+def switch_page(token):
+    """The page a batched email's "email me at once / daily / stop" link opens: one button (a GET changes nothing).
+    The signed token is the proof, as for unsubscribe: no login needed."""
+    switch = batches.switch_for(token)
+    if switch is None:
+        return render_template("notifications/switch.html", switch=None), 404
+    return render_template("notifications/switch.html", switch=switch, form=EmptyForm(), done=False)
+
+
+@bp.post("/notifications/switch/<token>")
+def switch(token):
+    """Make the switch the signed token names: those kinds, in that course, come as it says from now on."""
+    found = batches.switch_for(token)
+    if found is None:
+        return render_template("notifications/switch.html", switch=None), 404
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        expired = "That page had expired; press the button again."
+        return render_template("notifications/switch.html", switch=found, form=form, done=False, error=expired), 400
+    batches.apply_switch(found)
+    return render_template("notifications/switch.html", switch=found, form=form, done=True)

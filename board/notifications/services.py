@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
@@ -19,9 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from .. import access, mail, outbox
+from .. import access, mail, outbox, timezones
 from ..access import CourseContext
 from ..extensions import db
+from ..markdown import excerpt as markdown_excerpt
 from ..models import MAX_ID, Award, Comment, Course, Membership, Post, PostLike, User, Visibility, utcnow
 from ..templating import author_name
 from ..urls import links_context
@@ -35,13 +36,16 @@ class Kind:
     label: str  # on the preferences page
     default: str  # a Delivery
     staff_only: bool = False
+    batchable: bool = False  # about a thread's comments: may come as one email per thread per hour (Delivery.HOURLY)
 
 
 KINDS: dict[str, Kind] = {
-    "reply": Kind("Replies to your comments", Delivery.NOW),
-    "comment": Kind("Comments on your posts", Delivery.NOW),
-    "mention": Kind("Mentions of you (@your name)", Delivery.NOW),
-    "watched": Kind("Comments on other posts you watch", Delivery.DAILY),
+    "reply": Kind("Replies to your comments", Delivery.NOW, batchable=True),
+    # A busy thread is one email an hour, not one a comment (a student once got 42 in five minutes); a reply to you
+    # or a mention still comes at once.
+    "comment": Kind("Comments on your posts", Delivery.HOURLY, batchable=True),
+    "mention": Kind("Mentions of you (@your name)", Delivery.NOW, batchable=True),
+    "watched": Kind("Comments on other posts you watch", Delivery.HOURLY, batchable=True),
     "reading": Kind("New readings", Delivery.NOW),
     "response": Kind("New responses to your readings", Delivery.OFF, staff_only=True),
     "award": Kind("Awards on your posts", Delivery.NOW),
@@ -50,6 +54,7 @@ KINDS: dict[str, Kind] = {
 }
 DELIVERIES = {
     Delivery.NOW: "Email at once",
+    Delivery.HOURLY: "One email per thread, at most hourly",
     Delivery.DAILY: "Daily digest email",
     Delivery.WEEKLY: "Weekly digest email",
     Delivery.APP: "In Board only",
@@ -60,6 +65,8 @@ _UNSUBSCRIBE_SALT = "board-unsubscribe"
 EMAIL_KIND = "notification_email"  # the outbox rows of "email at once" (board/notifications/tasks.py sends them)
 DIGEST_KIND = "digest_email"  # the outbox rows of a digest, built when it is sent (notifications/tasks.py)
 MENTIONS_KIND = "mention_fan_out"  # the outbox rows of an item whose mentions are to be told (notifications/tasks.py)
+THREAD_BATCH_KIND = "thread_batch_email"  # one person's email of one thread's hour (notifications/batches.py)
+BATCH_WINDOW = timedelta(hours=1)
 
 
 # Creating notifications -----------------------------------------------------------------------------------------
@@ -96,8 +103,9 @@ def notify(
 
 def _recipients(
     course: Course, kind: str, recipient_ids, actor_id: int | None, post: Post | None, comment: Comment | None
-) -> dict[int, bool]:
-    """Who of `recipient_ids` is told (the rules of notify()), each with whether they take its email at once."""
+) -> dict[int, str | None]:
+    """Who of `recipient_ids` is told (the rules of notify()), each with how its email goes now: Delivery.NOW (at
+    once), Delivery.HOURLY (in their thread's batch), or None (a digest later, or no email)."""
     ids = {int(uid) for uid in recipient_ids} - {actor_id}
     contexts = access.member_contexts(course, ids)
     if not contexts:
@@ -105,30 +113,38 @@ def _recipients(
     if post is not None:
         muted = _muted(post, contexts)
         contexts = {uid: ctx for uid, ctx in contexts.items() if uid not in muted}
-    deliveries = _deliveries(course.id, kind, contexts)
+    deliveries = deliveries_of(course.id, kind, contexts)
     contexts = {
         uid: ctx
         for uid, ctx in contexts.items()
         if deliveries[uid] != Delivery.OFF and (ctx.is_staff or not KINDS[kind].staff_only)
     }
     return {
-        uid: deliveries[uid] == Delivery.NOW and contexts[uid].user.email_notifications
+        uid: _email_now(deliveries[uid], post) if contexts[uid].user.email_notifications else None
         for uid in sorted(access.who_may_see(contexts, post, comment))
     }
+
+
+def _email_now(delivery: str, post: Post | None) -> str | None:
+    if delivery == Delivery.HOURLY:
+        return Delivery.HOURLY if post is not None else Delivery.NOW  # no thread to batch by: at once
+    return Delivery.NOW if delivery == Delivery.NOW else None
 
 
 def _create(
     course: Course,
     kind: str,
-    recipients: dict[int, bool],
+    recipients: dict[int, str | None],
     actor_id: int | None,
     post: Post | None,
     comment: Comment | None,
     detail: str,
     email: bool,
 ) -> list[Notification]:
+    now = utcnow()
     created = [
         Notification(
+            created_at=now,
             user_id=uid,
             course_id=course.id,
             kind=kind,
@@ -143,11 +159,35 @@ def _create(
         db.session.add_all(created)
         db.session.flush()
         for item in created:
-            if email and recipients[item.user_id]:
+            how = recipients[item.user_id] if email else None
+            if how == Delivery.HOURLY:
+                _batch_later(item.user_id, post.id, now)
+            elif how == Delivery.NOW:
                 # The Message-ID is chosen now, so a second attempt after a crash mid-send is the same message.
                 payload = {"notification_id": item.id, "message_id": mail.new_message_id()}
                 outbox.add(EMAIL_KIND, payload, key=f"notification:{item.id}")
     return created
+
+
+def batch_window(when: datetime) -> tuple[datetime, datetime]:
+    """The hour (UTC, on the hour) a batched notification created at `when` belongs to: [start, end)."""
+    start = when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return start, start + BATCH_WINDOW
+
+
+def _batch_later(user_id: int, post_id: int, now: datetime) -> None:
+    """The first batched notification of a person's thread in an hour adds its email (keyed by person, thread and
+    hour, so the rest of the hour adds nothing), not due before the hour ends; the email lists what the hour brought
+    and is built then, through the access rules of that moment (batches.email_thread_batch)."""
+    start, end = batch_window(now)
+    payload = {
+        "user_id": user_id,
+        "post_id": post_id,
+        "window_start": start.isoformat(),
+        "window_end": end.isoformat(),
+        "message_id": mail.new_message_id(),
+    }
+    outbox.add(THREAD_BATCH_KIND, payload, key=f"thread-batch:{user_id}:{post_id}:{start.isoformat()}", not_before=end)
 
 
 def _muted(post: Post, user_ids) -> set[int]:
@@ -162,7 +202,7 @@ def _muted(post: Post, user_ids) -> set[int]:
 
 def wants_email(user: User, course_id: int, kind: str) -> bool:
     """Whether `user` takes email of `kind` in this course at all (the all-email switch, and not app-only or off)."""
-    return user.email_notifications and _deliveries(course_id, kind, {user.id})[user.id] not in (
+    return user.email_notifications and deliveries_of(course_id, kind, {user.id})[user.id] not in (
         Delivery.APP,
         Delivery.OFF,
     )
@@ -174,7 +214,7 @@ def unsubscribe_url_for(user: User) -> str:
         return absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
 
 
-def _deliveries(course_id: int, kind: str, user_ids) -> dict[int, str]:
+def deliveries_of(course_id: int, kind: str, user_ids) -> dict[int, str]:
     """Each person's delivery of `kind` in the course (their choice, else the kind's default)."""
     chosen = dict(
         db.session.execute(
@@ -445,6 +485,11 @@ def kinds_for(ctx: CourseContext) -> list[str]:
     return [kind for kind, info in KINDS.items() if ctx.is_staff or not info.staff_only]
 
 
+def deliveries_for(kind: str) -> dict[str, str]:
+    """The ways `kind` may come, with their labels: one email per thread only for kinds about a thread's comments."""
+    return {d: label for d, label in DELIVERIES.items() if d != Delivery.HOURLY or KINDS[kind].batchable}
+
+
 def preferences(ctx: CourseContext) -> dict[str, str]:
     """The viewer's delivery of each kind in this course."""
     chosen = dict(
@@ -469,7 +514,7 @@ def save_preferences(ctx: CourseContext, choices: dict[str, str], email_on: bool
     }
     for kind in kinds_for(ctx):
         delivery = choices.get(kind)
-        if delivery not in DELIVERIES:
+        if delivery not in deliveries_for(kind):
             continue
         if kind in rows:
             rows[kind].delivery = delivery
@@ -494,6 +539,7 @@ class Shown:
     excerpt: str = ""
     path: str | None = None
     course_name: str = ""
+    who: str = ""  # the actor's name as the reader may see it (a batched email lists comments by it)
 
 
 def unread_count_of(user_id: int):
@@ -577,7 +623,7 @@ def _shown(n: Notification, ctx: CourseContext | None, visible: tuple[set[int], 
     }
     excerpt = ""
     if n.comment is not None:
-        excerpt = _excerpt(n.comment.body_md)
+        excerpt = markdown_excerpt(n.comment.body_html)
     if n.kind == "moderation" and n.detail == "hidden" and item is not None and item.hidden_reason:
         excerpt = f"Reason: {item.hidden_reason}"
     if n.post_id is not None:
@@ -585,12 +631,7 @@ def _shown(n: Notification, ctx: CourseContext | None, visible: tuple[set[int], 
         path = url_for("posts.show", slug=ctx.course.slug, post_id=n.post_id, _anchor=anchor)
     else:
         path = url_for("courses.home", slug=ctx.course.slug)  # a reminder about the course as a whole
-    return Shown(n, True, texts.get(n.kind, n.detail), excerpt, path, course_name)
-
-
-def _excerpt(text: str, limit: int = 280) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return Shown(n, True, texts.get(n.kind, n.detail), excerpt, path, course_name, who=name)
 
 
 def open_notification(user: User, notification_id: int) -> Shown | None:
@@ -645,9 +686,12 @@ def unsubscribe(user: User) -> None:
     db.session.commit()
 
 
-def _message(user: User, subject: str, template: str, items: list[Shown], **context) -> dict:
-    """The email to `user` from templates/email/<template>, as board/mail.py's arguments."""
+def compose(user: User, subject: str, template: str, items: list[Shown], **context) -> dict:
+    """The email to `user` from templates/email/<template>, as board/mail.py's arguments. Its times read in the
+    recipient's zone (`time_zone`: theirs, else the first item's course's, else UTC), as a job has no request."""
     unsubscribe_url = absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user)))
+    if "time_zone" not in context:
+        context["time_zone"] = timezones.zone_name(user, items[0].notification.course if items else None)
     context.update(
         user=user,
         items=items,
@@ -676,13 +720,14 @@ def email_notification(notification_id: int, message_id: str | None = None) -> b
     )
     if n is None or n.read_at is not None or not n.user.email_notifications:
         return False
-    if _deliveries(n.course_id, n.kind, {n.user_id})[n.user_id] != Delivery.NOW:
+    delivery = deliveries_of(n.course_id, n.kind, {n.user_id})[n.user_id]
+    if _email_now(delivery, n.post) != Delivery.NOW:  # (batched, and with no thread to batch by: at once)
         return False
     with links_context():
         shown = present(n.user, [n])[0]
         if not shown.visible:
             return False
-        message = _message(n.user, f"{shown.course_name}: {shown.text}", "notification", [shown])
+        message = compose(n.user, f"{shown.course_name}: {shown.text}", "notification", [shown])
     mail.send_message(**message, message_id=message_id)
     return True
 
@@ -727,7 +772,7 @@ def digest_items(user: User, frequency: str, start: datetime, end: datetime) -> 
     for n in notifications:
         key = (n.course_id, n.kind)
         if key not in deliveries:
-            deliveries[key] = _deliveries(n.course_id, n.kind, {user.id})[user.id]
+            deliveries[key] = deliveries_of(n.course_id, n.kind, {user.id})[user.id]
         if deliveries[key] == frequency:
             wanted.append(n)
     return [shown for shown in present(user, wanted) if shown.visible]
@@ -786,7 +831,7 @@ def email_digest(user_id: int, frequency: str, start: datetime, end: datetime, m
         word = "Daily" if frequency == Delivery.DAILY else "Weekly"
         noun = "thing" if len(items) == 1 else "things"
         subject = f"{word} digest from Board: {len(items)} new {noun}"
-        message = _message(user, subject, "digest", items, frequency=word.lower())
+        message = compose(user, subject, "digest", items, frequency=word.lower())
     mail.send_message(**message, message_id=message_id)
     return True
 

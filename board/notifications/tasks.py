@@ -13,7 +13,7 @@ from huey import crontab
 
 from .. import outbox
 from ..extensions import huey, in_app_context
-from . import services
+from . import batches, services
 
 
 @outbox.handler(services.EMAIL_KIND)
@@ -30,6 +30,18 @@ def email_digest(payload: dict) -> None:
         payload["frequency"],
         datetime.fromisoformat(payload["period_start"]),
         datetime.fromisoformat(payload["period_end"]),
+        message_id=payload["message_id"],
+    )
+
+
+@outbox.handler(services.THREAD_BATCH_KIND)
+def email_thread_batch(payload: dict) -> None:
+    """Email one person one thread's comments of one hour, built now (at send time) from what they may still see."""
+    batches.email_thread_batch(
+        payload["user_id"],
+        payload["post_id"],
+        datetime.fromisoformat(payload["window_start"]),
+        datetime.fromisoformat(payload["window_end"]),
         message_id=payload["message_id"],
     )
 

@@ -42,16 +42,18 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def add(kind: str, payload: dict, *, key: str | None = None) -> None:
+def add(kind: str, payload: dict, *, key: str | None = None, not_before: datetime | None = None) -> None:
     """Add a row to db.session, in the caller's transaction (which commits it, or rolls it back with everything
-    else). A row with the same `key` as one already added is not added again."""
+    else). A row with the same `key` as one already added is not added again. With `not_before`, the row is not due
+    until then (a batch that waits for its window to close); otherwise at once."""
     if kind not in _handlers:
         raise KeyError(f"no outbox handler for {kind!r}")
     now = utcnow()
+    due = now if not_before is None else max(now, not_before)
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     added = db.session.execute(
         dialect.insert(OutboxItem)
-        .values(kind=kind, payload=payload, key=key, created_at=now, next_attempt_at=now, attempts=0)
+        .values(kind=kind, payload=payload, key=key, created_at=now, next_attempt_at=due, attempts=0)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutboxItem.id)
     ).first()
@@ -106,13 +108,14 @@ handler("email")(send_email)
 # Delivering ------------------------------------------------------------------------------------------------------
 
 
-def deliver_due(limit: int = 1000) -> int:
+def deliver_due(limit: int = 1000, now: datetime | None = None) -> int:
     """Deliver the rows that are due, one at a time, until none is left or `limit` were tried; how many were tried.
+    `now` (tests) stands for the clock when asking which rows are due and when their leases end.
 
     Any number of workers may run this at once: each row is claimed before its handler runs (see _claim)."""
     tried = 0
     while tried < limit:
-        claimed = _claim()
+        claimed = _claim(now)
         if claimed is None:
             break
         _run(*claimed)
@@ -129,7 +132,7 @@ def _due(now: datetime) -> tuple:
     )
 
 
-def _claim() -> tuple[int, str, dict, int] | None:
+def _claim(now: datetime | None = None) -> tuple[int, str, dict, int] | None:
     """Take the oldest due row for OUTBOX_LEASE_SECONDS and count the attempt, in one committed UPDATE; its id, kind,
     payload and attempt number, or None when nothing is due.
 
@@ -137,7 +140,7 @@ def _claim() -> tuple[int, str, dict, int] | None:
     then due again. On PostgreSQL the candidate row is locked with SKIP LOCKED, so workers claiming at the same
     moment take different rows instead of waiting on each other; the UPDATE's own condition makes the claim safe on
     SQLite too, where one writer at a time runs it."""
-    now = utcnow()
+    now = now or utcnow()
     lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     candidate = select(OutboxItem.id).where(*_due(now)).order_by(OutboxItem.next_attempt_at, OutboxItem.id).limit(1)
     if db.session.get_bind().dialect.name == "postgresql":

@@ -5,11 +5,11 @@ from __future__ import annotations
 import posixpath
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from .. import access, rate_limits
+from .. import access, rate_limits, timezones
 from ..desk import routes as desk_routes
 from ..desk.grading import released_grade
 from ..desk.next_step import unlock_message
@@ -233,13 +233,28 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def short_timestamp(value: datetime) -> Markup:
-    """A comment's <time>, to the minute, from the date's fields (strftime was a tenth of a long thread's time);
-    board.js shows it in the viewer's local time."""
+    """A comment's <time>, to the minute, from the date's fields (strftime was a tenth of a long thread's time), in
+    the viewer's zone (board/timezones.py, known once per request); board.js shows it in that zone too."""
+    name = _page_zone()
     v = value.astimezone(UTC)
+    iso = f"{v.year}-{v.month:02}-{v.day:02}T{v.hour:02}:{v.minute:02}Z"
+    if name is None:
+        return Markup(
+            f'<time datetime="{iso}">{_MONTHS[v.month - 1]} {v.day}, {v.year}, {v.hour:02}:{v.minute:02} UTC</time>'
+        )
+    t = timezones.local(value, name)
+    hour = t.hour % 12 or 12
     return Markup(
-        f'<time datetime="{v.year}-{v.month:02}-{v.day:02}T{v.hour:02}:{v.minute:02}Z">'
-        f"{_MONTHS[v.month - 1]} {v.day}, {v.year}, {v.hour:02}:{v.minute:02} UTC</time>"
+        f'<time datetime="{iso}" data-zone="{escape(name)}">{_MONTHS[t.month - 1]} {t.day}, {t.year}, '
+        f"{hour}:{t.minute:02} {'AM' if t.hour < 12 else 'PM'} {escape(t.tzname() or '')}</time>"
     )
+
+
+def _page_zone() -> str | None:
+    """The request's zone for times, worked out once (a long thread shows hundreds)."""
+    if "board_page_zone" not in g:
+        g.board_page_zone = timezones.page_zone_name()
+    return g.board_page_zone
 
 
 bp.add_app_template_filter(short_timestamp)

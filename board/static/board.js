@@ -10,12 +10,37 @@
     menu.open = true;
   }
 
+  // Times in the viewer's language. A <time data-zone> is shown in the zone the server used (the person's chosen
+  // zone, else the course's: board/timezones.py), so page and script agree; without it, in the browser's zone.
   function localTimes(root) {
-    var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    var formats = {};
+    function formatFor(zone) {
+      var key = zone || "";
+      if (!formats[key]) {
+        var options = { dateStyle: "medium", timeStyle: "short" };
+        if (zone) { options.timeZone = zone; }
+        try { formats[key] = new Intl.DateTimeFormat(undefined, options); } catch (e) { formats[key] = null; }
+      }
+      return formats[key];
+    }
     root.querySelectorAll("time[datetime]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) { el.title = el.textContent; el.textContent = fmt.format(when); }
+      var when = new Date(el.getAttribute("datetime")), fmt = formatFor(el.getAttribute("data-zone"));
+      if (!isNaN(when) && fmt) { el.title = el.textContent; el.textContent = fmt.format(when); }
     });
+  }
+
+  // The person's time zone, asked once: the page carries form#ask-time-zone only while none is stored, and the
+  // server stores it only then (POST /account/time-zone, with the CSRF token the form carries in data-csrf).
+  function askTimeZone() {
+    var form = document.getElementById("ask-time-zone"), asked = "board-time-zone-asked";
+    if (!form || !window.fetch || !window.FormData) { return; }
+    var zone = form.querySelector("input[name=time_zone]");
+    try { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+    if (!zone.value || (session && session.getItem(asked))) { return; }
+    if (session) { session.setItem(asked, "1"); }
+    var body = new FormData(form);
+    body.append("csrf_token", form.getAttribute("data-csrf"));
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" }).catch(function () {});
   }
 
   // Drafts: what is typed in a composer (form[data-draft]) is kept in this browser until the server confirms the item
@@ -249,6 +274,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
+    askTimeZone();
     // The browser's time zone, so a due date typed in local time is stored correctly.
     document.querySelectorAll("input[data-timezone]").forEach(function (el) {
       try { el.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }

@@ -46,7 +46,21 @@ def klass(app, monkeypatch):
     }
     reading = factories.reading(course, title="The reading")
     response = factories.response(course, people["ada"], reading, title="Ada's response")
+    # These tests are about email at once and digests: Ada chose comments on her posts at once, and Cy a daily digest
+    # of threads he watches (the defaults batch both by thread and hour: tests/notifications/test_batches.py).
+    choose(people["ada"], course, "comment", "now")
+    choose(people["cy"], course, "watched", "daily")
     return course, people, reading, response
+
+
+def choose(user, course, kind: str, delivery: str) -> None:
+    """`user`'s own choice for `kind` in `course`, as the preferences page stores it."""
+    row = db.session.scalar(select(NotificationPreference).filter_by(user_id=user.id, course_id=course.id, kind=kind))
+    if row is None:
+        db.session.add(NotificationPreference(user_id=user.id, course_id=course.id, kind=kind, delivery=delivery))
+    else:
+        row.delivery = delivery
+    db.session.commit()
 
 
 @pytest.fixture
@@ -172,9 +186,7 @@ def test_an_unreachable_queue_delays_the_email_and_the_sweep_sends_it(
 
 def test_no_email_for_app_only_or_with_the_switch_off(klass, inbox, make_visitor):
     course, people, _, response = klass
-    db.session.add(
-        NotificationPreference(user_id=people["ada"].id, course_id=course.id, kind="comment", delivery="app")
-    )
+    choose(people["ada"], course, "comment", "app")
     people["cy"].email_notifications = False
     db.session.commit()
     first = comment(make_visitor(people["bo"]), response, "One, @Cy Young.")
@@ -295,10 +307,7 @@ def test_a_digest_with_nothing_left_to_show_when_it_is_sent_is_not_sent(
 
 def test_weekly_digest_covers_last_monday_to_monday(klass, inbox, make_visitor):
     course, people, _, response = klass
-    db.session.add(
-        NotificationPreference(user_id=people["cy"].id, course_id=course.id, kind="watched", delivery="weekly")
-    )
-    db.session.commit()
+    choose(people["cy"], course, "watched", "weekly")
     _watched_thread(people, response, make_visitor, "Weekly news.")
     _backdate(datetime(2027, 3, 3, 12, tzinfo=UTC))  # last week's Wednesday
     assert services.send_digests("daily", NOW) == 0  # Cy chose weekly

@@ -278,7 +278,7 @@ def test_a_comment_without_an_at_sign_queues_nothing(klass, make_visitor, waitin
     _, people, _, response = klass
     comment(make_visitor(people["bo"]), response, "No names here.")
     assert [row.kind for row in _waiting(services.MENTIONS_KIND)] == []
-    assert len(_waiting(services.EMAIL_KIND)) == 1  # Ada's "comment on your post"
+    assert len(_waiting(services.THREAD_BATCH_KIND)) == 1  # Ada's "comment on your post", batched for the hour
 
 
 def test_a_mention_in_a_comment_on_a_hidden_reading_tells_only_staff(klass, make_visitor):

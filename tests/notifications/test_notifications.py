@@ -387,7 +387,8 @@ def test_preferences_page_shows_defaults_and_saves_choices(klass, make_visitor):
     course, people, _, response = klass
     ada = make_visitor(people["ada"])
     form = _settings_form(ada, course.slug)
-    assert form["reply"] == "now" and form["watched"] == "daily" and "response" not in form
+    assert form["reply"] == "now" and form["mention"] == "now" and "response" not in form
+    assert form["comment"] == "hourly" and form["watched"] == "hourly"  # one email per thread per hour
     form["comment"] = "off"
     response_ = ada.post(f"/c/{course.slug}/notifications", {**form, "email_notifications": "y"})
     assert response_.status_code == 302
@@ -404,7 +405,7 @@ def test_staff_see_the_new_response_choice_off_by_default(klass, make_visitor):
 def test_preferences_refuse_an_unknown_choice_and_keep_the_rest(klass, make_visitor):
     course, people, _, _ = klass
     ada = make_visitor(people["ada"])
-    form = _settings_form(ada, course.slug) | {"reply": "hourly"}
+    form = _settings_form(ada, course.slug) | {"reply": "fortnightly", "reading": "hourly"}  # no thread to batch
     refused = ada.post(f"/c/{course.slug}/notifications", form)
     assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
     assert db.session.scalars(select(NotificationPreference)).all() == []

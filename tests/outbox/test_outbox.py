@@ -115,6 +115,16 @@ def test_a_key_adds_its_row_once_in_one_transaction_or_across_several():
     assert CALLS == ["first", "unkeyed"]
 
 
+def test_a_row_added_not_before_a_time_waits_for_it_then_is_delivered_once():
+    later = utcnow() + timedelta(hours=1)
+    outbox.add("test_record", {"name": "batched"}, key="batch", not_before=later)
+    db.session.commit()  # the delivery queued after this commit finds nothing due yet
+    assert CALLS == [] and _rows()[0].next_attempt_at == later
+    assert service.deliver_due(now=later - timedelta(seconds=1)) == 0, "not due before its time"
+    assert service.deliver_due(now=later) == 1 and CALLS == ["batched"]
+    assert service.deliver_due(now=later + timedelta(hours=1)) == 0, "done once"
+
+
 def test_a_failing_handler_is_retried_with_doubling_waits_then_given_up_with_its_error(app, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 4)
     monkeypatch.setitem(app.config, "OUTBOX_RETRY_SECONDS", 60)

@@ -86,7 +86,9 @@ def test_staff_publish_a_reading_with_its_details(make_visitor, role):
     assert "Reading · Week 3" in page
     assert "Solzhenitsyn, 1962" in page
     assert "<strong>work</strong>" in page and "<em>one</em>" in page
-    assert 'Responses due <time datetime="2027-03-01T09:00:00+00:00">' in page
+    # In the course's zone (New York by default) for a student who has none of their own.
+    due = '<time datetime="2027-03-01T09:00:00+00:00" data-zone="America/New_York">Mar 1, 2027, 4:00 AM EST</time>'
+    assert f"Responses due {due}" in page
     home = _text(make_visitor(student).get(f"/c/{course.slug}/"))
     assert "One Day in the Life of Ivan Denisovich" in home and "tag-pinned" in home
 

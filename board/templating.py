@@ -91,4 +91,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["timestamp"] = timestamp
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["DAY_FORMAT"] = timezones.DAY_FORMAT
+    app.jinja_env.globals["page_zone"] = timezones.page_zone_name
     app.jinja_env.filters["plain_text"] = plain_text

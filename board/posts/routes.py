@@ -245,7 +245,7 @@ def short_timestamp(value: datetime) -> Markup:
     t = timezones.local(value, name)
     hour = t.hour % 12 or 12
     return Markup(
-        f'<time datetime="{iso}" data-zone="{escape(name)}">{_MONTHS[t.month - 1]} {t.day}, {t.year}, '
+        f'<time datetime="{iso}">{_MONTHS[t.month - 1]} {t.day}, {t.year}, '
         f"{hour}:{t.minute:02} {'AM' if t.hour < 12 else 'PM'} {escape(t.tzname() or '')}</time>"
     )
 

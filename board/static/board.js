@@ -12,6 +12,8 @@
 
   // Times in the viewer's language. A <time data-zone> is shown in the zone the server used (the person's chosen
   // zone, else the course's: board/timezones.py), so page and script agree; without it, in the browser's zone.
+  // A comment's time carries no data-zone of its own (a long thread has hundreds): the page's body names the zone.
+  var pageZone = document.body.getAttribute("data-zone");
   function localTimes(root) {
     var formats = {};
     function formatFor(zone) {
@@ -24,7 +26,7 @@
       return formats[key];
     }
     root.querySelectorAll("time[datetime]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime")), fmt = formatFor(el.getAttribute("data-zone"));
+      var when = new Date(el.getAttribute("datetime")), fmt = formatFor(el.getAttribute("data-zone") || pageZone);
       if (!isNaN(when) && fmt) { el.title = el.textContent; el.textContent = fmt.format(when); }
     });
   }

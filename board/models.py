@@ -4,12 +4,13 @@ awards, reports, revisions and the audit log. Rules about who may do what live i
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -159,6 +160,9 @@ class Course(db.Model):
     moderation_policy: Mapped[str] = mapped_column(String(16), default=ModerationPolicy.OPEN)
     like_policy: Mapped[str] = mapped_column(String(16), default=LikePolicy.EVERYONE)
     allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The term's first and last days (both optional): the participation chart covers them when set.
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="course", passive_deletes=True)
@@ -166,6 +170,7 @@ class Course(db.Model):
     award_types: WriteOnlyMapped[AwardType] = relationship(back_populates="course", passive_deletes=True)
 
     SETTINGS = ("allow_free_posts", "moderation_policy", "like_policy", "allow_anonymous")
+    DATES = ("starts_on", "ends_on")
 
     def settings(self) -> dict:
         """The course's settings as a plain dict (used by export and the settings form)."""

@@ -1,11 +1,11 @@
 """Course forms: create, join, settings, roster."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..models import LikePolicy, ModerationPolicy, Role
+from ..models import Course, LikePolicy, ModerationPolicy, Role
 
 
 class CourseForm(FlaskForm):
@@ -17,6 +17,9 @@ class CourseForm(FlaskForm):
 
 class JoinForm(FlaskForm):
     code = StringField("Join code", validators=[DataRequired(), Length(max=32)])
+
+
+DATE_MESSAGE = "Enter a date as YYYY-MM-DD, such as 2027-01-18."
 
 
 class SettingsForm(CourseForm):
@@ -39,6 +42,25 @@ class SettingsForm(CourseForm):
     allow_anonymous = BooleanField(
         "Students may post anonymously to classmates (instructors and assistants still see the name)"
     )
+    starts_on = DateField(
+        "First day of the term",
+        description="Optional, as YYYY-MM-DD. When set, the participation chart covers the term's weeks.",
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+    ends_on = DateField(
+        "Last day of the term",
+        description="Optional, after the first day.",
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+
+    DATES = Course.DATES
+
+    def validate_ends_on(self, field) -> None:
+        """The term ends after it starts."""
+        if field.data and self.starts_on.data and field.data <= self.starts_on.data:
+            raise ValidationError("The last day comes after the first day.")
 
 
 class RoleForm(FlaskForm):

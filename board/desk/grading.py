@@ -15,7 +15,9 @@ from ..audit import record
 from ..extensions import db
 from ..markdown import render_markdown
 from ..models import Comment, Membership, Post, PostKind, PostStatus, Role, User, utcnow
+from . import participation
 from .models import Grade
+from .participation import Cell
 
 
 class GradeError(ValueError):
@@ -210,13 +212,50 @@ def _reloaded(reading: Post, student: User) -> Grade:
     return grade_of(reading, student)
 
 
-def set_released(ctx: CourseContext, reading: Post, released: bool) -> None:
-    """Release the reading's grades and feedback to its students, or withdraw them."""
+@dataclass
+class ReleaseCheck:
+    """What an instructor should know before releasing a reading's grades (participation's cells, roster order)."""
+
+    ungraded: list[Cell]  # responded, no points yet
+    not_responded: list[Cell]  # no response and no points
+    graded_without_response: list[Cell]  # points given to someone with no response
+
+    @property
+    def all_clear(self) -> bool:
+        return not (self.ungraded or self.not_responded or self.graded_without_response)
+
+
+class ReleaseNeedsConfirmation(GradeError):
+    """Some students are ungraded, or graded without a response: the instructor must confirm first."""
+
+    def __init__(self, check: ReleaseCheck):
+        super().__init__("Some students are not graded yet, or were graded without a response: confirm to release.")
+        self.check = check
+
+
+def release_check(ctx: CourseContext, reading: Post) -> ReleaseCheck:
+    """Who is ungraded (with a response or without), and who has points but no response; a fixed number of queries."""
+    ctx.require("grade:release")
+    cells = participation.for_reading(ctx, reading).column(reading)
+    return ReleaseCheck(
+        ungraded=[c for c in cells if c.responded and not c.graded],
+        not_responded=[c for c in cells if not c.responded and not c.graded],
+        graded_without_response=[c for c in cells if not c.responded and c.graded],
+    )
+
+
+def set_released(ctx: CourseContext, reading: Post, released: bool, *, confirmed: bool = False) -> None:
+    """Release the reading's grades and feedback to its students, or withdraw them. Releasing while anyone is
+    ungraded, or graded without a response, needs `confirmed` (raises ReleaseNeedsConfirmation otherwise)."""
     ctx.require("grade:release")
     if not reading.is_reading:
         raise GradeError("Grades are released per reading.")
     if released == (reading.grades_released_at is not None):
         return
+    if released and not confirmed:
+        check = release_check(ctx, reading)
+        if not check.all_clear:
+            raise ReleaseNeedsConfirmation(check)
     reading.grades_released_at = utcnow() if released else None
     action = "grade:release" if released else "grade:withdraw"
     record(ctx, action, reading, detail=f"grades for “{reading.title}” {'released' if released else 'withdrawn'}")

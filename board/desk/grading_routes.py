@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access
+from ..courses.forms import EmptyForm
 from ..models import Post
 from . import grading, mywork
 from .grading_forms import GradeForm
@@ -79,13 +80,26 @@ def grade(slug, reading_id, student_id):
     return render_template("desk/grading.html", ctx=ctx, page=page, form=form, conflict=conflict), status
 
 
+@bp.get("/readings/<int:reading_id>/grades/release")
+def confirm_release(slug, reading_id):
+    ctx = _context(slug)
+    ctx.require("grade:release")
+    reading = _reading(ctx, reading_id)
+    return render_template(
+        "desk/release.html", ctx=ctx, reading=reading, check=grading.release_check(ctx, reading), form=EmptyForm()
+    )
+
+
 @bp.post("/readings/<int:reading_id>/grades/release")
 def release(slug, reading_id):
     ctx = _context(slug)
     ctx.require("grade:release")
     reading = _reading(ctx, reading_id)
     released = request.form.get("released", "1") == "1"
-    grading.set_released(ctx, reading, released)
+    try:
+        grading.set_released(ctx, reading, released, confirmed=request.form.get("confirmed") == "1")
+    except grading.ReleaseNeedsConfirmation:
+        return redirect(url_for("grading.confirm_release", slug=slug, reading_id=reading.id), 303)
     flash(
         "Grades released: each student now sees their own grade and feedback."
         if released

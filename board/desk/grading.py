@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -137,6 +138,39 @@ def released_grade(ctx: CourseContext, reading: Post) -> Grade | None:
         .where(Grade.reading_id == reading.id, Grade.student_id == ctx.user.id)
         .where(visible_grades_clause(ctx))
     )
+
+
+@dataclass
+class WalkGradeState:
+    """The grade the responses walk's form starts from: read with the post page's viewer facts (one query)."""
+
+    points: float | None
+    feedback_md: str
+    version: int
+    updated_at: datetime
+    grader_name: str
+
+
+def walk_grade_columns(ctx: CourseContext, response: Post) -> tuple:
+    """Scalar columns of the response author's grade for its reading (graders only), for the post page's one query
+    of viewer facts (notifications.services.viewer_state); walk_grade_state reads their values."""
+    ctx.require("grade:write")
+    mine = (
+        Grade.course_id == ctx.course.id,
+        Grade.reading_id == response.reading_id,
+        Grade.student_id == response.author_id,
+    )
+    grader = select(User.display_name).join(Grade, Grade.grader_id == User.id).where(*mine).scalar_subquery()
+    columns = (Grade.version, Grade.points, Grade.feedback_md, Grade.updated_at)
+    return (*(select(column).where(*mine).scalar_subquery() for column in columns), grader)
+
+
+def walk_grade_state(values: tuple) -> WalkGradeState | None:
+    """The values of walk_grade_columns as the grade they describe; None when there is none yet."""
+    version, points, feedback_md, updated_at, grader_name = values
+    if version is None:
+        return None
+    return WalkGradeState(points, feedback_md or "", version, updated_at, grader_name or "")
 
 
 def _check_points(reading: Post, points: float | None) -> None:

@@ -651,6 +651,18 @@ class Neighbours:
     next: Cell | None
     position: int
     count: int
+    current: Cell | None = None
+    walk: list[Cell] = field(default_factory=list)  # the view's responses, in its order
+
+    @property
+    def next_ungraded(self) -> Cell | None:
+        """The first ungraded response after this one in the view's order, else the first before it (the walk goes
+        round once); None when every other response is graded."""
+        at = self.position - 1
+        for cell in [*self.walk[at + 1 :], *self.walk[:at]]:
+            if not cell.graded:
+                return cell
+        return None
 
 
 def neighbours(ctx: CourseContext, response: Post, order: ViewOrder) -> Neighbours | None:
@@ -670,4 +682,6 @@ def neighbours(ctx: CourseContext, response: Post, order: ViewOrder) -> Neighbou
         next=cells[at + 1] if at + 1 < len(cells) else None,
         position=at + 1,
         count=len(cells),
+        current=cells[at],
+        walk=cells,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from board.desk.models import Grade
 from board.extensions import db
-from board.models import Role
+from board.models import Post, Role
 from tests import factories
 from tests.browser.test_desk import _shoot
 
@@ -118,3 +118,21 @@ def test_a_bad_grade_in_the_walk_keeps_the_feedback(new_page, class30):
     expect(page.get_by_text("This reading is graded out of 10 points.")).to_be_visible()
     expect(page.get_by_label("Feedback")).to_have_value("Kept as typed.")
     expect(page.get_by_role("heading", name="Grade Student 01")).to_be_visible()
+
+
+def test_the_new_grading_pages_have_no_serious_accessibility_violations(new_page, class30):
+    from tests.browser.test_axe import _check
+
+    course, reading = class30["course"], class30["reading"]
+    response = db.session.scalar(select(Post.id).where(Post.reading_id == reading.id).order_by(Post.id))
+    page = new_page(1280, 900)
+    _log_in(page, class30["instructor"].email)
+    urls = [
+        f"/c/{course.slug}/desk/readings/{reading.id}/",
+        f"/c/{course.slug}/posts/{response}?from=name.asc.all",
+        f"/c/{course.slug}/readings/{reading.id}/grades/release",
+        f"/c/{course.slug}/settings",
+        f"/c/{course.slug}/desk/",
+    ]
+    problems = _check(page, urls)
+    assert not problems, "\n".join(problems)

@@ -134,5 +134,8 @@ def test_the_new_grading_pages_have_no_serious_accessibility_violations(new_page
         f"/c/{course.slug}/settings",
         f"/c/{course.slug}/desk/",
     ]
+    for url, name in ((urls[2], "release-check"), (urls[4], "dashboard-term")):
+        page.goto(url)
+        _shoot(page, name)
     problems = _check(page, urls)
     assert not problems, "\n".join(problems)

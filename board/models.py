@@ -4,12 +4,13 @@ awards, reports, revisions and the audit log. Rules about who may do what live i
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -164,6 +165,9 @@ class Course(db.Model):
     allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     # The zone of members who have none of their own (board/timezones.py); set on the course's settings page.
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York", server_default="America/New_York")
+    # The term's first and last days (both optional): the participation chart covers them when set.
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="course", passive_deletes=True)
@@ -171,6 +175,7 @@ class Course(db.Model):
     award_types: WriteOnlyMapped[AwardType] = relationship(back_populates="course", passive_deletes=True)
 
     SETTINGS = ("allow_free_posts", "moderation_policy", "like_policy", "allow_anonymous", "time_zone")
+    DATES = ("starts_on", "ends_on")
 
     def settings(self) -> dict:
         """The course's settings as a plain dict (used by export and the settings form)."""

@@ -69,7 +69,11 @@ REVISIONS = _revisions()
 # Users 1 instructor, 2–4 students, 5 assistant of course 1; user 2 teaches course 2.
 RECIPES: dict[str, list[dict]] = {
     "users": [{"id": n} for n in range(1, 6)],
-    "courses": [{"id": 1}, {"id": 2}],
+    "courses": [
+        {"id": 1},
+        {"id": 2},
+        {"id": 3, "starts_on": date(2027, 1, 18), "ends_on": None},  # from 0019 (rows 1 and 2 get both dates then)
+    ],
     "memberships": [
         {"id": 1, "course_id": 1, "user_id": 1, "role": "instructor"},
         {"id": 2, "course_id": 1, "user_id": 2, "role": "student"},

@@ -1,12 +1,12 @@
 """Course forms: create, join, settings, roster."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import timezones
-from ..models import LikePolicy, ModerationPolicy, Role
+from ..models import Course, LikePolicy, ModerationPolicy, Role
 
 
 def _known_zone(form, field) -> None:
@@ -23,6 +23,9 @@ class CourseForm(FlaskForm):
 
 class JoinForm(FlaskForm):
     code = StringField("Join code", validators=[DataRequired(), Length(max=32)])
+
+
+DATE_MESSAGE = "Enter a date as YYYY-MM-DD, such as 2027-01-18."
 
 
 class SettingsForm(CourseForm):
@@ -52,6 +55,25 @@ class SettingsForm(CourseForm):
         validate_choice=False,
         validators=[DataRequired(message="Choose a time zone."), _known_zone],
     )
+    starts_on = DateField(
+        "First day of the term",
+        description="Optional, as YYYY-MM-DD. When set, the participation chart covers the term's weeks.",
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+    ends_on = DateField(
+        "Last day of the term",
+        description="Optional, after the first day.",
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+
+    DATES = Course.DATES
+
+    def validate_ends_on(self, field) -> None:
+        """The term ends after it starts."""
+        if field.data and self.starts_on.data and field.data <= self.starts_on.data:
+            raise ValidationError("The last day comes after the first day.")
 
 
 class RoleForm(FlaskForm):

@@ -190,8 +190,8 @@ def settings(slug):
         services.update_course(
             ctx,
             **{name: getattr(form, name).data or "" for name in ("title", "code", "term", "description")},
-            **{name: getattr(form, name).data for name in ctx.course.SETTINGS},
+            **{name: getattr(form, name).data for name in (*ctx.course.SETTINGS, *form.DATES)},
         )
         flash("Course settings saved.", "success")
         return redirect(url_for("courses.settings", slug=slug))
-    return render_template("courses/settings.html", ctx=ctx, form=form)
+    return render_template("courses/settings.html", ctx=ctx, form=form), 422 if form.is_submitted() else 200

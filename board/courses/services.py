@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import date
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -153,7 +154,7 @@ def update_course(ctx: CourseContext, **fields) -> None:
     course = ctx.course
     changes = []
     for name, value in fields.items():
-        if name not in {"title", "code", "term", "description", *Course.SETTINGS}:
+        if name not in {"title", "code", "term", "description", *Course.SETTINGS, *Course.DATES}:
             raise CourseError(f"Unknown course field {name}.")
         value = value.strip() if isinstance(value, str) else value
         before = getattr(course, name)
@@ -169,6 +170,8 @@ def update_course(ctx: CourseContext, **fields) -> None:
 def _shown(value) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
+    if isinstance(value, date):
+        return value.isoformat()
     return f"“{value}”" if value else "(empty)"
 
 

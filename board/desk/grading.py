@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,9 @@ from ..audit import record
 from ..extensions import db
 from ..markdown import render_markdown
 from ..models import Comment, Membership, Post, PostKind, PostStatus, Role, User, utcnow
+from . import participation
 from .models import Grade
+from .participation import Cell
 
 
 class GradeError(ValueError):
@@ -137,6 +140,39 @@ def released_grade(ctx: CourseContext, reading: Post) -> Grade | None:
     )
 
 
+@dataclass
+class WalkGradeState:
+    """The grade the responses walk's form starts from: read with the post page's viewer facts (one query)."""
+
+    points: float | None
+    feedback_md: str
+    version: int
+    updated_at: datetime
+    grader_name: str
+
+
+def walk_grade_columns(ctx: CourseContext, response: Post) -> tuple:
+    """Scalar columns of the response author's grade for its reading (graders only), for the post page's one query
+    of viewer facts (notifications.services.viewer_state); walk_grade_state reads their values."""
+    ctx.require("grade:write")
+    mine = (
+        Grade.course_id == ctx.course.id,
+        Grade.reading_id == response.reading_id,
+        Grade.student_id == response.author_id,
+    )
+    grader = select(User.display_name).join(Grade, Grade.grader_id == User.id).where(*mine).scalar_subquery()
+    columns = (Grade.version, Grade.points, Grade.feedback_md, Grade.updated_at)
+    return (*(select(column).where(*mine).scalar_subquery() for column in columns), grader)
+
+
+def walk_grade_state(values: tuple) -> WalkGradeState | None:
+    """The values of walk_grade_columns as the grade they describe; None when there is none yet."""
+    version, points, feedback_md, updated_at, grader_name = values
+    if version is None:
+        return None
+    return WalkGradeState(points, feedback_md or "", version, updated_at, grader_name or "")
+
+
 def _check_points(reading: Post, points: float | None) -> None:
     if points is None:
         return
@@ -210,13 +246,50 @@ def _reloaded(reading: Post, student: User) -> Grade:
     return grade_of(reading, student)
 
 
-def set_released(ctx: CourseContext, reading: Post, released: bool) -> None:
-    """Release the reading's grades and feedback to its students, or withdraw them."""
+@dataclass
+class ReleaseCheck:
+    """What an instructor should know before releasing a reading's grades (participation's cells, roster order)."""
+
+    ungraded: list[Cell]  # responded, no points yet
+    not_responded: list[Cell]  # no response and no points
+    graded_without_response: list[Cell]  # points given to someone with no response
+
+    @property
+    def all_clear(self) -> bool:
+        return not (self.ungraded or self.not_responded or self.graded_without_response)
+
+
+class ReleaseNeedsConfirmation(GradeError):
+    """Some students are ungraded, or graded without a response: the instructor must confirm first."""
+
+    def __init__(self, check: ReleaseCheck):
+        super().__init__("Some students are not graded yet, or were graded without a response: confirm to release.")
+        self.check = check
+
+
+def release_check(ctx: CourseContext, reading: Post) -> ReleaseCheck:
+    """Who is ungraded (with a response or without), and who has points but no response; a fixed number of queries."""
+    ctx.require("grade:release")
+    cells = participation.for_reading(ctx, reading).column(reading)
+    return ReleaseCheck(
+        ungraded=[c for c in cells if c.responded and not c.graded],
+        not_responded=[c for c in cells if not c.responded and not c.graded],
+        graded_without_response=[c for c in cells if not c.responded and c.graded],
+    )
+
+
+def set_released(ctx: CourseContext, reading: Post, released: bool, *, confirmed: bool = False) -> None:
+    """Release the reading's grades and feedback to its students, or withdraw them. Releasing while anyone is
+    ungraded, or graded without a response, needs `confirmed` (raises ReleaseNeedsConfirmation otherwise)."""
     ctx.require("grade:release")
     if not reading.is_reading:
         raise GradeError("Grades are released per reading.")
     if released == (reading.grades_released_at is not None):
         return
+    if released and not confirmed:
+        check = release_check(ctx, reading)
+        if not check.all_clear:
+            raise ReleaseNeedsConfirmation(check)
     reading.grades_released_at = utcnow() if released else None
     action = "grade:release" if released else "grade:withdraw"
     record(ctx, action, reading, detail=f"grades for “{reading.title}” {'released' if released else 'withdrawn'}")

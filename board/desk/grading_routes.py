@@ -7,9 +7,11 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access
+from ..courses.forms import EmptyForm
 from ..models import Post
-from . import grading, mywork
-from .grading_forms import GradeForm
+from ..posts import routes as posts_routes
+from . import grading, mywork, participation
+from .grading_forms import WALK_PREFIX, GradeForm
 
 bp = Blueprint("grading", __name__, url_prefix="/c/<slug>")
 
@@ -79,13 +81,74 @@ def grade(slug, reading_id, student_id):
     return render_template("desk/grading.html", ctx=ctx, page=page, form=form, conflict=conflict), status
 
 
+@bp.post("/posts/<int:post_id>/grade")
+def grade_in_walk(slug, post_id):
+    """The grade form beside a response in the responses walk: "Save" comes back here, "Save and next" goes on to
+    the next ungraded response in the view's order (`from`). A refused form is shown again with what was typed."""
+    ctx = _context(slug)
+    ctx.require("grade:write")
+    response = access.get_post(ctx, post_id)
+    if response.is_reading or response.reading_id is None:
+        abort(404)
+    reading = _reading(ctx, response.reading_id)
+    student = access.get_student(ctx, response.author_id)
+    order = participation.ViewOrder.from_param(request.form.get("from")) or participation.ViewOrder()
+    nav = participation.neighbours(ctx, response, order)  # before saving: where "next" goes is decided now
+    form = GradeForm(prefix=WALK_PREFIX)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            grading.save_grade(
+                ctx,
+                reading,
+                student,
+                points=form.points.data,
+                feedback=form.feedback.data or "",
+                version=form.version_number(),
+            )
+        except grading.GradeConflict as error:
+            conflict = error.current  # shown beside the form, which keeps what was typed and now overrides theirs
+            form.version.data = str(conflict.version)
+        except grading.GradeError as error:
+            form.points.errors = [*form.points.errors, str(error)]
+        else:
+            flash(f"Grade saved for {student.display_name}.", "success")
+            return redirect(_after_walk_save(ctx, response, nav, order, onward="next" in request.form))
+    status = 409 if conflict is not None else 422
+    return posts_routes.render_with_grade_form(ctx, response, form, conflict, status)
+
+
+def _after_walk_save(ctx, response, nav, order, *, onward: bool) -> str:
+    slug = ctx.course.slug
+    if not onward or nav is None:
+        return url_for("posts.show", slug=slug, post_id=response.id, **{"from": order.param()})
+    target = nav.next_ungraded
+    if target is None:
+        flash("Every response in this view is graded.", "info")
+        return url_for("desk.responses", slug=slug, reading_id=nav.reading.id, **order.args())
+    return url_for("posts.show", slug=slug, post_id=target.response_id, **{"from": order.param()})
+
+
+@bp.get("/readings/<int:reading_id>/grades/release")
+def confirm_release(slug, reading_id):
+    ctx = _context(slug)
+    ctx.require("grade:release")
+    reading = _reading(ctx, reading_id)
+    return render_template(
+        "desk/release.html", ctx=ctx, reading=reading, check=grading.release_check(ctx, reading), form=EmptyForm()
+    )
+
+
 @bp.post("/readings/<int:reading_id>/grades/release")
 def release(slug, reading_id):
     ctx = _context(slug)
     ctx.require("grade:release")
     reading = _reading(ctx, reading_id)
     released = request.form.get("released", "1") == "1"
-    grading.set_released(ctx, reading, released)
+    try:
+        grading.set_released(ctx, reading, released, confirmed=request.form.get("confirmed") == "1")
+    except grading.ReleaseNeedsConfirmation:
+        return redirect(url_for("grading.confirm_release", slug=slug, reading_id=reading.id), 303)
     flash(
         "Grades released: each student now sees their own grade and feedback."
         if released

@@ -400,12 +400,11 @@ _WEEK = 7 * 86400
 
 def week_start(moment: datetime) -> date:
     """The Monday (UTC) of the week `moment` falls in."""
-    day = moment.astimezone(UTC).date()
-    return day - timedelta(days=day.weekday())
+    return week_start_of_day(moment.astimezone(UTC).date())
 
 
 def _weeks(ctx: CourseContext, reading_ids: list[int], responded: list[Cell]) -> list[WeekCount]:
-    """Responses and comments given per week (Monday to Sunday, UTC), from the first week with either to the last."""
+    """Responses and comments given per week (Monday to Sunday, UTC), over the weeks chart_range chooses."""
     counts: dict[date, WeekCount] = {}
     for cell in responded:
         if cell.submitted_at is not None:
@@ -429,11 +428,39 @@ def _weeks(ctx: CourseContext, reading_ids: list[int], responded: list[Cell]) ->
     for index, count in rows:
         start = (_EPOCH + timedelta(seconds=int(index) * _WEEK - _MONDAY_SHIFT)).date()
         counts.setdefault(start, WeekCount(start)).comments += count
-    if not counts:
+    first, last = chart_range(counts, ctx.course.starts_on, ctx.course.ends_on)
+    if first is None:
         return []
-    first, last = min(counts), max(counts)
-    span = min((last - first).days // 7, 104)  # two years of weeks at most
+    span = min((last - first).days // 7, MAX_CHART_WEEKS - 1)
     return [counts.get(first + timedelta(weeks=n), WeekCount(first + timedelta(weeks=n))) for n in range(span + 1)]
+
+
+MAX_CHART_WEEKS = 104  # two years of weeks at most
+QUIET_WEEKS = 6  # more empty weeks than this in a row end a stretch of activity (a break is shorter; a summer is not)
+
+
+def chart_range(counts: dict[date, WeekCount], starts_on: date | None, ends_on: date | None):
+    """The first and last week (Mondays) the chart covers, or (None, None) when nothing happened in them: the course's
+    term where its dates are set; otherwise the most recent stretch of activity, from the last week with any back to
+    the first one with no more than QUIET_WEEKS empty weeks between (so years-old posts do not squeeze this term's
+    weeks into a sliver)."""
+    first = week_start_of_day(starts_on) if starts_on else None
+    last = week_start_of_day(ends_on) if ends_on else None
+    active = sorted(week for week in counts if (first is None or week >= first) and (last is None or week <= last))
+    if not active:
+        return None, None
+    if first is None:
+        first = active[-1]
+        for week in reversed(active[:-1]):
+            if (first - week).days // 7 - 1 > QUIET_WEEKS:
+                break
+            first = week
+    return first, last if last is not None else max(active[-1], first)
+
+
+def week_start_of_day(day: date) -> date:
+    """The Monday of the week `day` falls in."""
+    return day - timedelta(days=day.weekday())
 
 
 # The student's own checkpoints ------------------------------------------------------------------------------------
@@ -624,6 +651,18 @@ class Neighbours:
     next: Cell | None
     position: int
     count: int
+    current: Cell | None = None
+    walk: list[Cell] = field(default_factory=list)  # the view's responses, in its order
+
+    @property
+    def next_ungraded(self) -> Cell | None:
+        """The first ungraded response after this one in the view's order, else the first before it (the walk goes
+        round once); None when every other response is graded."""
+        at = self.position - 1
+        for cell in [*self.walk[at + 1 :], *self.walk[:at]]:
+            if not cell.graded:
+                return cell
+        return None
 
 
 def neighbours(ctx: CourseContext, response: Post, order: ViewOrder) -> Neighbours | None:
@@ -643,4 +682,6 @@ def neighbours(ctx: CourseContext, response: Post, order: ViewOrder) -> Neighbou
         next=cells[at + 1] if at + 1 < len(cells) else None,
         position=at + 1,
         count=len(cells),
+        current=cells[at],
+        walk=cells,
     )

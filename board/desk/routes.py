@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import access
 from ..courses.forms import EmptyForm
 from ..models import Post
-from . import csv, nudges, participation
+from . import csv, grading, nudges, participation
 from .chart import weekly_chart
+from .grading_forms import WALK_PREFIX, GradeForm
+from .models import Grade
 from .next_step import next_step, short_response
 
 bp = Blueprint("desk", __name__, url_prefix="/c/<slug>/desk")
@@ -119,22 +123,69 @@ def _own_response_to(ctx: access.CourseContext, post: Post) -> Post | None:
 
 def viewer_columns(ctx: access.CourseContext, post: Post) -> tuple:
     """Scalar columns the post page reads with the viewer's other facts (notifications.services.viewer_state): on a
-    reading that asks for replies (or the student's own response to one), the student's replies toward it.
-    post_page_extras takes their values."""
+    reading that asks for replies (or the student's own response to one), the student's replies toward it; on a
+    response in the responses walk, for graders, its author's grade. post_page_extras takes their values."""
+    if _walk_order() is not None and not post.is_reading and post.reading_id is not None and ctx.can("grade:write"):
+        return grading.walk_grade_columns(ctx, post)
     reading = post if post.is_reading else _own_response_to(ctx, post)
     if reading is not None and reading.is_published and reading.required_replies and not ctx.is_staff:
         return participation.my_replies_columns(ctx, reading)
     return ()
 
 
+def _walk_order() -> participation.ViewOrder | None:
+    """The responses view's order a response page was opened from (`from`, in the query or the grade form)."""
+    return participation.ViewOrder.from_param(request.values.get("from"))
+
+
+@dataclass
+class WalkGrade:
+    """The grade form beside a response in the responses walk: the form (fresh, or as refused), the grade it started
+    from, and a newer grade saved meanwhile (`conflict`)."""
+
+    form: GradeForm
+    grade: grading.WalkGradeState | None
+    nav: participation.Neighbours
+    conflict: Grade | None = None
+
+
+def walk_grade(
+    ctx: access.CourseContext,
+    nav: participation.Neighbours | None,
+    values: tuple,
+    refused: GradeForm | None = None,
+    conflict: Grade | None = None,
+) -> WalkGrade | None:
+    """The grade form for the response the walk stands on, for graders (None for anyone else); `values` are those of
+    viewer_columns."""
+    if nav is None or nav.current is None or not ctx.can("grade:write") or len(values) != 5:
+        return None
+    grade = grading.walk_grade_state(values)
+    form = refused or GradeForm(
+        formdata=None,
+        prefix=WALK_PREFIX,
+        points=grade.points if grade else None,
+        feedback=grade.feedback_md if grade else "",
+        version=str(grade.version if grade else 0),
+    )
+    return WalkGrade(form=form, grade=grade, nav=nav, conflict=conflict)
+
+
 def post_page_extras(
-    ctx: access.CourseContext, post: Post, *, unlocked: bool, mine: Post | None = None, viewer: tuple = ()
+    ctx: access.CourseContext,
+    post: Post,
+    *,
+    unlocked: bool,
+    mine: Post | None = None,
+    viewer: tuple = (),
+    grade_form: GradeForm | None = None,
+    grade_conflict: Grade | None = None,
 ) -> dict:
     """What the desk adds to a post's page: on a reading, the student's next step, checkpoints and reply
     suggestions (and the next step again on their own response, where publishing lands); on a response opened from
-    the responses view (`?from=`), next and previous in that view's order. `viewer` holds the values of
-    viewer_columns()."""
-    extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None, "desk_next": None}
+    the responses view (`?from=`), next and previous in that view's order and, for graders, the grade form
+    (`grade_form`: one refused by grading_routes.grade_in_walk). `viewer` holds the values of viewer_columns()."""
+    extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None, "desk_next": None, "desk_grade": None}
     if post.is_reading and post.is_published:
         own = {post.id: mine} if mine is not None else {}
         replies = {post.id: viewer} if viewer else None
@@ -146,9 +197,10 @@ def post_page_extras(
                 post, mine, unlocked=unlocked, progress=extras["desk_progress"], suggestions=extras["desk_suggestions"]
             )
         return extras
-    order = participation.ViewOrder.from_param(request.args.get("from"))
+    order = _walk_order()
     if order is not None:
         extras["desk_nav"] = participation.neighbours(ctx, post, order)
+        extras["desk_grade"] = walk_grade(ctx, extras["desk_nav"], viewer, grade_form, grade_conflict)
     reading = _own_response_to(ctx, post)
     if reading is not None:
         replies = {reading.id: viewer} if viewer else None

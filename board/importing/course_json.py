@@ -6,7 +6,7 @@ members imported without an account get one with no password, which must be set 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -112,6 +112,7 @@ def export_course(slug: str) -> dict[str, Any]:
             "term": course.term,
             "description": course.description,
             "settings": course.settings(),
+            "dates": {name: _day(getattr(course, name)) for name in Course.DATES},
         },
         "members": [{"email": user.email, "name": user.display_name, "role": m.role} for m, user in members],
         "award_types": [
@@ -248,6 +249,10 @@ def _import(data: dict[str, Any]) -> Course:
         if name == "time_zone" and not timezones.is_valid(value):
             raise CourseTransferError(f"Unknown time zone {value!r}.")
         setattr(course, name, value)
+    for name, value in (spec.get("dates") or {}).items():
+        if name not in Course.DATES:
+            raise CourseTransferError(f"Unknown course date {name}.")
+        setattr(course, name, _parse_day(name, value))
     db.session.add(course)
     db.session.flush()
     for member in data["members"]:
@@ -376,3 +381,17 @@ def _user(email: str, name: str) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse_day(name: str, value) -> date | None:
+    """A course date from an export (YYYY-MM-DD, or null)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise CourseTransferError(f"The course's {name.replace('_', ' ')} is not a date: {value!r}.") from None

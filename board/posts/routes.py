@@ -163,6 +163,12 @@ def _writes_anonymously(ctx: access.CourseContext, post: Post) -> bool:
     return post.anonymous and post.author_id == ctx.user.id and ctx.course.allow_anonymous
 
 
+def render_with_grade_form(ctx: access.CourseContext, post: Post, grade_form, conflict, status: int):
+    """The post page with the responses walk's grade form as refused (board/desk/grading_routes.py)."""
+    form = CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post))
+    return _render_post(ctx, post, form, status, grade_form=grade_form, grade_conflict=conflict)
+
+
 def _render_post(
     ctx: access.CourseContext,
     post: Post,
@@ -171,6 +177,8 @@ def _render_post(
     *,
     reply_form: CommentForm | None = None,
     preview: str | None = None,
+    grade_form=None,
+    grade_conflict=None,
 ):
     """The post page. A refused reply is shown in the reply composer under its comment (`reply_form`), never in the
     comment form at the bottom."""
@@ -210,7 +218,15 @@ def _render_post(
         feed_token=feed_token_for(ctx.user),
         my_response=mine,
         preview=preview,
-        **desk_routes.post_page_extras(ctx, post, unlocked=unlocked, mine=mine, viewer=desk_values),
+        **desk_routes.post_page_extras(
+            ctx,
+            post,
+            unlocked=unlocked,
+            mine=mine,
+            viewer=desk_values,
+            grade_form=grade_form,
+            grade_conflict=grade_conflict,
+        ),
         unread=unread.thread_marks(
             ctx, post, page.thread, {row.post.id: row.news for row in responses}, read=read_state
         ),

@@ -201,16 +201,17 @@ def test_desk_pages_cost_the_same_for_30_by_15_and_300_by_30(make_visitor, role)
         large_log = _queries(visitor, f"/c/{large.slug}" + path.format(large_readings[1]), expect)
         _same_count(small_log, large_log, f"{what}, 30 x 15 vs 300 x 30")
 
-    # A response page opened from the view, with next and previous.
+    # A response page opened from the view, with next and previous and the grade form beside it.
     for course, reading_id in ((small, small_readings[1]), (large, large_readings[1])):
         response_id = db.session.scalar(
             db.select(Post.id).where(Post.reading_id == reading_id, Post.deleted_at.is_(None)).order_by(Post.id)
         )
-        log = _queries(visitor, f"/c/{course.slug}/posts/{response_id}?from=name.asc.all", "Back to the responses")
+        log = _queries(visitor, f"/c/{course.slug}/posts/{response_id}?from=name.asc.all", "Save and next")
         if course is small:
             small_log = log
     # A response opened from the staff's responses view also works out the reading's participation (roster,
-    # responses, and everything counted in one query) to find the next and previous student: 10 in all.
+    # responses, and everything counted in one query) to find the next and previous student: 10 in all. The grade
+    # form's grade rides along in the page's query of viewer facts.
     _same_count(small_log, log, "response page with next/previous, 30 vs 300 students")
 
 

@@ -146,7 +146,8 @@ def test_two_first_grades_at_once_do_not_overwrite(make_visitor, world):
 
 
 def _release(visitor, world, released="1"):
-    return visitor.post(f"{world['url']}/release", {"released": released})
+    """Release (confirmed, as after the check page: some students are ungraded here) or withdraw."""
+    return visitor.post(f"{world['url']}/release", {"released": released, "confirmed": "1"})
 
 
 def test_students_see_only_their_own_grade_and_only_once_released(make_visitor, world):

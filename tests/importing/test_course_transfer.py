@@ -4,7 +4,7 @@ import copy
 import html
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -95,6 +95,7 @@ def add_variety(course: Course) -> None:
     person = {user.email.split("@")[0]: user for user in db.session.scalars(select(User))}
     course.moderation_policy = ModerationPolicy.FIRST
     course.allow_anonymous = True
+    course.starts_on, course.ends_on = date(2017, 1, 16), date(2017, 5, 5)
     reading = factories.reading(
         course,
         person["instructor"],
@@ -223,8 +224,9 @@ def test_export_format(run, course, tmp_path):
     data = export(run, tmp_path / "course.json")
 
     assert data["format"] == "board-course/1"
-    assert set(data["course"]) == {"slug", "title", "code", "term", "description", "settings"}
+    assert set(data["course"]) == {"slug", "title", "code", "term", "description", "settings", "dates"}
     assert data["course"]["settings"]["moderation_policy"] == "first"
+    assert data["course"]["dates"] == {"starts_on": "2017-01-16", "ends_on": "2017-05-05"}
     assert data["members"][0] == {"email": "instructor@example.edu", "name": "Dr. Anna Petrova", "role": "instructor"}
     assert all(set(member) == {"email", "name", "role"} for member in data["members"])
     assert len(data["members"]) == 10
@@ -345,6 +347,8 @@ def test_round_trip_through_an_empty_database_gives_the_same_export(run, course,
     assert result.exit_code == 0, result.output
     assert f"Imported {SLUG} with 10 posts." in result.output
     assert export(run, tmp_path / "again.json") == first
+    imported = db.session.scalar(select(Course).where(Course.slug == SLUG))
+    assert (imported.starts_on, imported.ends_on) == (date(2017, 1, 16), date(2017, 5, 5))
     depths = db.session.execute(select(Comment.body_md, Comment.depth).where(Comment.depth > 1)).all()
     assert sorted(depths) == [("Replying to a deleted comment.", 2), ("Thanks!", 3), ("The *old* prisoners.", 2)]
     assert counts() == before
@@ -466,6 +470,8 @@ def _parent(data, path):
         ),
         pytest.param(_set("members", 1, "role", value="dean"), "'dean' is not a valid Role", id="role"),
         pytest.param(_set("course", "settings", "colour", value="red"), "Unknown course setting colour", id="setting"),
+        pytest.param(_set("course", "dates", "ends_on", value="May 5"), "ends on is not a date: 'May 5'", id="date"),
+        pytest.param(_set("course", "dates", "halfway", value=None), "Unknown course date halfway", id="date-name"),
         pytest.param(
             _set("posts", 3, "likes", value=["student5@example.edu"] * 2),
             "The export is malformed",

@@ -21,7 +21,11 @@ WRITE = re.compile(r"Write (a|your) response", re.IGNORECASE)
 
 
 def login(browser, email: str, width: int, height: int, dark: bool = False):
-    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme="dark" if dark else "light")
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        color_scheme="dark" if dark else "light",
+        timezone_id="America/New_York",  # the browser reports it once (the person's zone); times read in it
+    )
     page = context.new_page()
     page.goto(f"{BASE}/login")
     page.fill("input[name=email]", email)

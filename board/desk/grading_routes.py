@@ -55,30 +55,37 @@ def grade(slug, reading_id, student_id):
         feedback=current.feedback_md if current else "",
         version=str(current.version if current else 0),
     )
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            grading.save_grade(
-                ctx,
-                reading,
-                student,
-                points=form.points.data,
-                feedback=form.feedback.data or "",
-                version=form.version_number(),
-            )
-        except grading.GradeConflict as error:
-            # Theirs is shown beside the form; the form keeps what this grader typed and now carries the newer
-            # version, so saving again replaces theirs on purpose.
-            conflict = error.current
-            form.version.data = str(conflict.version)
-        except grading.GradeError as error:
-            form.points.errors = [*form.points.errors, str(error)]
-        else:
-            flash(f"Grade saved for {student.display_name}.", "success")
-            return redirect(url_for("grading.grade", slug=slug, reading_id=reading.id, student_id=student.id))
+    saved, conflict = _save(ctx, reading, student, form)
+    if saved:
+        return redirect(url_for("grading.grade", slug=slug, reading_id=reading.id, student_id=student.id))
     page = grading.grading_page(ctx, reading, student) if conflict is not None else page
     status = 409 if conflict is not None else 422 if form.is_submitted() else 200
     return render_template("desk/grading.html", ctx=ctx, page=page, form=form, conflict=conflict), status
+
+
+def _save(ctx, reading, student, form: GradeForm) -> tuple[bool, object]:
+    """Save a sent grade form: (saved, None), or (False, the other grader's newer grade) on a conflict, or
+    (False, None) with the form's errors set. On a conflict theirs is shown beside the form, which keeps what this
+    grader typed and now carries the newer version, so saving again replaces theirs on purpose."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        grading.save_grade(
+            ctx,
+            reading,
+            student,
+            points=form.points.data,
+            feedback=form.feedback.data or "",
+            version=form.version_number(),
+        )
+    except grading.GradeConflict as error:
+        form.version.data = str(error.current.version)
+        return False, error.current
+    except grading.GradeError as error:
+        form.points.errors = [*form.points.errors, str(error)]
+        return False, None
+    flash(f"Grade saved for {student.display_name}.", "success")
+    return True, None
 
 
 @bp.post("/posts/<int:post_id>/grade")
@@ -95,25 +102,9 @@ def grade_in_walk(slug, post_id):
     order = participation.ViewOrder.from_param(request.form.get("from")) or participation.ViewOrder()
     nav = participation.neighbours(ctx, response, order)  # before saving: where "next" goes is decided now
     form = GradeForm(prefix=WALK_PREFIX)
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            grading.save_grade(
-                ctx,
-                reading,
-                student,
-                points=form.points.data,
-                feedback=form.feedback.data or "",
-                version=form.version_number(),
-            )
-        except grading.GradeConflict as error:
-            conflict = error.current  # shown beside the form, which keeps what was typed and now overrides theirs
-            form.version.data = str(conflict.version)
-        except grading.GradeError as error:
-            form.points.errors = [*form.points.errors, str(error)]
-        else:
-            flash(f"Grade saved for {student.display_name}.", "success")
-            return redirect(_after_walk_save(ctx, response, nav, order, onward="next" in request.form))
+    saved, conflict = _save(ctx, reading, student, form)
+    if saved:
+        return redirect(_after_walk_save(ctx, response, nav, order, onward="next" in request.form))
     status = 409 if conflict is not None else 422
     return posts_routes.render_with_grade_form(ctx, response, form, conflict, status)
 

@@ -1,5 +1,5 @@
 """One email per thread per hour: the batched email of a thread's comments (Delivery.HOURLY, the default for
-comments), and the one-click switch its links open.
+comments on your own posts), and the one-click switch its links open.
 
 A batched notification adds, in the transaction that creates it, one outbox row per person, thread and hour, not due
 before the hour ends (services._batch_later). When it is due, email_thread_batch builds the email from that hour's

@@ -41,11 +41,11 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "reply": Kind("Replies to your comments", Delivery.NOW, batchable=True),
-    # A busy thread is one email an hour, not one a comment (a student once got 42 in five minutes); a reply to you
-    # or a mention still comes at once.
+    # A busy thread is one email an hour to its author, not one a comment (a student once got 42 in five minutes); a
+    # reply to you or a mention still comes at once; other posts you watch come in the daily digest.
     "comment": Kind("Comments on your posts", Delivery.HOURLY, batchable=True),
     "mention": Kind("Mentions of you (@your name)", Delivery.NOW, batchable=True),
-    "watched": Kind("Comments on other posts you watch", Delivery.HOURLY, batchable=True),
+    "watched": Kind("Comments on other posts you watch", Delivery.DAILY, batchable=True),
     "reading": Kind("New readings", Delivery.NOW),
     "response": Kind("New responses to your readings", Delivery.OFF, staff_only=True),
     "award": Kind("Awards on your posts", Delivery.NOW),

@@ -1,4 +1,5 @@
-"""Comment email by default: one email per thread per person per hour, built when the hour is over from what its
+"""Comments on your posts by default: one email per thread per person per hour (other watched posts: the daily
+digest), built when the hour is over from what its
 reader may still see then; replies and mentions still at once; an explicit "at once" kept; and one click in the
 email switches it."""
 
@@ -71,7 +72,7 @@ def _text(message) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def test_forty_comments_in_five_minutes_are_one_email_to_the_author_and_one_to_a_watching_classmate(
+def test_forty_comments_in_five_minutes_are_one_email_to_the_author_and_the_watchers_daily_digest(
     thread, clock, inbox, make_visitor
 ):
     course, people, response = thread
@@ -81,22 +82,26 @@ def test_forty_comments_in_five_minutes_are_one_email_to_the_author_and_one_to_a
         clock.now = START + timedelta(seconds=7 * n)
         comment(writers[n % 4], response, f"Comment number {n}.")
     assert inbox.messages() == [], "nothing is sent while the hour runs"
-    # One waiting row per person and thread: Ada (the author), Cy, and the four writers (commenting watches).
-    assert len(_batch_rows()) == 6
+    # One waiting row, the author's: watchers (Cy, and the four writers: commenting watches) take the daily digest.
+    assert [row.payload["user_id"] for row in _batch_rows()] == [people["ada"].id]
 
     assert outbox.deliver_due(now=HOUR_END - timedelta(seconds=1)) == 0
     outbox.deliver_due(now=HOUR_END)
     [to_ada] = inbox.messages(people["ada"].email)
-    [to_cy] = inbox.messages(people["cy"].email)
     assert to_ada["X-Board-Kind"] == "thread_batch"
     assert to_ada["Subject"] == f"{course.code or course.title}: 41 new comments on “Ada's response”"
-    assert to_cy["Subject"].endswith(": 40 new comments on “Ada's response”")  # not his own
-    body = _text(to_cy)
-    assert all(f"Comment number {n}." in body for n in range(40)) and "Cy starts" not in body
     outbox.deliver_due(now=HOUR_END + timedelta(hours=3))
-    assert len(inbox.messages()) == 6, "each batch is sent once"
-    for person in ("bo", "dee", "eve", "iris"):  # writers watch too, from their first comment on: one email each
-        assert len(inbox.messages(people[person].email)) == 1
+    assert len(inbox.messages()) == 1, "the batch is sent once, and watchers get nothing at once"
+
+    next_day = datetime(2031, 3, 13, 0, 5, tzinfo=UTC)
+    assert services.send_digests("daily", now=next_day) == 5
+    outbox.deliver_due(now=next_day)
+    [to_cy] = inbox.messages(people["cy"].email)
+    assert to_cy["X-Board-Kind"] == "digest"
+    assert to_cy["Subject"] == "Daily digest from Board: 40 new things"  # not his own
+    for person in ("bo", "dee", "eve", "iris"):  # writers watch too, from their first comment on: one digest each
+        assert _kinds(inbox, people[person]) == ["digest"]
+    assert _kinds(inbox, people["ada"]) == ["thread_batch"], "the author's comments came in the batch, not again"
 
 
 def test_the_next_hour_is_a_new_batch(thread, clock, inbox, make_visitor):

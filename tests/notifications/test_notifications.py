@@ -388,7 +388,7 @@ def test_preferences_page_shows_defaults_and_saves_choices(klass, make_visitor):
     ada = make_visitor(people["ada"])
     form = _settings_form(ada, course.slug)
     assert form["reply"] == "now" and form["mention"] == "now" and "response" not in form
-    assert form["comment"] == "hourly" and form["watched"] == "hourly"  # one email per thread per hour
+    assert form["comment"] == "hourly" and form["watched"] == "daily"  # own posts: hourly; watched: the digest
     form["comment"] = "off"
     response_ = ada.post(f"/c/{course.slug}/notifications", {**form, "email_notifications": "y"})
     assert response_.status_code == 302

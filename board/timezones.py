@@ -13,6 +13,8 @@ from datetime import UTC, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from wtforms.validators import ValidationError
+
 DEFAULT = "UTC"
 #: Pages and lists: "Dec 9, 2026, 11:59 PM EST".
 PAGE_FORMAT = "%b %-d, %Y, %-I:%M %p %Z"
@@ -20,21 +22,67 @@ PAGE_FORMAT = "%b %-d, %Y, %-I:%M %p %Z"
 DAY_FORMAT = "%a %b %-d, %-I:%M %p %Z"
 
 
+#: Names of UTC itself (a browser may report any of them): stored as DEFAULT.
+UTC_NAMES = frozenset({"UTC", "GMT", "Etc/UTC", "Etc/GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
+#: The first choice of the account page's select: no zone of one's own (stores NULL: the course's zone is used).
+COURSE_DEFAULT_LABEL = "Course's time zone (default)"
+INVALID_MESSAGE = "Choose a time zone from the list (for example America/New_York)."
+
+
 @cache
 def names() -> tuple[str, ...]:
-    """Every zone a person or course may choose, sorted (UTC first)."""
+    """The zones a select lists, sorted (UTC first): every region/city zone, not Etc/ or SystemV/ (still valid)."""
     found = {name for name in available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/"))}
     return (DEFAULT, *sorted(found))
 
 
 def is_valid(name: str | None) -> bool:
-    """Whether `name` is a zone one may choose."""
-    return bool(name) and name in _name_set()
+    """Whether `name` is a zone one may store: any name zoneinfo knows (Etc/GMT+5 too), not only the listed ones."""
+    return bool(name) and (name in UTC_NAMES or name in _known())
 
 
 @cache
-def _name_set() -> frozenset[str]:
-    return frozenset(names())
+def _known() -> frozenset[str]:
+    return frozenset(available_timezones()) | frozenset(names())
+
+
+def canonical(name: str | None) -> str | None:
+    """The name to store for `name`: DEFAULT for any name of UTC, the name itself for another valid zone, else None."""
+    if not is_valid(name):
+        return None
+    return DEFAULT if name in UTC_NAMES else name
+
+
+def choices(current: str | None = None, *, course_default: bool = False) -> list[tuple[str, str]]:
+    """A zone select's options: the listed zones, plus `current` when it is a valid zone not listed (Etc/GMT+5, as
+    a browser reported it); first, with `course_default`, the empty choice of following the course."""
+    listed = [(name, name.replace("_", " ")) for name in names()]
+    if current and current not in names() and is_valid(current):
+        listed.insert(1, (current, current.replace("_", " ")))
+    return ([("", COURSE_DEFAULT_LABEL)] if course_default else []) + listed
+
+
+def _validate(form, field) -> None:
+    if field.data and not is_valid(field.data):
+        raise ValidationError(INVALID_MESSAGE)
+    field.data = canonical(field.data)  # None for the empty choice
+
+
+def select_field(label: str, *, course_default: bool = False, description: str = ""):
+    """The one zone select of every form (account, browser report, course settings): any valid zone, its UTC names
+    stored as "UTC". With `course_default` an empty choice is offered and read as None (follow the course); without
+    it a zone is required. Forms set `.choices` for the current value with `choices()` when it may be unlisted."""
+    from wtforms import SelectField
+    from wtforms.validators import DataRequired
+
+    required = [] if course_default else [DataRequired(message="Choose a time zone.")]
+    return SelectField(
+        label,
+        description=description,
+        choices=lambda: choices(course_default=course_default),
+        validate_choice=False,  # _validate says what was wrong, in words, and accepts valid zones not listed
+        validators=[*required, _validate],
+    )
 
 
 def zone_name(user=None, course=None) -> str:

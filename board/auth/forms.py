@@ -1,8 +1,8 @@
 """Account forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from .. import timezones
 from .services import MIN_PASSWORD
@@ -64,17 +64,13 @@ class ConfirmRegistrationForm(FlaskForm):
     )
 
 
-def _known_zone(form, field) -> None:
-    if not timezones.is_valid(field.data):
-        raise ValidationError("Choose a time zone from the list (for example America/New_York).")
-
-
 class TimeZoneForm(FlaskForm):
-    """The account page's time zone (a select of every IANA zone), and the browser's one-time report of its own."""
+    """The account page's time zone: the course's (the empty first choice, stored as none) or any IANA zone."""
 
-    time_zone = SelectField(
-        "Time zone",
-        choices=lambda: [(name, name.replace("_", " ")) for name in timezones.names()],
-        validate_choice=False,  # _known_zone says what was wrong, in words
-        validators=[DataRequired(message="Choose a time zone."), _known_zone],
-    )
+    time_zone = timezones.select_field("Time zone", course_default=True)
+
+
+class BrowserTimeZoneForm(FlaskForm):
+    """The browser's one-time report of its own zone: any zone zoneinfo knows (Etc/GMT+5 too), UTC's names as UTC."""
+
+    time_zone = timezones.select_field("Time zone")

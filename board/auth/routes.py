@@ -20,6 +20,7 @@ from ..models import User
 from ..urls import referring_page, safe_next
 from . import email_flows, services, sessions, throttle
 from .forms import (
+    BrowserTimeZoneForm,
     ConfirmRegistrationForm,
     ForgotPasswordForm,
     LoginForm,
@@ -186,11 +187,15 @@ def account():
     profile = ProfileForm(prefix="profile", obj=current_user, formdata=None if which != "profile" else request.form)
     password = PasswordChangeForm(prefix="password", formdata=None if which != "password" else request.form)
     zone = TimeZoneForm(prefix="zone", formdata=None if which != "zone" else request.form)
+    zone.time_zone.choices = timezones.choices(current_user.time_zone, course_default=True)
     if which != "zone":
-        zone.time_zone.data = timezones.zone_name(current_user)
+        zone.time_zone.data = current_user.time_zone or ""  # none stored: the course's zone, the first choice
     if which == "zone" and zone.validate_on_submit():
         services.set_time_zone(current_user, zone.time_zone.data)
-        flash(f"Times are now shown in {zone.time_zone.data.replace('_', ' ')}.", "success")
+        if zone.time_zone.data:
+            flash(f"Times are now shown in {zone.time_zone.data.replace('_', ' ')}.", "success")
+        else:
+            flash("Times are now shown in each course's time zone.", "success")
         return redirect(url_for("auth.account"))
     if which == "profile" and profile.validate_on_submit():
         services.update_profile(current_user, profile.display_name.data)
@@ -219,7 +224,7 @@ def account():
 def time_zone():
     """The browser's time zone, reported once by board.js while the account has none: stored only then (a zone
     chosen on the account page is never overridden). No page: 204, or 400 for a name that is not a zone."""
-    form = TimeZoneForm()
+    form = BrowserTimeZoneForm()
     if not form.validate_on_submit():
         return "", 400
     services.set_time_zone(current_user, form.time_zone.data, only_if_unset=True)

@@ -9,11 +9,6 @@ from .. import timezones
 from ..models import Course, LikePolicy, ModerationPolicy, Role
 
 
-def _known_zone(form, field) -> None:
-    if not timezones.is_valid(field.data):
-        raise ValidationError("Choose a time zone from the list (for example America/New_York).")
-
-
 class CourseForm(FlaskForm):
     title = StringField("Course title", validators=[DataRequired(), Length(max=200)])
     code = StringField("Course code", description="For example HIST 3644", validators=[Optional(), Length(max=40)])
@@ -48,12 +43,9 @@ class SettingsForm(CourseForm):
     allow_anonymous = BooleanField(
         "Students may post anonymously to classmates (instructors and assistants still see the name)"
     )
-    time_zone = SelectField(
+    time_zone = timezones.select_field(
         "Course time zone",
         description="Times and due dates are shown in it to members who have not chosen their own zone.",
-        choices=lambda: [(name, name.replace("_", " ")) for name in timezones.names()],
-        validate_choice=False,
-        validators=[DataRequired(message="Choose a time zone."), _known_zone],
     )
     starts_on = DateField(
         "First day of the term",

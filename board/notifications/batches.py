@@ -26,11 +26,11 @@ from .models import Delivery, Notification, NotificationPreference
 
 _SWITCH_SALT = "board-delivery-switch"
 #: What a batched email offers to switch to, in its order.
-SWITCHES = (Delivery.NOW, Delivery.DAILY, Delivery.OFF)
+SWITCHES = (Delivery.NOW, Delivery.DAILY, Delivery.APP)
 SWITCH_WORDS = {
     Delivery.NOW: "Email me each one at once",
     Delivery.DAILY: "Send them in my daily digest",
-    Delivery.OFF: "Stop these notifications",
+    Delivery.APP: "Stop these emails (still shown in Board)",
 }
 
 

@@ -194,7 +194,11 @@ def test_one_click_in_the_batch_switches_that_kind_to_at_once(thread, clock, inb
     outbox.deliver_due(now=HOUR_END)
     [batch] = inbox.messages(people["ada"].email)
     links = _switch_links(batch)
-    assert set(links) == {"Email me each one at once", "Send them in my daily digest", "Stop these notifications"}
+    assert set(links) == {
+        "Email me each one at once",
+        "Send them in my daily digest",
+        "Stop these emails (still shown in Board)",
+    }
     path = links["Email me each one at once"]
     page = client.get(path)  # signed out, as from a mail client: the link is the proof
     assert page.status_code == 200 and "Email at once" in page.get_data(as_text=True)
@@ -209,17 +213,25 @@ def test_one_click_in_the_batch_switches_that_kind_to_at_once(thread, clock, inb
     assert "Email at once" in make_visitor(people["ada"]).get(f"/c/{course.slug}/notifications").get_data(as_text=True)
 
 
-def test_the_switch_to_off_and_a_forged_link(thread, clock, inbox, make_visitor, client):
+def test_the_switch_to_board_only_stops_the_email_not_the_notification_and_a_forged_link(
+    thread, clock, inbox, make_visitor, client
+):
     _, people, response = thread
     comment(make_visitor(people["bo"]), response, "First.")
     outbox.deliver_due(now=HOUR_END)
-    path = _switch_links(inbox.messages(people["ada"].email)[0])["Stop these notifications"]
+    path = _switch_links(inbox.messages(people["ada"].email)[0])["Stop these emails (still shown in Board)"]
     assert client.post(path, data={}).status_code == 400, "no CSRF token: refused, nothing changed"
     page = client.get(path).get_data(as_text=True)
+    assert "In Board only" in page
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert client.post(path, data={"csrf_token": token}).status_code == 200
+    [choice] = db.session.scalars(select(NotificationPreference)).all()
+    assert (choice.kind, choice.delivery) == ("comment", "app")
     comment(make_visitor(people["bo"]), response, "Second.")
-    assert len(list(db.session.scalars(select(Notification).where(Notification.user_id == people["ada"].id)))) == 1
+    outbox.deliver_due(now=HOUR_END + timedelta(hours=2))
+    assert len(inbox.messages(people["ada"].email)) == 1, "no more email"
+    mine = db.session.scalars(select(Notification).where(Notification.user_id == people["ada"].id)).all()
+    assert len(mine) == 2, "still told in Board"
     forged = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     assert client.get(forged).status_code == 404
     assert client.post(forged, data={"csrf_token": token}).status_code == 404

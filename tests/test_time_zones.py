@@ -69,6 +69,17 @@ def test_the_account_page_edits_the_zone_and_refuses_an_unknown_one_with_a_messa
     assert "each course&#39;s time zone" in page and '<option selected value="">Course' in page
 
 
+def test_the_browser_zone_report_is_rate_limited_per_account(ada, limits, make_visitor):
+    limits(POSTING_RATE_LIMIT="2 per minute")
+    _, person = ada
+    visitor = make_visitor(person)
+    codes = [visitor.post("/account/time-zone", {"time_zone": "Nowhere/Zone"}).status_code for _ in range(3)]
+    assert codes == [400, 400, 429]
+    refused = visitor.post("/account/time-zone", {"time_zone": "Europe/Paris"})
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    assert factories.reload(person).time_zone is None
+
+
 @pytest.mark.parametrize("reported", ["Etc/UTC", "Etc/GMT", "Etc/Universal", "Etc/Zulu", "UTC", "GMT"])
 def test_a_browser_reporting_a_name_of_utc_is_stored_as_utc(ada, make_visitor, reported):
     _, person = ada

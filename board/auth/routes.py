@@ -221,6 +221,7 @@ def account():
 
 @bp.post("/account/time-zone")
 @login_required
+@rate_limits.posting  # one report a session: a loop of them spends the account's writing budget
 def time_zone():
     """The browser's time zone, reported once by board.js while the account has none: stored only then (a zone
     chosen on the account page is never overridden). No page: 204, or 400 for a name that is not a zone."""

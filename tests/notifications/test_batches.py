@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from board.extensions import db
-from board.models import Role
+from board.models import Comment, Post, Role, Visibility
 from board.notifications import services
 from board.notifications.models import Notification, NotificationPreference
 from board.outbox import service as outbox
@@ -168,6 +168,53 @@ def test_a_batch_whose_comments_were_all_read_meanwhile_is_not_sent(thread, cloc
     make_visitor(people["ada"]).post("/notifications/read-all")
     outbox.deliver_due(now=HOUR_END)
     assert inbox.messages(people["ada"].email) == []
+
+
+def test_the_batch_is_built_when_sent_held_and_deleted_comments_are_left_out(thread, clock, inbox, make_visitor):
+    _, people, response = thread
+    held = comment(make_visitor(people["bo"]), response, "Held after the fact.")
+    deleted = comment(make_visitor(people["dee"]), response, "Deleted by its author.")
+    comment(make_visitor(people["eve"]), response, "Still here.")
+    db.session.get(Comment, held).visibility = Visibility.HELD
+    db.session.get(Comment, deleted).deleted_at = START + timedelta(minutes=5)
+    db.session.commit()
+    outbox.deliver_due(now=HOUR_END)
+    [batch] = inbox.messages(people["ada"].email)
+    text = batch.as_string()
+    assert "1 new comment " in batch["Subject"] and "Still here." in _text(batch)
+    assert "Held after the fact" not in text and "Deleted by its author" not in text
+
+
+def test_a_batch_whose_comments_were_all_held_or_deleted_is_not_sent(thread, clock, inbox, make_visitor):
+    _, people, response = thread
+    held = comment(make_visitor(people["bo"]), response, "Held.")
+    deleted = comment(make_visitor(people["dee"]), response, "Deleted.")
+    db.session.get(Comment, held).visibility = Visibility.HELD
+    db.session.get(Comment, deleted).deleted_at = START + timedelta(minutes=5)
+    db.session.commit()
+    assert len(_batch_rows()) == 1
+    outbox.deliver_due(now=HOUR_END)
+    assert inbox.messages(people["ada"].email) == []
+
+
+def test_a_batch_leaves_out_a_response_its_reader_may_no_longer_see_behind_the_gate(thread, clock, inbox, make_visitor):
+    course, people, response = thread
+    reading = db.session.get(Post, response.reading_id)
+    reading.responses_hidden_until_posted = True
+    cy_response = factories.response(course, people["cy"], reading, title="Cy's response")
+    db.session.add(
+        NotificationPreference(user_id=people["cy"].id, course_id=course.id, kind="watched", delivery="hourly")
+    )
+    db.session.commit()
+    comment(make_visitor(people["cy"]), response, "Cy posted, so sees it, and watches it.")
+    comment(make_visitor(people["iris"]), response, "Iris answers.")
+    assert {row.payload["user_id"] for row in _batch_rows()} == {people["ada"].id, people["cy"].id}
+    cy_response.deleted_at = START + timedelta(minutes=5)  # Cy's own response gone: the gate closes for him
+    db.session.commit()
+    outbox.deliver_due(now=HOUR_END)
+    assert inbox.messages(people["cy"].email) == [], "nothing left that he may see: nothing sent"
+    [to_ada] = inbox.messages(people["ada"].email)
+    assert "Iris answers." in _text(to_ada)
 
 
 def test_batch_times_are_in_the_readers_zone(thread, clock, inbox, make_visitor):

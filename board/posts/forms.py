@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import timezones
 from ..desk.grading_forms import finite_number
 from ..pagecache.store import per_response
 
@@ -52,7 +53,9 @@ class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
     prompt = TextAreaField("Discussion prompt", description="Markdown", validators=[Optional(), Length(max=5000)])
     week = StringField("Week or module", description="For example Week 10", validators=[Optional(), Length(max=60)])
     due_at = DateTimeLocalField("Responses due", format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    timezone = HiddenField(default="UTC")
+    #: The zone the due dates are written in: the editing person's effective zone (timezones.zone_name), carried
+    #: so that a form shown again reads back as it was shown.
+    timezone = HiddenField()
     pinned = BooleanField("Pin to the top of the course home")
     responses_hidden_until_posted = BooleanField("Students must post a response before they see classmates' responses")
     unlock_min_words = IntegerField(
@@ -73,8 +76,20 @@ class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
         validators=[Optional(), finite_number, NumberRange(min=0, max=100_000)],
     )
 
+    def __init__(self, *args, zone: str | None = None, **kwargs):
+        """`zone`: the editing person's effective zone. A stored due date (UTC) is shown in it; a typed one is read in
+        the zone the form was shown in (its hidden field), else in it."""
+        super().__init__(*args, **kwargs)
+        zone = zone or timezones.DEFAULT
+        if not self.is_submitted() or not timezones.is_valid(self.timezone.data):
+            self.timezone.data = zone
+        if not self.is_submitted():
+            for due in (self.due_at, self.reply_due_at):
+                if isinstance(due.data, datetime):
+                    due.data = timezones.local(due.data, zone).replace(tzinfo=None)
+
     def due_at_utc(self) -> datetime | None:
-        """The due date as typed, read in the browser's time zone (UTC without JavaScript), in UTC."""
+        """The due date as typed, read in the form's zone (the editing person's), in UTC."""
         try:
             return _in_utc(self.due_at.data, self.timezone.data)
         except OverflowError:

@@ -66,7 +66,7 @@ def _reading_fields(form: ReadingForm) -> dict:
 def new_reading(slug):
     ctx = _context(slug)
     ctx.require("reading:write")
-    form = ReadingForm()
+    form = ReadingForm(zone=timezones.zone_name(current_user, ctx.course))
     preview = _preview(form)
     if preview is None and form.validate_on_submit():
         try:
@@ -285,7 +285,7 @@ def edit(slug, post_id):
     if not ctx.may_edit_post(post):
         abort(403)
     if post.is_reading:
-        form = ReadingForm(obj=post, body=post.body_md)
+        form = ReadingForm(obj=post, body=post.body_md, zone=timezones.zone_name(current_user, ctx.course))
         extra = _reading_fields(form) if form.is_submitted() else {}
         template = "posts/edit_reading.html"
     else:

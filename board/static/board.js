@@ -277,10 +277,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     askTimeZone();
-    // The browser's time zone, so a due date typed in local time is stored correctly.
-    document.querySelectorAll("input[data-timezone]").forEach(function (el) {
-      try { el.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }
-    });
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {
         var text = document.querySelector(button.getAttribute("data-copy")).textContent.trim();

@@ -150,7 +150,8 @@ def test_assistant_edits_a_reading_but_a_student_cannot(make_visitor):
         ("2027-03-01T09:00", "America/New_York", datetime(2027, 3, 1, 14, 0, tzinfo=UTC)),
         ("2027-07-01T09:00", "America/New_York", datetime(2027, 7, 1, 13, 0, tzinfo=UTC)),
         ("2027-03-01T09:00", "Asia/Kolkata", datetime(2027, 3, 1, 3, 30, tzinfo=UTC)),
-        ("2027-03-01T09:00", "Not/A_Zone", datetime(2027, 3, 1, 9, 0, tzinfo=UTC)),
+        # Not a zone: read in the editor's (here the course's, America/New_York).
+        ("2027-03-01T09:00", "Not/A_Zone", datetime(2027, 3, 1, 14, 0, tzinfo=UTC)),
     ],
 )
 def test_due_date_typed_in_a_time_zone_is_stored_in_utc(make_visitor, typed, zone, stored):
@@ -204,23 +205,57 @@ def test_editing_a_reading_keeps_its_due_date(make_visitor):
     )
     [reading] = _posts()
     page = _text(instructor.get(f"/c/{course.slug}/posts/{reading.id}/edit"))
-    zone_field = _input(page, "timezone")
-    # What the browser sends back: board.js puts its own zone into a field marked data-timezone.
-    zone = "America/New_York" if "data-timezone" in zone_field else _value(zone_field)
     instructor.post(
         f"/c/{course.slug}/posts/{reading.id}/edit",
-        _reading_form(title="Retitled", due_at=_value(_input(page, "due_at")), timezone=zone),
+        _reading_form(
+            title="Retitled", due_at=_value(_input(page, "due_at")), timezone=_value(_input(page, "timezone"))
+        ),
     )
     edited = factories.reload(reading)
     assert edited.title == "Retitled"
     assert edited.due_at == datetime(2027, 3, 1, 14, 0, tzinfo=UTC)
 
 
-def test_new_reading_form_takes_the_browsers_time_zone(make_visitor):
+def _instructor_in(zone: str | None, course_zone: str = "UTC"):
     course = factories.course()
-    page = _text(make_visitor(factories.instructor_of(course)).get(f"/c/{course.slug}/readings/new"))
-    assert "data-timezone" in _input(page, "timezone")
-    assert "In your local time." in page
+    course.time_zone = course_zone
+    instructor = factories.instructor_of(course)
+    instructor.time_zone = zone
+    db.session.commit()
+    return course, instructor
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("2026-12-09T23:59", datetime(2026, 12, 10, 4, 59, tzinfo=UTC)),  # EST: UTC-5
+        ("2027-03-14T23:59", datetime(2027, 3, 15, 3, 59, tzinfo=UTC)),  # the day daylight time begins: UTC-4
+    ],
+)
+def test_due_dates_are_typed_and_shown_in_the_editors_zone(make_visitor, typed, stored):
+    course, person = _instructor_in("America/New_York")
+    instructor = make_visitor(person)
+    page = _text(instructor.get(f"/c/{course.slug}/readings/new"))
+    assert _value(_input(page, "timezone")) == "America/New_York" and "Time zone: America/New York." in page
+    form = _reading_form(due_at=typed, reply_due_at=typed, timezone=_value(_input(page, "timezone")))
+    assert instructor.post(f"/c/{course.slug}/readings/new", form).status_code == 302
+    [reading] = _posts()
+    assert (reading.due_at, reading.reply_due_at) == (stored, stored)
+    page = _text(instructor.get(f"/c/{course.slug}/posts/{reading.id}/edit"))
+    assert _value(_input(page, "due_at")) == typed and _value(_input(page, "reply_due_at")) == typed
+    assert "Time zone: America/New York." in page and "Time zone: UTC" not in page
+
+
+def test_due_dates_follow_the_courses_zone_for_an_editor_without_one(make_visitor):
+    course, person = _instructor_in(None, course_zone="America/Chicago")
+    instructor = make_visitor(person)
+    form = _reading_form(due_at="2026-12-09T23:59")
+    del form["timezone"]  # a form without the field: read in the editor's zone
+    assert instructor.post(f"/c/{course.slug}/readings/new", form).status_code == 302
+    [reading] = _posts()
+    assert reading.due_at == datetime(2026, 12, 10, 5, 59, tzinfo=UTC)
+    page = _text(instructor.get(f"/c/{course.slug}/posts/{reading.id}/edit"))
+    assert _value(_input(page, "due_at")) == "2026-12-09T23:59" and "Time zone: America/Chicago." in page
 
 
 def test_reading_without_a_title_is_refused_at_the_field_keeping_what_was_typed(make_visitor):

@@ -26,6 +26,9 @@ DAY_FORMAT = "%a %b %-d, %-I:%M %p %Z"
 UTC_NAMES = frozenset({"UTC", "GMT", "Etc/UTC", "Etc/GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
 #: The first choice of the account page's select: no zone of one's own (stores NULL: the course's zone is used).
 COURSE_DEFAULT_LABEL = "Course's time zone (default)"
+#: Stored in users.time_zone when a person chose to follow each course's zone: not a zone (is_valid says no, so the
+#: course's applies), but not empty either, so the browser is not asked for its zone again.
+FOLLOW_COURSE = "course"
 INVALID_MESSAGE = "Choose a time zone from the list (for example America/New_York)."
 
 
@@ -51,6 +54,11 @@ def canonical(name: str | None) -> str | None:
     if not is_valid(name):
         return None
     return DEFAULT if name in UTC_NAMES else name
+
+
+def chosen(name: str | None) -> str:
+    """The account select's value for a stored `name`: the zone, or "" (follow the course) for none or FOLLOW_COURSE."""
+    return name if is_valid(name) else ""
 
 
 def choices(current: str | None = None, *, course_default: bool = False) -> list[tuple[str, str]]:

@@ -49,7 +49,7 @@ def test_the_browser_zone_is_stored_once_by_post_and_never_overrides_a_choice(ad
 
 
 def test_the_account_page_edits_the_zone_and_refuses_an_unknown_one_with_a_message(ada, make_visitor):
-    _, person = ada
+    course, person = ada
     visitor = make_visitor(person)
     page = visitor.get("/account").get_data(as_text=True)
     assert '<option selected value="">Course&#39;s time zone (default)</option>' in page, "none stored: the course's"
@@ -64,9 +64,15 @@ def test_the_account_page_edits_the_zone_and_refuses_an_unknown_one_with_a_messa
     page = visitor.get("/account").get_data(as_text=True)
     assert "Times are now shown in Europe/Paris." in page and '<option selected value="Europe/Paris">' in page
     back = visitor.post("/account", {"which": "zone", "zone-time_zone": ""})
-    assert back.status_code == 302 and factories.reload(person).time_zone is None, "follows the course again"
+    assert back.status_code == 302, "follows the course again"
+    assert factories.reload(person).time_zone == timezones.FOLLOW_COURSE
     page = visitor.get("/account").get_data(as_text=True)
     assert "each course&#39;s time zone" in page and '<option selected value="">Course' in page
+    # A choice, so the browser is not asked for its zone again (which would overwrite it), and pages use the course's.
+    assert not _ask_form(page)
+    assert visitor.post("/account/time-zone", {"time_zone": "Asia/Tokyo"}).status_code == 204
+    assert factories.reload(person).time_zone == timezones.FOLLOW_COURSE
+    assert timezones.zone_name(factories.reload(person), course) == course.time_zone
 
 
 def test_the_browser_zone_report_is_rate_limited_per_account(ada, limits, make_visitor):

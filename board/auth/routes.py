@@ -189,9 +189,10 @@ def account():
     zone = TimeZoneForm(prefix="zone", formdata=None if which != "zone" else request.form)
     zone.time_zone.choices = timezones.choices(current_user.time_zone, course_default=True)
     if which != "zone":
-        zone.time_zone.data = current_user.time_zone or ""  # none stored: the course's zone, the first choice
+        zone.time_zone.data = timezones.chosen(current_user.time_zone)  # "": the course's zone, the first choice
     if which == "zone" and zone.validate_on_submit():
-        services.set_time_zone(current_user, zone.time_zone.data)
+        # Following the course is stored as such, so that the browser is not asked for its zone again.
+        services.set_time_zone(current_user, zone.time_zone.data or timezones.FOLLOW_COURSE)
         if zone.time_zone.data:
             flash(f"Times are now shown in {zone.time_zone.data.replace('_', ' ')}.", "success")
         else:

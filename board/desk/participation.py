@@ -636,10 +636,15 @@ class ViewOrder:
         values = {"sort": self.sort, "dir": "desc" if self.descending else "asc", "show": self.filter} | changes
         return {name: value for name, value in values.items() if value not in ("name", "asc", "all")}
 
-    def apply(self, cells: list[Cell]) -> list[Cell]:
-        """The cells this view shows, in its order (ties by name, then id, so the order is total)."""
-        keep = FILTERS[self.filter][1]
-        chosen = sorted((c for c in cells if keep(c)), key=lambda c: (c.student.name.casefold(), c.student.id))
+    def apply(self, cells: list[Cell], *, keeping: int | None = None) -> list[Cell]:
+        """The cells this view shows, in its order (ties by name, then id, so the order is total). The response
+        `keeping` stays in whatever the filter says (the walk's current response, graded a moment ago in "Not
+        graded")."""
+        match = FILTERS[self.filter][1]
+        chosen = sorted(
+            (c for c in cells if match(c) or (keeping is not None and c.response_id == keeping)),
+            key=lambda c: (c.student.name.casefold(), c.student.id),
+        )
         return sorted(chosen, key=SORTS[self.sort][1], reverse=self.descending)
 
 
@@ -666,11 +671,14 @@ class Neighbours:
 
 
 def neighbours(ctx: CourseContext, response: Post, order: ViewOrder) -> Neighbours | None:
-    """The responses before and after `response` in the responses view's order (only those with a response)."""
+    """The responses before and after `response` in the responses view's order (only those with a response).
+    `response` itself stays in the walk when the view's filter no longer matches it: saved in "Not graded", it is
+    graded now, and its page still shows its grade form and its place."""
     if not ctx.can("desk:view") or response.is_reading or response.reading is None:
         return None
     reading = response.reading
-    cells = [c for c in order.apply(for_reading(ctx, reading).column(reading)) if c.response_id is not None]
+    cells = order.apply(for_reading(ctx, reading).column(reading), keeping=response.id)
+    cells = [c for c in cells if c.response_id is not None]
     ids = [c.response_id for c in cells]
     if response.id not in ids:
         return None

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access
-from ..courses.forms import EmptyForm
+from ..forms import EmptyForm
 from ..models import Post
 from ..posts import routes as posts_routes
 from . import grading, mywork, participation

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from .. import access
-from ..courses.forms import EmptyForm
+from ..forms import EmptyForm
 from ..models import Post
 from . import csv, grading, nudges, participation
 from .chart import weekly_chart

@@ -28,7 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from ..access import CourseContext, visible_posts_clause
 from ..extensions import db
-from ..markdown import plain_text
+from ..markdown import excerpt
 from ..models import (
     Award,
     Comment,
@@ -296,7 +296,7 @@ def _participation(ctx: CourseContext, readings: list[Post], *, weekly: bool) ->
         cell.title = row.title
         cell.submitted_at = row.published_at
         cell.word_count = row.word_count
-        cell.excerpt = _excerpt(row.excerpt)
+        cell.excerpt = excerpt(row.excerpt or "", EXCERPT_CHARS)
         cell.visibility = row.visibility
         cell.deleted = row.deleted_at is not None
         cell.anonymous = row.anonymous
@@ -361,13 +361,6 @@ def _response_ids(ctx: CourseContext, reading_ids: list[int]):
         .where(Post.status == PostStatus.PUBLISHED)
         .where(Post.deleted_at.is_(None))
     )
-
-
-def _excerpt(html: str | None) -> str:
-    words = plain_text(html or "")
-    if len(words) <= EXCERPT_CHARS:
-        return words
-    return words[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 # Per-week counts -------------------------------------------------------------------------------------------------

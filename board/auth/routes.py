@@ -13,9 +13,9 @@ from flask import (
 from flask_login import current_user, login_required, login_url
 
 from .. import rate_limits, timezones
-from ..courses.forms import EmptyForm
 from ..extensions import READ_METHODS, login_manager
 from ..feeds import queries as feed_queries
+from ..forms import EmptyForm
 from ..models import User
 from ..urls import referring_page, safe_next
 from . import email_flows, services, sessions, throttle

@@ -70,7 +70,3 @@ class SettingsForm(CourseForm):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
-
-
-class EmptyForm(FlaskForm):
-    """A form with only its CSRF token: for buttons that change state."""

@@ -9,6 +9,7 @@ from .. import access
 from ..desk import participation
 from ..extensions import db
 from ..feeds.tokens import token_for as feed_token_for
+from ..forms import EmptyForm
 from ..keyset import Window
 from ..models import utcnow
 from ..moderation import queries as moderation_queries
@@ -16,7 +17,7 @@ from ..notifications import unread
 from ..pagecache import cached_page
 from ..posts import queries
 from . import services
-from .forms import CourseForm, EmptyForm, JoinForm, RoleForm, SettingsForm
+from .forms import CourseForm, JoinForm, RoleForm, SettingsForm
 from .weeks import current_week_first
 
 bp = Blueprint("courses", __name__)

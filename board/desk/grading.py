@@ -253,6 +253,7 @@ class ReleaseCheck:
     ungraded: list[Cell]  # responded, no points yet
     not_responded: list[Cell]  # no response and no points
     graded_without_response: list[Cell]  # points given to someone with no response
+    students: int = 0  # everyone on the roster
 
     @property
     def all_clear(self) -> bool:
@@ -260,10 +261,11 @@ class ReleaseCheck:
 
 
 class ReleaseNeedsConfirmation(GradeError):
-    """Some students are ungraded, or graded without a response: the instructor must confirm first."""
+    """Releasing always asks first (the check page): who is ungraded or graded without a response, or that all are
+    graded."""
 
     def __init__(self, check: ReleaseCheck):
-        super().__init__("Some students are not graded yet, or were graded without a response: confirm to release.")
+        super().__init__("Confirm to release this reading's grades.")
         self.check = check
 
 
@@ -275,21 +277,20 @@ def release_check(ctx: CourseContext, reading: Post) -> ReleaseCheck:
         ungraded=[c for c in cells if c.responded and not c.graded],
         not_responded=[c for c in cells if not c.responded and not c.graded],
         graded_without_response=[c for c in cells if not c.responded and c.graded],
+        students=len(cells),
     )
 
 
 def set_released(ctx: CourseContext, reading: Post, released: bool, *, confirmed: bool = False) -> None:
-    """Release the reading's grades and feedback to its students, or withdraw them. Releasing while anyone is
-    ungraded, or graded without a response, needs `confirmed` (raises ReleaseNeedsConfirmation otherwise)."""
+    """Release the reading's grades and feedback to its students, or withdraw them. Releasing needs `confirmed`,
+    sent by the check page's button (raises ReleaseNeedsConfirmation otherwise), even when everyone is graded."""
     ctx.require("grade:release")
     if not reading.is_reading:
         raise GradeError("Grades are released per reading.")
     if released == (reading.grades_released_at is not None):
         return
     if released and not confirmed:
-        check = release_check(ctx, reading)
-        if not check.all_clear:
-            raise ReleaseNeedsConfirmation(check)
+        raise ReleaseNeedsConfirmation(release_check(ctx, reading))
     reading.grades_released_at = utcnow() if released else None
     action = "grade:release" if released else "grade:withdraw"
     record(ctx, action, reading, detail=f"grades for “{reading.title}” {'released' if released else 'withdrawn'}")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import access
-from ..courses.forms import EmptyForm
+from ..forms import EmptyForm
 from ..models import Post
 from ..posts import routes as posts_routes
 from . import grading, mywork, participation
@@ -99,6 +99,7 @@ def grade_in_walk(slug, post_id):
         abort(404)
     reading = _reading(ctx, response.reading_id)
     student = access.get_student(ctx, response.author_id)
+    # A stale or crafted form without a valid `from` walks the default order: its refusal is still shown.
     order = participation.ViewOrder.from_param(request.form.get("from")) or participation.ViewOrder()
     nav = participation.neighbours(ctx, response, order)  # before saving: where "next" goes is decided now
     form = GradeForm(prefix=WALK_PREFIX)
@@ -106,7 +107,7 @@ def grade_in_walk(slug, post_id):
     if saved:
         return redirect(_after_walk_save(ctx, response, nav, order, onward="next" in request.form))
     status = 409 if conflict is not None else 422
-    return posts_routes.render_with_grade_form(ctx, response, form, conflict, status)
+    return posts_routes.render_with_grade_form(ctx, response, form, conflict, status, order)
 
 
 def _after_walk_save(ctx, response, nav, order, *, onward: bool) -> str:

@@ -28,7 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from ..access import CourseContext, visible_posts_clause
 from ..extensions import db
-from ..markdown import plain_text
+from ..markdown import excerpt
 from ..models import (
     Award,
     Comment,
@@ -296,7 +296,7 @@ def _participation(ctx: CourseContext, readings: list[Post], *, weekly: bool) ->
         cell.title = row.title
         cell.submitted_at = row.published_at
         cell.word_count = row.word_count
-        cell.excerpt = _excerpt(row.excerpt)
+        cell.excerpt = excerpt(row.excerpt or "", EXCERPT_CHARS)
         cell.visibility = row.visibility
         cell.deleted = row.deleted_at is not None
         cell.anonymous = row.anonymous
@@ -361,13 +361,6 @@ def _response_ids(ctx: CourseContext, reading_ids: list[int]):
         .where(Post.status == PostStatus.PUBLISHED)
         .where(Post.deleted_at.is_(None))
     )
-
-
-def _excerpt(html: str | None) -> str:
-    words = plain_text(html or "")
-    if len(words) <= EXCERPT_CHARS:
-        return words
-    return words[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 # Per-week counts -------------------------------------------------------------------------------------------------
@@ -636,10 +629,15 @@ class ViewOrder:
         values = {"sort": self.sort, "dir": "desc" if self.descending else "asc", "show": self.filter} | changes
         return {name: value for name, value in values.items() if value not in ("name", "asc", "all")}
 
-    def apply(self, cells: list[Cell]) -> list[Cell]:
-        """The cells this view shows, in its order (ties by name, then id, so the order is total)."""
-        keep = FILTERS[self.filter][1]
-        chosen = sorted((c for c in cells if keep(c)), key=lambda c: (c.student.name.casefold(), c.student.id))
+    def apply(self, cells: list[Cell], *, keeping: int | None = None) -> list[Cell]:
+        """The cells this view shows, in its order (ties by name, then id, so the order is total). The response
+        `keeping` stays in whatever the filter says (the walk's current response, graded a moment ago in "Not
+        graded")."""
+        match = FILTERS[self.filter][1]
+        chosen = sorted(
+            (c for c in cells if match(c) or (keeping is not None and c.response_id == keeping)),
+            key=lambda c: (c.student.name.casefold(), c.student.id),
+        )
         return sorted(chosen, key=SORTS[self.sort][1], reverse=self.descending)
 
 
@@ -666,11 +664,14 @@ class Neighbours:
 
 
 def neighbours(ctx: CourseContext, response: Post, order: ViewOrder) -> Neighbours | None:
-    """The responses before and after `response` in the responses view's order (only those with a response)."""
+    """The responses before and after `response` in the responses view's order (only those with a response).
+    `response` itself stays in the walk when the view's filter no longer matches it: saved in "Not graded", it is
+    graded now, and its page still shows its grade form and its place."""
     if not ctx.can("desk:view") or response.is_reading or response.reading is None:
         return None
     reading = response.reading
-    cells = [c for c in order.apply(for_reading(ctx, reading).column(reading)) if c.response_id is not None]
+    cells = order.apply(for_reading(ctx, reading).column(reading), keeping=response.id)
+    cells = [c for c in cells if c.response_id is not None]
     ids = [c.response_id for c in cells]
     if response.id not in ids:
         return None

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from .. import access
-from ..courses.forms import EmptyForm
+from ..forms import EmptyForm
 from ..models import Post
 from . import csv, grading, nudges, participation
 from .chart import weekly_chart
@@ -121,11 +121,17 @@ def _own_response_to(ctx: access.CourseContext, post: Post) -> Post | None:
     return reading
 
 
-def viewer_columns(ctx: access.CourseContext, post: Post) -> tuple:
+def viewer_columns(ctx: access.CourseContext, post: Post, walk_order: participation.ViewOrder | None = None) -> tuple:
     """Scalar columns the post page reads with the viewer's other facts (notifications.services.viewer_state): on a
     reading that asks for replies (or the student's own response to one), the student's replies toward it; on a
-    response in the responses walk, for graders, its author's grade. post_page_extras takes their values."""
-    if _walk_order() is not None and not post.is_reading and post.reading_id is not None and ctx.can("grade:write"):
+    response in the responses walk (`walk_order`, else the page's `from`), for graders, its author's grade.
+    post_page_extras takes their values."""
+    if (
+        (walk_order or _walk_order()) is not None
+        and not post.is_reading
+        and post.reading_id is not None
+        and ctx.can("grade:write")
+    ):
         return grading.walk_grade_columns(ctx, post)
     reading = post if post.is_reading else _own_response_to(ctx, post)
     if reading is not None and reading.is_published and reading.required_replies and not ctx.is_staff:
@@ -180,11 +186,13 @@ def post_page_extras(
     viewer: tuple = (),
     grade_form: GradeForm | None = None,
     grade_conflict: Grade | None = None,
+    walk_order: participation.ViewOrder | None = None,
 ) -> dict:
     """What the desk adds to a post's page: on a reading, the student's next step, checkpoints and reply
     suggestions (and the next step again on their own response, where publishing lands); on a response opened from
     the responses view (`?from=`), next and previous in that view's order and, for graders, the grade form
-    (`grade_form`: one refused by grading_routes.grade_in_walk). `viewer` holds the values of viewer_columns()."""
+    (`grade_form`: one refused by grading_routes.grade_in_walk, in its order `walk_order`). `viewer` holds the
+    values of viewer_columns()."""
     extras = {"desk_progress": None, "desk_suggestions": [], "desk_nav": None, "desk_next": None, "desk_grade": None}
     if post.is_reading and post.is_published:
         own = {post.id: mine} if mine is not None else {}
@@ -197,7 +205,7 @@ def post_page_extras(
                 post, mine, unlocked=unlocked, progress=extras["desk_progress"], suggestions=extras["desk_suggestions"]
             )
         return extras
-    order = _walk_order()
+    order = walk_order or _walk_order()
     if order is not None:
         extras["desk_nav"] = participation.neighbours(ctx, post, order)
         extras["desk_grade"] = walk_grade(ctx, extras["desk_nav"], viewer, grade_form, grade_conflict)

@@ -253,6 +253,10 @@ def _import(data: dict[str, Any]) -> Course:
         if name not in Course.DATES:
             raise CourseTransferError(f"Unknown course date {name}.")
         setattr(course, name, _parse_day(name, value))
+    if course.starts_on and course.ends_on and course.ends_on <= course.starts_on:  # as the settings form refuses
+        raise CourseTransferError(
+            f"The course's last day ({course.ends_on}) must come after its first day ({course.starts_on})."
+        )
     db.session.add(course)
     db.session.flush()
     for member in data["members"]:

@@ -16,8 +16,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import access, rate_limits
-from ..courses.forms import EmptyForm
 from ..extensions import db
+from ..forms import EmptyForm
 from ..inputs import database_id
 from ..keyset import Window
 from ..models import Comment, Post, PostRevision, User

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import access
-from ..courses.forms import EmptyForm
 from ..extensions import csrf, db
+from ..forms import EmptyForm
 from ..keyset import Window
 from ..models import Course, Membership, User
 from . import batches, services

@@ -163,10 +163,11 @@ def _writes_anonymously(ctx: access.CourseContext, post: Post) -> bool:
     return post.anonymous and post.author_id == ctx.user.id and ctx.course.allow_anonymous
 
 
-def render_with_grade_form(ctx: access.CourseContext, post: Post, grade_form, conflict, status: int):
-    """The post page with the responses walk's grade form as refused (board/desk/grading_routes.py)."""
+def render_with_grade_form(ctx: access.CourseContext, post: Post, grade_form, conflict, status: int, walk_order):
+    """The post page with the responses walk's grade form as refused (board/desk/grading_routes.py), in the walk's
+    order `walk_order` (the sent one, or the default when none came)."""
     form = CommentForm(formdata=None, anonymous=_writes_anonymously(ctx, post))
-    return _render_post(ctx, post, form, status, grade_form=grade_form, grade_conflict=conflict)
+    return _render_post(ctx, post, form, status, grade_form=grade_form, grade_conflict=conflict, walk_order=walk_order)
 
 
 def _render_post(
@@ -179,11 +180,12 @@ def _render_post(
     preview: str | None = None,
     grade_form=None,
     grade_conflict=None,
+    walk_order=None,
 ):
     """The post page. A refused reply is shown in the reply composer under its comment (`reply_form`), never in the
     comment form at the bottom."""
     watching, read_state, likes, desk_values = notification_services.viewer_state(
-        ctx, post, *desk_routes.viewer_columns(ctx, post)
+        ctx, post, *desk_routes.viewer_columns(ctx, post, walk_order)
     )
     responses, unlocked, locked_count, mine = [], True, 0, None
     if post.is_reading:
@@ -226,6 +228,7 @@ def _render_post(
             viewer=desk_values,
             grade_form=grade_form,
             grade_conflict=grade_conflict,
+            walk_order=walk_order,
         ),
         unread=unread.thread_marks(
             ctx, post, page.thread, {row.post.id: row.news for row in responses}, read=read_state

@@ -181,3 +181,18 @@ def test_the_excerpt_is_text_not_markup(make_visitor):
 
     assert "A picture Then a caption and words." in page
     assert "&lt;figure" not in page and "*caption*" not in page and "**words**" not in page
+
+
+def test_a_long_excerpt_is_cut_at_a_word_as_notification_excerpts_are(make_visitor):
+    course = factories.course()
+    student = factories.member(course, Role.STUDENT, "Lou Long")
+    reading = factories.reading(course, title="The reading")
+    factories.response(course, student, reading, body="## Sources\n\n" + "Sentence words here. " * 40)
+
+    cell = participation.for_reading(factories.context(course, factories.instructor_of(course)), reading).column(
+        reading
+    )[0]
+
+    assert cell.excerpt.startswith("Sources — Sentence words here.")  # the heading kept apart from its paragraph
+    assert len(cell.excerpt) <= participation.EXCERPT_CHARS and cell.excerpt.endswith("…")
+    assert cell.excerpt[:-1].rsplit(" ", 1)[1] in ("Sentence", "words", "here.")  # whole words only

@@ -1,5 +1,5 @@
 """'Release grades' asks first: who is ungraded (with or without a response) and who was graded without a response
-are listed, and nothing is released until the instructor confirms; with everyone graded it releases at once."""
+are listed, and nothing is released until the instructor confirms; with everyone graded it still asks (once)."""
 
 from __future__ import annotations
 
@@ -73,16 +73,25 @@ def test_release_anyway_releases(make_visitor, world):
     assert factories.reload(world["reading"]).grades_released_at is not None
 
 
-def test_release_with_everyone_graded_releases_at_once(make_visitor, world):
+def test_release_with_everyone_graded_still_asks_first(make_visitor, world):
     for student in ("ada", "bo"):
         _give(world, student, 7)
     for student in ("cy", "di"):
         factories.response(world["course"], world[student], world["reading"], title=f"{student}'s response")
         _give(world, student, 6)
     staff = make_visitor(world["instructor"])
-    assert "Every student has a grade" in staff.get(f"{world['url']}/release").get_data(as_text=True)
+    grades = staff.get(world["url"]).get_data(as_text=True)
+    assert f'href="{world["url"]}/release">Release grades</a>' in grades  # a link to the check, not a release
 
     response = staff.post(f"{world['url']}/release", {"released": "1"})
+
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{world['url']}/release")
+    assert factories.reload(world["reading"]).grades_released_at is None
+    page = staff.get(f"{world['url']}/release").get_data(as_text=True)
+    assert "All 4 students are graded" in page and ">Release grades</button>" in page
+    assert "ungraded-heading" not in page and "Release anyway" not in page
+
+    response = staff.post(f"{world['url']}/release", {"released": "1", "confirmed": "1"})
 
     assert response.status_code == 302 and response.headers["Location"].endswith(world["url"])
     assert factories.reload(world["reading"]).grades_released_at is not None

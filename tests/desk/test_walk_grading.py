@@ -146,3 +146,61 @@ def test_the_walk_grade_form_needs_its_csrf_token(make_visitor, world):
     response = staff.client.post(url, data={"from": FROM, "grade-version": "0", "grade-points": "4", "next": "1"})
     assert response.status_code == 400
     assert _grade(world, "bo") is None
+
+
+UNGRADED = "name.asc.ungraded"
+
+
+def test_save_in_the_not_graded_view_keeps_the_response_in_the_walk(make_visitor, world):
+    """Saved, the response no longer matches "Not graded": the page after Save still has its grade form, the saved
+    grade, its place in the walk and next/previous."""
+    staff = make_visitor(world["instructor"])
+    url = f"/c/{world['course'].slug}/posts/{world['bo_response'].id}/grade"
+    response = staff.post(url, {"from": UNGRADED, "grade-version": "0", "grade-points": "7", "save": "1"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/posts/{world['bo_response'].id}?from={UNGRADED}")
+    page = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="walk-grade"' in page and "Grade Bo Student" in page
+    assert 'value="7.0"' in page and "Last saved by Iris Instructor" in page
+    assert "Next ungraded: Cy Student." in page
+    assert f"/posts/{world['ada_response'].id}?from={UNGRADED}" in page  # previous
+    assert f"/posts/{world['cy_response'].id}?from={UNGRADED}" in page  # next
+
+
+def test_save_and_next_from_the_last_ungraded_in_the_not_graded_view(make_visitor, world):
+    staff = make_visitor(world["instructor"])
+    for who in ("ada", "bo", "cy"):
+        assert _post(staff, world, who, {"grade-points": "5", "save": "1"}).status_code == 302
+    url = f"/c/{world['course'].slug}/posts/{world['di_response'].id}"
+    page = staff.get(f"{url}?from={UNGRADED}").get_data(as_text=True)
+    assert "Grade Di Student" in page and "Every other response here is graded" in page
+    response = staff.post(f"{url}/grade", {"from": UNGRADED, "grade-version": "0", "grade-points": "5", "next": "1"})
+    assert response.headers["Location"].endswith(f"/desk/readings/{world['reading'].id}/?show=ungraded")
+    page = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Every response in this view is graded." in page and "Grade saved for Di Student." in page
+
+
+@pytest.mark.parametrize("sent_from", [None, "bogus", "name.sideways.all"])
+def test_a_refused_walk_form_without_a_valid_from_still_shows_the_form(make_visitor, world, sent_from):
+    staff = make_visitor(world["instructor"])
+    url = f"/c/{world['course'].slug}/posts/{world['bo_response'].id}/grade"
+    data = {"grade-version": "0", "grade-points": "lots", "grade-feedback": "Kept.", "next": "1"}
+    response = staff.post(url, data if sent_from is None else {**data, "from": sent_from})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'class="walk-grade"' in page and "Not a valid float value." in page and "Kept.</textarea>" in page
+    assert f'name="from" value="{FROM}"' in page  # the default order from here on
+
+
+def test_a_refused_walk_form_shows_its_csrf_error(app, monkeypatch, make_visitor, world):
+    """Where the form's own token is checked (the app-wide check off, as a deployment may set it), a stale one is
+    refused and the refusal says so below "see the message below"."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_CHECK_DEFAULT", False)
+    staff = make_visitor(world["instructor"])
+    url = f"/c/{world['course'].slug}/posts/{world['bo_response'].id}/grade"
+    data = {"from": FROM, "grade-version": "0", "grade-points": "4", "grade-csrf_token": "stale", "save": "1"}
+    response = staff.post(url, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Not saved: see the message below" in page
+    assert "The CSRF token is invalid." in page
+    assert _grade(world, "bo") is None

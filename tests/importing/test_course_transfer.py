@@ -473,6 +473,16 @@ def _parent(data, path):
         pytest.param(_set("course", "dates", "ends_on", value="May 5"), "ends on is not a date: 'May 5'", id="date"),
         pytest.param(_set("course", "dates", "halfway", value=None), "Unknown course date halfway", id="date-name"),
         pytest.param(
+            _set("course", "dates", value={"starts_on": "2017-05-05", "ends_on": "2017-01-16"}),
+            "The course's last day (2017-01-16) must come after its first day (2017-05-05)",
+            id="dates-backwards",
+        ),
+        pytest.param(
+            _set("course", "dates", value={"starts_on": "2017-05-05", "ends_on": "2017-05-05"}),
+            "must come after its first day",
+            id="dates-same-day",
+        ),
+        pytest.param(
             _set("posts", 3, "likes", value=["student5@example.edu"] * 2),
             "The export is malformed",
             id="duplicate-like",

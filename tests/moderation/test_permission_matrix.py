@@ -355,7 +355,7 @@ ACTIONS: dict[str, Action] = {
     "release a reading's grades": Action(
         "grading.release",
         STAFF,
-        lambda w, v: v.post(f"{w.url}/readings/{w.reading.id}/grades/release", {"released": "1"}),
+        lambda w, v: v.post(f"{w.url}/readings/{w.reading.id}/grades/release", {"released": "1", "confirmed": "1"}),
         lambda w, role: _fresh(Post, w.reading.id).grades_released_at is not None,
     ),
     "open a reading's grades": Action(

@@ -199,6 +199,11 @@ def _graded(world: World) -> bool:
     return db.session.scalar(select(Grade.id).where(Grade.student_id == world.classmate.id)) is not None
 
 
+def _graded_response(world: World) -> bool:
+    db.session.expire_all()
+    return db.session.scalar(select(Grade.id).where(Grade.student_id == world.response.author_id)) is not None
+
+
 def _comment_awarded(world: World) -> bool:
     db.session.expire_all()
     return db.session.scalar(select(Award.id).where(Award.comment_id == world.comment.id)) is not None
@@ -352,6 +357,15 @@ ACTIONS: dict[str, Action] = {
         ),
         lambda w, role: _graded(w),
     ),
+    "grade a response in the responses walk": Action(
+        "grading.grade_in_walk",
+        STAFF,
+        lambda w, v: v.post(
+            f"{w.url}/posts/{w.response.id}/grade",
+            {"grade-points": "4", "grade-feedback": "", "grade-version": "0", "next": "1"},
+        ),
+        lambda w, role: _graded_response(w),
+    ),
     "release a reading's grades": Action(
         "grading.release",
         STAFF,
@@ -490,6 +504,12 @@ SITE_ROUTES |= {"auth.end_session", "auth.end_other_sessions"}
 SITE_ROUTES |= {"auth.forgot_password", "auth.reset_password", "auth.confirm_registration"}
 # One's own notifications (another person's is a 404) and the signed unsubscribe link (tests/notifications).
 SITE_ROUTES |= {"notifications.open_one", "notifications.read_all", "notifications.unsubscribe"}
+# Sending the registration link again: rate-limited, says nothing of accounts (tests/auth/test_registration_sent.py).
+SITE_ROUTES |= {"auth.resend_registration"}
+# One's own time zone, reported once by the browser (tests/test_time_zones.py).
+SITE_ROUTES |= {"auth.time_zone"}
+# The batched email's signed one-click switch (tests/notifications/test_batches.py: a forged link is a 404).
+SITE_ROUTES |= {"notifications.switch"}
 # One's own feed links: turned on, renewed, turned off (tests/feeds/test_feeds.py).
 SITE_ROUTES |= {"feeds.renew", "feeds.turn_off"}
 

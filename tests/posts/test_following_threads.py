@@ -89,7 +89,7 @@ def test_replies_past_the_depth_cap_sit_in_the_last_branch_and_link_to_their_par
     ada, boris = factories.member(course, name="Ada Lovelace"), factories.member(course, name="Boris Pasternak")
     chain = [factories.comment(post, ada, "Turn 1")]
     for n in range(2, 9):
-        anonymous = n == 6  # the parent of turn 7, written anonymously
+        anonymous = n in (4, 6)  # the parents of turns 5 (at the cap) and 7, written anonymously
         chain.append(
             factories.comment(post, boris if n % 2 else ada, f"Turn {n}", parent=chain[-1], anonymous=anonymous)
         )
@@ -100,11 +100,13 @@ def test_replies_past_the_depth_cap_sit_in_the_last_branch_and_link_to_their_par
     assert _BRANCH.match(_after(classmate_page, chain[0])).group(1) == "7"
     assert not _BRANCH.match(_after(classmate_page, chain[4]))
     link = '<a class="in-reply-to" href="#comment-{}">in reply to {}</a>'
+    assert link.format(chain[3].id, "Anonymous classmate") in classmate_page  # turn 5, at exactly the cap
     assert link.format(chain[5].id, "Anonymous classmate") in classmate_page
     assert link.format(chain[6].id, "Boris Pasternak") in classmate_page
     assert "Ada Lovelace (anonymous" not in classmate_page
     staff_page = _page(make_visitor(factories.instructor_of(course)), post)
     assert link.format(chain[5].id, "Ada Lovelace (anonymous to classmates)") in staff_page
+    assert link.format(chain[3].id, "Ada Lovelace (anonymous to classmates)") in staff_page
 
 
 def _edit(visitor, comment, body):

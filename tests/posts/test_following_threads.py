@@ -183,3 +183,28 @@ def test_deleting_a_comment_permanently_deletes_its_earlier_versions(make_visito
     db.session.expire_all()
     assert db.session.get(Comment, comment_id) is None
     assert db.session.scalar(db.select(db.func.count()).select_from(CommentRevision)) == 0
+
+
+def test_staff_still_read_a_deleted_comments_earlier_versions_and_students_do_not(make_visitor):
+    course, post = _discussion()
+    author = factories.member(course, name="Ada")
+    comment = factories.comment(post, author, "What I said first.")
+    visitor = make_visitor(author)
+    _edit(visitor, comment, "What I meant.")
+    assert visitor.post(f"/c/{course.slug}/comments/{comment.id}/delete", {}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).deleted_at is not None
+    url = f"/c/{course.slug}/comments/{comment.id}/revisions"
+
+    for person in (factories.instructor_of(course), factories.member(course, Role.ASSISTANT)):
+        response = make_visitor(person).get(url)
+        assert response.status_code == 200
+        history = response.get_data(as_text=True)
+        assert "What I said first." in history and "What I meant." in history
+        assert "This comment was deleted" in history
+    for person in (author, factories.member(course)):
+        assert make_visitor(person).get(url).status_code == 404
+    # Everything else about a deleted comment stays not found, for staff too.
+    instructor = make_visitor(factories.instructor_of(course))
+    assert instructor.get(f"/c/{course.slug}/comments/{comment.id}/edit").status_code in (403, 404)
+    assert instructor.get(f"/c/{course.slug}/comments/{comment.id}/reply").status_code == 404

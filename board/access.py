@@ -233,17 +233,26 @@ def get_post(ctx: CourseContext, post_id: int, *, check_author: bool = False) ->
     return post
 
 
-def get_comment(ctx: CourseContext, comment_id: int, *, check_author: bool = False) -> Comment:
-    """A comment on a post the viewer may see; 404 otherwise. With check_author, 403 unless the viewer wrote it."""
-    visible_post_ids = select(Post.id).where(visible_posts_clause(ctx))
-    comment = db.session.scalar(
+def get_comment(
+    ctx: CourseContext, comment_id: int, *, check_author: bool = False, include_deleted: bool = False
+) -> Comment:
+    """A comment on a post the viewer may see; 404 otherwise. With check_author, 403 unless the viewer wrote it.
+
+    With include_deleted, those who read revisions (staff) also find a comment its author deleted (and one on a
+    deleted post), as visible_posts_clause does for posts: its earlier versions stay theirs to read.
+    """
+    deleted_too = include_deleted and ctx.can("revisions:read")
+    visible_post_ids = select(Post.id).where(visible_posts_clause(ctx, include_deleted=deleted_too))
+    statement = (
         select(Comment)
         .where(Comment.id == comment_id)
         .where(Comment.course_id == ctx.course.id)
         .where(Comment.post_id.in_(visible_post_ids))
-        .where(Comment.deleted_at.is_(None))
         .where(visible_comments_clause(ctx))
     )
+    if not deleted_too:
+        statement = statement.where(Comment.deleted_at.is_(None))
+    comment = db.session.scalar(statement)
     if comment is None:
         abort(404)
     if check_author and comment.author_id != ctx.user.id:

@@ -14,7 +14,7 @@ from . import csv, grading, nudges, participation
 from .chart import weekly_chart
 from .grading_forms import WALK_PREFIX, GradeForm
 from .models import Grade
-from .next_step import next_step, short_response
+from .next_step import REPLY, next_step, short_response
 
 bp = Blueprint("desk", __name__, url_prefix="/c/<slug>/desk")
 bp.add_app_template_global(short_response)  # the course home's progress lines (courses/home.html)
@@ -214,7 +214,7 @@ def post_page_extras(
         replies = {reading.id: viewer} if viewer else None
         progress = participation.student_progress(ctx, [reading], {reading.id: post}, replies).get(reading.id)
         step = next_step(reading, post, unlocked=access.has_unlocked(ctx, reading), progress=progress, suggestions=[])
-        if step.replies_left and ctx.can("comment:create"):
+        if step.state == REPLY and ctx.can("comment:create"):  # suggestions show in that state only
             step.suggestions = participation.suggest_responses(ctx, reading)
         extras["desk_next"] = step
     return extras

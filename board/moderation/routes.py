@@ -339,9 +339,10 @@ def revisions(slug, post_id):
 
 @bp.get("/comments/<int:comment_id>/revisions")
 def comment_revisions(slug, comment_id):
-    """A comment's earlier texts, for its author and staff (classmates: 403; a comment they cannot read: 404)."""
+    """A comment's earlier texts, for its author and staff (classmates: 403; a comment they cannot read: 404). Staff
+    also read those of a deleted comment (its author, as everyone else, no longer finds it)."""
     ctx = _context(slug)
-    comment = access.get_comment(ctx, comment_id)
+    comment = access.get_comment(ctx, comment_id, include_deleted=True)
     if not ctx.may_read_revisions(comment):
         abort(403)
     return render_template(

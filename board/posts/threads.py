@@ -15,8 +15,8 @@ MAX_DEPTH = 5
 class ThreadItem:
     comment: Comment
     depth: int  # shown depth, 1..MAX_DEPTH
-    # The parent of a reply deeper than MAX_DEPTH (shown at MAX_DEPTH), unless the parent is a placeholder, whose
-    # author the reader must not learn.
+    # The parent of a reply at MAX_DEPTH or deeper (all shown at MAX_DEPTH, where the nesting no longer shows the
+    # parent for sure), unless the reply or its parent is a placeholder (whose author the reader must not learn).
     in_reply_to: Comment | None
     placeholder: str | None  # "deleted", "hidden" or "held": shown in place of a comment that has visible replies
     # Its branch: how many readable replies are under it when they are wrapped in a collapsible <details> after it
@@ -66,7 +66,9 @@ def build_thread(comments: Iterable[Comment], *, readable: Callable[[Comment], b
             open_branches.pop()
             items[-1].closes += 1
         placeholder = None if own[comment.id] else _placeholder(comment)
-        in_reply_to = by_id[comment.parent_id] if depth > MAX_DEPTH and own[comment.parent_id] else None
+        in_reply_to = (
+            by_id[comment.parent_id] if depth >= MAX_DEPTH and own[comment.id] and own[comment.parent_id] else None
+        )
         item = ThreadItem(comment, min(depth, MAX_DEPTH), in_reply_to, placeholder)
         if depth < MAX_DEPTH and under[comment.id]:
             item.replies = under[comment.id]

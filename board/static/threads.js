@@ -23,13 +23,13 @@
     root.style.setProperty("--sticky-header", Math.ceil(reach) + "px");
   }
 
-  // "in reply to <parent>" on a landed reply, linking to it. The page names the parent of replies past the depth cap
-  // itself; above it a reply's parent is the comment its branch follows, at one level less (a reply at the cap may be
-  // deeper, so it is left alone). The name is the one the page shows that comment under: an anonymous author stays so.
+  // "in reply to <parent>" on a landed reply at depths 2 to 4, linking to it: its parent is the comment its branch
+  // follows, at one level less. The page itself names the parent of every reply at the depth cap (5) and past it
+  // (all shown at 5). The name is the one the page shows that comment under: an anonymous author stays so.
   function nameParent(target) {
     var depth = /\bdepth-(\d)\b/.exec(target.className);
     var header = target.querySelector("article > header");
-    if (!depth || depth[1] === "1" || depth[1] === "5" || !header || header.querySelector(".in-reply-to")) { return; }
+    if (!depth || !/^[234]$/.test(depth[1]) || !header || header.querySelector(".in-reply-to")) { return; }
     var branch = target.parentElement.closest("li:not(.comment)");
     var parent = branch && branch.previousElementSibling;
     var author = parent && parent.matches("li.comment") && parent.querySelector("article > header .author");

@@ -1,7 +1,7 @@
 """Comment revisions: a comment's earlier text, kept at each edit (as post_revisions keeps a post's)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-10 10:00:00
 
 """

@@ -133,7 +133,8 @@ def _check(page, urls: list[str]) -> list[str]:
     for url in urls:
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         page.emulate_media(color_scheme=SCHEMES[0])
-        page.goto(url)
+        response = page.goto(url)
+        assert response is not None and response.status in (200, 422), f"{url}: {response and response.status}"
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             for scheme in SCHEMES if width == WIDTHS[0] else reversed(SCHEMES):
@@ -149,15 +150,56 @@ def _unsubscribe_page(email: str) -> str:
     return f"/unsubscribe/{unsubscribe_token(user)}"
 
 
+def _switch_page(email: str, course) -> str:
+    """The page a batched email's one-click "change how these come" link opens (signed out), with a token minted as
+    notifications.batches does for its emails."""
+    from board.models import Course
+    from board.notifications.batches import SWITCHES, switch_token
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    course = db.session.scalar(select(Course).where(Course.slug == course.slug))
+    token = switch_token(user, course, ["comment", "watched"], SWITCHES[1])
+    return f"/notifications/switch/{token}"
+
+
+def _history_page(course) -> str:
+    """A student's comment edited once, so its "Earlier versions" page exists (for its author and staff)."""
+    from board.models import CommentRevision, utcnow
+
+    student = db.session.scalar(select(User).where(User.email == "student1@example.edu"))
+    comment = db.session.scalar(
+        select(Comment)
+        .join(Post, Post.id == Comment.post_id)
+        .where(Comment.author_id == student.id, Comment.deleted_at.is_(None), Comment.visibility == "visible")
+        .where(Post.status == "published", Post.deleted_at.is_(None), Post.visibility == "visible")
+        .order_by(Comment.id)
+    )
+    db.session.add(CommentRevision(comment_id=comment.id, editor_id=student.id, body_md=comment.body_md))
+    comment.body_md += " (An afterthought.)"
+    comment.edited_at = utcnow()
+    db.session.commit()
+    return f"/c/{course.slug}/comments/{comment.id}/revisions"
+
+
+def _release_check_page(course) -> str:
+    """The instructor's "Release grades" check (who is ungraded, grades without a response) before it asks."""
+    reading = db.session.scalar(
+        select(Post).where(Post.kind == "reading", Post.status == "published").order_by(Post.id)
+    )
+    return f"/c/{course.slug}/readings/{reading.id}/grades/release"
+
+
 @pytest.mark.parametrize("email", ["student1@example.edu", "instructor@example.edu"])
 def test_every_page_kind_is_clean_at_both_widths_in_both_schemes(new_page, demo_course, make_visitor, email):
     kinds = pages_of_each_kind(make_visitor, email)
     missing = EXPECTED[email] - set(kinds)
     assert not missing, f"{email} no longer reaches {sorted(missing)}"
-    urls = sorted(kinds.values()) + SEARCH
+    urls = sorted(kinds.values()) + SEARCH + [_history_page(demo_course)]
+    if email.startswith("instructor"):
+        urls.append(_release_check_page(demo_course))
     assert "/notifications" in urls and f"/c/{demo_course.slug}/notifications" in urls
     page = new_page(width=WIDTHS[0])
-    problems = _check(page, LOGGED_OUT + [_unsubscribe_page(email)])
+    problems = _check(page, LOGGED_OUT + [_unsubscribe_page(email), _switch_page(email, demo_course)])
     log_in(page, email)
     problems += _check(page, urls)
     print(f"{email}: {len(urls)} pages checked at {WIDTHS} in {SCHEMES}: {urls}")

@@ -98,6 +98,7 @@ def test_a_linked_deep_reply_lands_highlighted_below_a_sticky_header_with_its_br
     for n in range(2, 5):
         chain.append(factories.comment(post, ada, f"Turn {n}", parent=chain[-1], anonymous=n == 3))
     target = chain[-1]  # depth 4, its parent anonymous
+    at_cap = factories.comment(post, boris, "Turn 5", parent=target)  # depth 5: the page names its parent
     for n in range(6):
         factories.comment(post, boris, SENTENCE * 3 + f"Later {n}.")
 
@@ -133,6 +134,14 @@ def test_a_linked_deep_reply_lands_highlighted_below_a_sticky_header_with_its_br
     expect(landed).not_to_have_class(re.compile(r"\bis-landed\b"))
     box = parent.evaluate("el => el.getBoundingClientRect().toJSON()")
     assert header_bottom <= box["top"] < page.viewport_size["height"], box
+
+    # A reply at the depth cap names its parent once (the page does; the script leaves it alone).
+    page.evaluate(f"location.hash = '#comment-{at_cap.id}'")
+    capped = page.locator(f"#comment-{at_cap.id}")
+    expect(capped).to_have_class(re.compile(r"\bis-landed\b"))
+    expect(capped.locator("a.in-reply-to")).to_have_count(1)
+    expect(capped.locator("a.in-reply-to")).to_have_text("in reply to Ada Lovelace")
+    expect(capped.locator("a.in-reply-to")).to_have_attribute("href", f"#comment-{target.id}")
 
 
 @pytest.mark.parametrize("width", [1280, PHONE_WIDTH])

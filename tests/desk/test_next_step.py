@@ -189,3 +189,27 @@ def test_own_response_page_with_its_next_step_costs_the_same_for_few_and_many_cl
         assert "Now reply to 1 classmate" in page
         logs.append(log)
     assert len(logs[0]) == len(logs[1]) <= MAX_QUERIES, f"{len(logs[0])} vs {len(logs[1])}\n{logs[1]}"
+
+
+def test_own_response_page_in_the_short_state_runs_no_suggestion_query(make_visitor):
+    """Suggestions show only in the REPLY state: a response too short to unlock costs no query for them, so its page
+    costs as much with replies required as without."""
+    from tests.sql import count_queries
+
+    counts = {}
+    for required in (2, 0):
+        course = factories.course()
+        student = factories.member(course)
+        reading = factories.reading(
+            course, required_replies=required, responses_hidden_until_posted=True, unlock_min_words=100
+        )
+        factories.response(course, factories.member(course), reading, body="word " * 120)
+        mine = factories.response(course, student, reading, body="word " * 10)
+        visitor = make_visitor(student)
+        url = f"/c/{course.slug}/posts/{mine.id}"
+        visitor.get(url)
+        with count_queries() as log:
+            page = visitor.get(url).get_data(as_text=True)
+        assert "edit it to 100" in _text(page)
+        counts[required] = len(log)
+    assert counts[2] == counts[0], counts

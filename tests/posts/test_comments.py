@@ -100,9 +100,10 @@ def test_replies_past_the_fifth_level_stay_there_and_say_whom_they_answer(make_v
         )
     page = _page(make_visitor(factories.member(course)), post)
     assert _thread(page) == list(zip(chain, [1, 2, 3, 4, 5, 5, 5]))
-    for comment_id in chain[:5]:
+    for comment_id in chain[:4]:
         assert "in reply to" not in _item(page, comment_id)
-    # ... and link to it (the nesting no longer shows which comment that is).
+    # From the fifth level on they link to it (the nesting no longer shows which comment that is).
+    assert f'<a class="in-reply-to" href="#comment-{chain[3]}">in reply to Boris Pasternak</a>' in _item(page, chain[4])
     assert f'<a class="in-reply-to" href="#comment-{chain[4]}">in reply to Ada Lovelace</a>' in _item(page, chain[5])
     assert f'<a class="in-reply-to" href="#comment-{chain[5]}">in reply to Boris Pasternak</a>' in _item(page, chain[6])
 

@@ -89,7 +89,7 @@ def test_replies_past_the_depth_cap_sit_in_the_last_branch_and_link_to_their_par
     ada, boris = factories.member(course, name="Ada Lovelace"), factories.member(course, name="Boris Pasternak")
     chain = [factories.comment(post, ada, "Turn 1")]
     for n in range(2, 9):
-        anonymous = n == 6  # the parent of turn 7, written anonymously
+        anonymous = n in (4, 6)  # the parents of turns 5 (at the cap) and 7, written anonymously
         chain.append(
             factories.comment(post, boris if n % 2 else ada, f"Turn {n}", parent=chain[-1], anonymous=anonymous)
         )
@@ -100,11 +100,13 @@ def test_replies_past_the_depth_cap_sit_in_the_last_branch_and_link_to_their_par
     assert _BRANCH.match(_after(classmate_page, chain[0])).group(1) == "7"
     assert not _BRANCH.match(_after(classmate_page, chain[4]))
     link = '<a class="in-reply-to" href="#comment-{}">in reply to {}</a>'
+    assert link.format(chain[3].id, "Anonymous classmate") in classmate_page  # turn 5, at exactly the cap
     assert link.format(chain[5].id, "Anonymous classmate") in classmate_page
     assert link.format(chain[6].id, "Boris Pasternak") in classmate_page
     assert "Ada Lovelace (anonymous" not in classmate_page
     staff_page = _page(make_visitor(factories.instructor_of(course)), post)
     assert link.format(chain[5].id, "Ada Lovelace (anonymous to classmates)") in staff_page
+    assert link.format(chain[3].id, "Ada Lovelace (anonymous to classmates)") in staff_page
 
 
 def _edit(visitor, comment, body):
@@ -181,3 +183,28 @@ def test_deleting_a_comment_permanently_deletes_its_earlier_versions(make_visito
     db.session.expire_all()
     assert db.session.get(Comment, comment_id) is None
     assert db.session.scalar(db.select(db.func.count()).select_from(CommentRevision)) == 0
+
+
+def test_staff_still_read_a_deleted_comments_earlier_versions_and_students_do_not(make_visitor):
+    course, post = _discussion()
+    author = factories.member(course, name="Ada")
+    comment = factories.comment(post, author, "What I said first.")
+    visitor = make_visitor(author)
+    _edit(visitor, comment, "What I meant.")
+    assert visitor.post(f"/c/{course.slug}/comments/{comment.id}/delete", {}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).deleted_at is not None
+    url = f"/c/{course.slug}/comments/{comment.id}/revisions"
+
+    for person in (factories.instructor_of(course), factories.member(course, Role.ASSISTANT)):
+        response = make_visitor(person).get(url)
+        assert response.status_code == 200
+        history = response.get_data(as_text=True)
+        assert "What I said first." in history and "What I meant." in history
+        assert "This comment was deleted" in history
+    for person in (author, factories.member(course)):
+        assert make_visitor(person).get(url).status_code == 404
+    # Everything else about a deleted comment stays not found, for staff too.
+    instructor = make_visitor(factories.instructor_of(course))
+    assert instructor.get(f"/c/{course.slug}/comments/{comment.id}/edit").status_code in (403, 404)
+    assert instructor.get(f"/c/{course.slug}/comments/{comment.id}/reply").status_code == 404

@@ -88,7 +88,11 @@ def test_staff_publish_a_reading_with_its_details(make_visitor, role):
     assert "<strong>work</strong>" in page and "<em>one</em>" in page
     # In the course's zone (New York by default) for a student who has none of their own.
     due = '<time datetime="2027-03-01T09:00:00+00:00" data-zone="America/New_York">Mar 1, 2027, 4:00 AM EST</time>'
-    assert f"Responses due {due}" in page
+    # To a student the next-step box says it (its step and its progress line), not a line again below the box.
+    assert f"Write your response (due {due})" in page and f"Response not yet · due {due}" in page
+    assert page.count(due) == 2
+    assert "Responses due" not in page
+    assert f"Responses due {due}" in _text(make_visitor(author).get(f"/c/{course.slug}/posts/{reading.id}"))
     home = _text(make_visitor(student).get(f"/c/{course.slug}/"))
     assert "One Day in the Life of Ivan Denisovich" in home and "tag-pinned" in home
 

@@ -66,8 +66,9 @@ def test_replies_deeper_than_the_cap_stay_at_the_cap_and_name_their_parent():
         chain.append(_comment(n, chain[-1]))
     thread = build_thread(chain, readable=_everyone)
     assert [item.depth for item in thread] == [1, 2, 3, 4, 5, 5, 5, 5]
-    assert [item.in_reply_to for item in thread[:MAX_DEPTH]] == [None] * MAX_DEPTH
-    assert [item.in_reply_to for item in thread[MAX_DEPTH:]] == chain[MAX_DEPTH - 1 : -1]
+    # From the cap on (where nesting no longer shows the parent for sure) each reply names its parent itself.
+    assert [item.in_reply_to for item in thread[: MAX_DEPTH - 1]] == [None] * (MAX_DEPTH - 1)
+    assert [item.in_reply_to for item in thread[MAX_DEPTH - 1 :]] == chain[MAX_DEPTH - 2 : -1]
 
 
 def test_a_reply_chain_deeper_than_the_recursion_limit_still_builds():
@@ -93,7 +94,7 @@ def test_a_deep_reply_does_not_name_the_author_of_a_placeholder():
         (7, None, None),
     ]
     staff_view = build_thread(chain, readable=_everyone)
-    assert [item.in_reply_to for item in staff_view[5:]] == [chain[4], None]
+    assert [item.in_reply_to for item in staff_view[4:]] == [chain[3], None, None]  # a placeholder names no one
 
 
 def test_deleted_comment_with_a_reply_becomes_a_placeholder():

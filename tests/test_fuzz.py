@@ -23,6 +23,7 @@ from werkzeug.routing import MapAdapter, Rule
 from board.extensions import db
 from board.feeds import tokens
 from board.models import Award, AwardType, Membership, Report, Role, Visibility
+from board.notifications import batches
 from board.notifications import services as notifications
 from tests import factories
 from tests.conftest import Visitor
@@ -210,7 +211,9 @@ def world(request, app, make_visitor, inbox) -> World:
     assert anonymous.post("/register", {"email": newcomer}).status_code == 302
     emailed = [inbox.link(target.email, "/password/reset/"), inbox.link(newcomer, "/register/confirm/")]
     emailed.append(f"/unsubscribe/{notifications.unsubscribe_token(target)}")
-    for page in ("/login", "/register", "/password/forgot", *emailed):
+    emailed.append(f"/notifications/switch/{batches.switch_token(student, course, ['comment'], 'now')}")
+    # "Check your email", with its "Send the link again" form, for the address just registered.
+    for page in ("/login", "/register", "/register/sent", "/password/forgot", *emailed):
         _read_forms(anonymous.get(page).get_data(as_text=True), page, seen)
     url_values = {
         "slug": course.slug,

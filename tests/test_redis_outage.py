@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from board.extensions import db, limiter
 from board.models import Role
+from board.notifications.models import Delivery, NotificationPreference
 from board.outbox.models import OutboxItem
 from tests import factories
 from tests.test_jobs import Process
@@ -60,6 +61,9 @@ def test_with_redis_down_nothing_fails_and_the_mail_goes_out_once_when_it_is_bac
     cy = factories.member(course, Role.STUDENT, "Cy Young")
     reading = factories.reading(course, title="The reading")
     response = factories.response(course, ada, reading, title="Ada's response")
+    # Comments on your post come batched by the hour by default (board/notifications/batches.py); Ada has asked for
+    # each at once, so her email is due now and not at the end of whatever hour the test runs in.
+    db.session.add(NotificationPreference(user_id=ada.id, course_id=course.id, kind="comment", delivery=Delivery.NOW))
     slug, response_id, reading_id = course.slug, response.id, reading.id
     db.session.commit()
 

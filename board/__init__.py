@@ -17,6 +17,8 @@ from .inputs import register_input_cleaning
 from .models import MAX_ID
 from .paths import resource_dir
 from .search import schema as search_schema
+from .uploads import limits as upload_limits
+from .uploads import storage as upload_storage
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -49,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         render_as_batch=True,
         include_name=search_schema.include_name,
     )
+    upload_limits.init_app(app)  # before the CSRF check, which reads the body
     csrf.init_app(app)
     rate_limits.init_app(app)
     login_manager.init_app(app)
@@ -85,6 +88,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .posts.routes import bp as posts_bp
     from .search.routes import bp as search_bp
     from .templating import register_template_helpers
+    from .uploads import models as upload_models  # noqa: F401
+    from .uploads import refs as upload_refs
+    from .uploads.routes import bp as uploads_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
@@ -97,6 +103,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(read_bp)
+    app.register_blueprint(uploads_bp)
+    upload_refs.register()
     register_template_helpers(app)
     register_commands(app)
     for module in TASK_MODULES:
@@ -131,6 +139,10 @@ def style_nonce() -> str:
 
 def _register_security_headers(app: Flask) -> None:
     app.jinja_env.globals["style_nonce"] = style_nonce
+    # Uploaded pictures come from Board itself, or from the S3-compatible store's host when uploads live there (the
+    # app checks who may see one, then redirects to a short-lived signed URL: board/uploads/storage.py).
+    store = upload_storage.from_config(app.config, Path(app.instance_path)).image_origin()
+    images = f"'self' {store}" if store else "'self'"
 
     @app.after_request
     def security_headers(response):
@@ -141,7 +153,7 @@ def _register_security_headers(app: Flask) -> None:
         styles = f"'self' 'nonce-{g.style_nonce}'" if "style_nonce" in g else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
-            f"default-src 'self'; img-src 'self'; style-src {styles}; script-src 'self'; object-src 'none'; "
+            f"default-src 'self'; img-src {images}; style-src {styles}; script-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

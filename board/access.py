@@ -30,6 +30,7 @@ from .models import (
     Visibility,
 )
 from .permissions import can
+from .uploads.models import Upload, UploadRef
 
 
 @dataclass(frozen=True)
@@ -408,3 +409,35 @@ def attributed_to_clause(ctx: CourseContext, model, user_id: int):
     if ctx.is_staff or user_id == ctx.user.id:
         return model.author_id == user_id
     return and_(model.author_id == user_id, model.anonymous.is_(False))
+
+
+def may_fetch_upload(ctx: CourseContext, upload: Upload) -> bool:
+    """Whether the viewer may fetch an upload of this course: their own always (the picture in their composer,
+    before any post holds it); anyone else's when a post or comment they may see holds it now (visible_items: held,
+    hidden, deleted, draft and gated ones do not count), or when an earlier version of one holds it and they may read
+    that item's versions (its author and staff)."""
+    if upload.course_id != ctx.course.id:
+        return False
+    if upload.uploader_id == ctx.user.id:
+        return True
+    refs = db.session.execute(
+        select(UploadRef.post_id, UploadRef.comment_id, UploadRef.current).where(UploadRef.upload_id == upload.id)
+    ).all()
+    if not refs:
+        return False
+    posts, comments = visible_items(
+        ctx, {ref.post_id for ref in refs if ref.comment_id is None}, {ref.comment_id for ref in refs if ref.comment_id}
+    )
+    for ref in refs:
+        seen = ref.comment_id in comments if ref.comment_id is not None else ref.post_id in posts
+        if seen and (ref.current or ctx.can("revisions:read")):
+            return True
+    # An earlier version, for its author: the item's author_id decides (staff were answered above).
+    authored = [ref for ref in refs if not ref.current]
+    return any(_wrote_visible(ctx, ref, posts, comments) for ref in authored)
+
+
+def _wrote_visible(ctx: CourseContext, ref, posts: set[int], comments: set[int]) -> bool:
+    if ref.comment_id is not None:
+        return ref.comment_id in comments and db.session.get(Comment, ref.comment_id).author_id == ctx.user.id
+    return ref.post_id in posts and db.session.get(Post, ref.post_id).author_id == ctx.user.id

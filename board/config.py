@@ -76,4 +76,21 @@ def from_environment(instance_path: Path) -> dict:
         # Rendered pages kept per process until the next write (board/pagecache/); 0 bytes turns the cache off.
         "PAGE_CACHE_BYTES": int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 1024 * 1024)) or 0),
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "60") or 60),
+        # Uploads (board/uploads/; README's "Uploads"): where the bytes live, and what the site allows. Quotas are
+        # Canvas's defaults: 50 MB per person in a course, 500 MB per course.
+        "UPLOADS_URL": os.environ.get("UPLOADS_URL", ""),
+        "UPLOADS_S3_ENDPOINT": os.environ.get("UPLOADS_S3_ENDPOINT", ""),
+        "UPLOADS_S3_REGION": os.environ.get("UPLOADS_S3_REGION", "us-east-1"),
+        "UPLOADS_ACCEL_PREFIX": os.environ.get("UPLOADS_ACCEL_PREFIX", ""),
+        "UPLOADS_URL_SECONDS": int(os.environ.get("UPLOADS_URL_SECONDS", "60") or 60),
+        "UPLOADS_MAX_FILE_BYTES": _megabytes("UPLOADS_MAX_FILE_MB", 20),
+        "UPLOADS_PERSON_QUOTA_BYTES": _megabytes("UPLOADS_PERSON_QUOTA_MB", 50),
+        "UPLOADS_COURSE_QUOTA_BYTES": _megabytes("UPLOADS_COURSE_QUOTA_MB", 500),
+        "UPLOADS_MAX_PIXELS": int(os.environ.get("UPLOADS_MAX_PIXELS", "40000000") or 40000000),
+        # An upload nothing refers to (abandoned in a composer, or in a post deleted since) is removed after this.
+        "UPLOADS_GRACE_HOURS": float(os.environ.get("UPLOADS_GRACE_HOURS", "24") or 24),
     }
+
+
+def _megabytes(name: str, default: float) -> int:
+    return int(float(os.environ.get(name, str(default)) or default) * 1024 * 1024)

@@ -83,6 +83,7 @@ def _image(renderer, tokens, idx, options, env) -> str:
     token = tokens[idx]
     src = token.attrGet("src") or ""
     if is_same_site(src):
+        _upload_attributes(token, src)
         return renderer.image(tokens, idx, options, env)
     alt = renderer.renderInlineAsText(token.children or [], options, env)
     host = urlsplit(src).hostname if src.lower().startswith(("http://", "https://")) else None
@@ -91,6 +92,33 @@ def _image(renderer, tokens, idx, options, env) -> str:
     if host is None or inside_link:  # a link cannot hold another link; other schemes are not followed at all
         return f"[{label}]"
     return f'<a href="{escapeHtml(src)}">[{label}]</a>'
+
+
+#: A picture uploaded to Board, as the composer inserts it: its path, and its size after "#" (board/uploads/).
+_UPLOADED = re.compile(r"^(/c/[^/?#]+/uploads/[A-Za-z0-9_-]{22}/[^/?#]+)#([0-9]{1,5})x([0-9]{1,5})$")
+#: The smaller copies Board keeps of a picture wider than each (board/uploads/processing.py), for srcset.
+SRCSET_WIDTHS = (480, 960)
+#: How wide a picture shows: the whole screen on a phone, at most the reading column (46rem) on a desktop.
+_SIZES = "(max-width: 48rem) 100vw, 46rem"
+
+
+def _upload_attributes(token, src: str) -> None:
+    """An uploaded picture's size becomes width and height (no jump when it loads), srcset names its smaller copies,
+    and it loads lazily: a page of twenty pictures costs its reader only those on screen."""
+    found = _UPLOADED.match(src)
+    if not found:
+        return
+    path, width, height = found.group(1), int(found.group(2)), int(found.group(3))
+    token.attrSet("src", path)
+    if not (width and height):
+        return
+    token.attrSet("width", str(width))
+    token.attrSet("height", str(height))
+    token.attrSet("loading", "lazy")
+    smaller = [w for w in SRCSET_WIDTHS if w < width]
+    if smaller:
+        token.attrSet("srcset", ", ".join([*(f"{path}?w={w} {w}w" for w in smaller), f"{path} {width}w"]))
+        token.attrSet("sizes", _SIZES)
 
 
 def _inside_link(tokens, env) -> list[bool]:
@@ -111,8 +139,17 @@ _md.add_render_rule("image", _image)
 
 
 def _only_same_site_images(element: str, attribute: str, value: str) -> str | None:
-    # Raw HTML <img> tags get here too: a picture from elsewhere keeps its alt text but loses its src.
-    if element == "img" and attribute == "src" and not is_same_site(value):
+    # Raw HTML <img> tags get here too: a picture from elsewhere keeps its alt text but loses its src (and a srcset
+    # naming any picture from elsewhere is dropped whole).
+    if element != "img":
+        return value
+    if attribute == "src" and not is_same_site(value):
+        return None
+    if attribute == "srcset" and not all(is_same_site(part.split()[0]) for part in value.split(",") if part.strip()):
+        return None
+    if attribute in ("width", "height") and not (value.isascii() and value.isdigit() and len(value) <= 5):
+        return None
+    if attribute == "loading" and value not in ("lazy", "eager"):
         return None
     return value
 
@@ -155,7 +192,7 @@ _TAGS = {
 }
 _ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes", "loading"},
     "ol": {"start"},
     "th": {"align"},
     "td": {"align"},

@@ -13,6 +13,7 @@ _MEMBER = {
     "course:view",
     "response:create",
     "comment:create",
+    "upload:create",
     "post:like",
     "report:create",
     "work:view",

@@ -247,6 +247,8 @@ class Visitor:
         return response
 
     def get(self, url: str, **kwargs):
+        # Buffered: a file the app streams (an upload) is read whole and closed, as a browser would.
+        kwargs.setdefault("buffered", True)
         return self.client.get(url, **kwargs)
 
     def post(self, url: str, data: dict | None = None, **kwargs):

@@ -1,0 +1,35 @@
+"""How large a request may be: the composers and the upload endpoint take a file, every other form keeps the small
+limit (MAX_CONTENT_LENGTH). Set before Flask-WTF's CSRF check reads the body, so it must be registered first."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+
+#: The views whose forms carry a file (the composers, without JavaScript) or are the upload endpoint itself.
+TAKES_FILES = frozenset(
+    {
+        "uploads.create",
+        "posts.new_reading",
+        "posts.new_response",
+        "posts.edit",
+        "posts.comment",
+        "posts.reply",
+        "posts.edit_comment",
+    }
+)
+
+
+def request_limit() -> int:
+    """The most a request with a file may send: well above one file's limit, so that a file a little too large is
+    read and refused with the form shown again (its text kept), rather than cut off with nothing kept."""
+    file_bytes = current_app.config["UPLOADS_MAX_FILE_BYTES"]
+    return max(4 * file_bytes, 64 * 1024 * 1024)
+
+
+def _raise_for_files() -> None:
+    if request.method == "POST" and request.endpoint in TAKES_FILES:
+        request.max_content_length = request_limit()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_raise_for_files)

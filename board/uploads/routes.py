@@ -1,0 +1,55 @@
+"""Uploading a picture or file from a composer, and fetching one: thin views over services.py and access.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from .. import access, rate_limits
+from . import services
+from .processing import UploadRefused
+from .storage import get_storage
+
+bp = Blueprint("uploads", __name__, url_prefix="/c/<slug>/uploads")
+
+
+def _context(slug: str) -> access.CourseContext:
+    return access.course_context(current_user._get_current_object(), slug)
+
+
+@bp.route("", methods=["POST"])
+@rate_limits.posting
+def create(slug):
+    """One file from a composer (board.js): JSON with the Markdown to insert, or the reason it was refused."""
+    ctx = _context(slug)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return {"error": "Choose a file to upload."}, 422
+    try:
+        upload = services.accept(ctx, file)
+    except UploadRefused as refused:
+        return {"error": str(refused)}, 422
+    return {
+        "kind": upload.kind,
+        "name": upload.name,
+        "url": services.path_of(upload, ctx.course.slug),
+        "markdown": services.markdown_for(upload, ctx.course.slug),
+        "width": upload.width,
+        "height": upload.height,
+    }, 201
+
+
+@bp.route("/<token>/<name>")
+def show(slug, token, name):
+    """An upload, for a viewer who may see a post or comment that holds it (404 for everyone else, as for a
+    course they are not in). `?w=` asks for a picture's smaller copy (srcset)."""
+    ctx = _context(slug)
+    upload = services.find_for_viewer(ctx, token)
+    width = request.args.get("w", "")
+    key, content_type = services.stored_key(upload, int(width) if width.isascii() and width.isdigit() else None)
+    return get_storage().serve(
+        key,
+        content_type=content_type,
+        etag=key.rsplit("/", 1)[-1],
+        download_name=None if upload.is_image else services.download_name(upload),
+    )

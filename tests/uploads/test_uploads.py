@@ -113,7 +113,7 @@ def _setup_post(klass, make_visitor, **response_fields):
     ids=["visible", "held", "hidden", "draft"],
 )
 def test_an_upload_follows_its_post(klass, make_visitor, fields, classmate, staff):
-    course, people, _, post, url = _setup_post(klass, make_visitor, **fields)
+    _course, people, _, _post, url = _setup_post(klass, make_visitor, **fields)
     assert make_visitor(people["ada"]).get(url).status_code == 200
     assert make_visitor(people["bo"]).get(url).status_code == classmate
     assert make_visitor(people["tom"]).get(url).status_code == staff
@@ -121,7 +121,7 @@ def test_an_upload_follows_its_post(klass, make_visitor, fields, classmate, staf
 
 
 def test_a_deleted_post_takes_its_upload_with_it(klass, make_visitor):
-    course, people, _, post, url = _setup_post(klass, make_visitor)
+    _course, people, _, post, url = _setup_post(klass, make_visitor)
     bo = make_visitor(people["bo"])
     assert bo.get(url).status_code == 200
     post.deleted_at = factories.utcnow()

@@ -41,3 +41,31 @@ def test_hsts_is_sent_when_cookies_are_secure(app, tmp_path):
 def test_no_hsts_when_cookies_are_not_secure(client):
     assert client.application.config["SESSION_COOKIE_SECURE"] is False
     assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def _images_of(flask_app) -> list[str]:
+    return _directives(flask_app.test_client().get("/login").headers["Content-Security-Policy"])["img-src"]
+
+
+def test_pictures_on_local_disk_come_from_this_site_only(app, tmp_path):
+    # Uploads in a folder of their own, sent by nginx: still this site's URLs, so nothing is added.
+    local = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "UPLOADS_URL": f"file://{tmp_path}",
+            "UPLOADS_ACCEL_PREFIX": "/_uploads/",
+        }
+    )
+    assert _images_of(local) == ["'self'"]
+
+
+def test_pictures_in_s3_may_also_come_from_the_bucket(app):
+    # Worked out when the app is made, with no credentials and no network (the bucket's host, as botocore names it).
+    settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    on_aws = create_app({**settings, "UPLOADS_URL": "s3://board-pictures/uploads"})
+    assert _images_of(on_aws) == ["'self'", "https://board-pictures.s3.amazonaws.com"]
+    on_minio = create_app(
+        {**settings, "UPLOADS_URL": "s3://board/uploads", "UPLOADS_S3_ENDPOINT": "https://s3.example.edu:9000"}
+    )
+    assert _images_of(on_minio) == ["'self'", "https://s3.example.edu:9000"]

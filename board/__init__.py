@@ -116,7 +116,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 # Each area owns its jobs; the app (and so the worker, which is the app started by `flask --app board worker`) imports
 # them here, and no area imports another's.
-TASK_MODULES = ("board.outbox.tasks", "board.auth.tasks", "board.notifications.tasks", "board.desk.tasks")
+TASK_MODULES = (
+    "board.outbox.tasks",
+    "board.auth.tasks",
+    "board.notifications.tasks",
+    "board.desk.tasks",
+    "board.uploads.tasks",
+)
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -239,12 +239,18 @@ def _import_author(course: Course, email: str | None) -> User:
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
 )
 def export_course(slug: str, output: Path | None) -> None:
-    """Write a whole course as JSON (format board-course/1)."""
-    from .importing.course_json import CourseTransferError
-    from .importing.course_json import export_course as export
+    """Write a whole course as JSON (format board-course/1), or as a zip archive of that JSON with the uploads'
+    files when the course has uploads."""
+    from .importing import course_uploads
+    from .importing.course_json import CourseTransferError, export_with_uploads
 
     try:
-        text = json.dumps(export(slug), ensure_ascii=False, indent=2) + "\n"
+        data, uploads = export_with_uploads(slug)
+        content = (
+            course_uploads.pack(data, uploads)
+            if uploads
+            else (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        )
     except CourseTransferError as error:
         raise click.ClickException(str(error)) from error
     except RecursionError as error:
@@ -252,22 +258,32 @@ def export_course(slug: str, output: Path | None) -> None:
         # replies to replies is more than it can write.
         raise click.ClickException(f"{slug} has a chain of replies too deep to write as nested JSON.") from error
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(content, nl=False)  # bytes: written to the binary stream as they are
     else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}.", err=True)
+        output.write_bytes(content)
+        click.echo(f"Wrote {output}{' (a zip archive: the course has uploads)' if uploads else ''}.", err=True)
 
 
 @click.command("import-course")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_course(file: Path) -> None:
-    """Recreate an exported course in this database (refused when its slug exists)."""
+@click.option("--slug", help="Import under this slug rather than the export's (for a copy beside the original).")
+def import_course(file: Path, slug: str | None) -> None:
+    """Recreate an exported course (JSON, or an archive with uploads) in this database (refused when its slug
+    exists)."""
+    from .importing import course_uploads
     from .importing.course_json import CourseTransferError
     from .importing.course_json import import_course as load
 
+    content = file.read_bytes()
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-        course = load(data)
+        if course_uploads.is_archive(content):
+            try:
+                data, uploads, files = course_uploads.unpack(content)
+            except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors too
+                raise click.ClickException(f"{file} is not a course archive: {error}") from error
+        else:
+            data, uploads, files = json.loads(content.decode("utf-8")), [], {}
+        course = load(data, uploads, files, slug=slug)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file} is not a JSON file: {error}") from error
     except RecursionError as error:

@@ -154,7 +154,8 @@ def release(slug, reading_id):
 def my_work(slug):
     ctx = _context(slug)
     ctx.require("work:view")
-    # Stored HTML was sanitised when saved (board/markdown.py): shown as it is here, without pictures in the export.
+    # Stored HTML was sanitised when saved (board/markdown.py): shown as it is here; the export keeps only the
+    # student's own pictures, embedded (mywork.export_pictures).
     return render_template("desk/mywork.html", ctx=ctx, work=mywork.my_work(ctx), clean=Markup)
 
 
@@ -162,9 +163,8 @@ def my_work(slug):
 def export_my_work(slug):
     ctx = _context(slug)
     ctx.require("work:view")
-    page = render_template(
-        "desk/mywork_export.html", ctx=ctx, work=mywork.my_work(ctx), without_images=mywork.without_images
-    )
+    pictures = mywork.export_pictures(mywork.own_pictures(ctx), ctx.course.slug)
+    page = render_template("desk/mywork_export.html", ctx=ctx, work=mywork.my_work(ctx), pictures=pictures)
     response = make_response(page)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     filename = f"my-work-{ctx.course.slug}.html"

@@ -1,9 +1,12 @@
 """My work: one student's responses and comments in a course (each comment with what it answered), their
-checkpoints, and their released grades; the same, as one self-contained HTML file they can keep."""
+checkpoints, and their released grades; the same, as one self-contained HTML file they can keep, with their own
+pictures in it."""
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +18,8 @@ from ..access import CourseContext, can_read_comment, visible_grades_clause, vis
 from ..extensions import db
 from ..models import Comment, Post, PostKind, PostStatus, utcnow
 from ..posts.queries import reading_order
+from ..uploads.models import Upload
+from ..uploads.storage import get_storage
 from .models import Grade
 
 
@@ -149,13 +154,51 @@ def _my_comment(ctx: CourseContext, comment: Comment, post_visible: bool) -> MyC
 
 _IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
+_SRC = re.compile(r'\bsrc="([^"]*)"', re.IGNORECASE)
+# What made a picture load from the site (its smaller copies) or later (lazily): nothing to load in a kept file.
+_LOADING_ATTRIBUTES = re.compile(r'\s(?:srcset|sizes|loading)="[^"]*"', re.IGNORECASE)
+#: The widest smaller copy an exported picture uses: the reading column is 46rem (about 740 pixels) wide.
+EXPORT_WIDTH = 960
 
 
-def without_images(html: str) -> Markup:
-    """Stored HTML with each picture replaced by its description: the exported file loads nothing from anywhere."""
+def own_pictures(ctx: CourseContext) -> dict[str, Upload]:
+    """The viewer's own pictures in the course, by token: the only ones their exported work carries."""
+    statement = select(Upload).where(
+        Upload.course_id == ctx.course.id, Upload.uploader_id == ctx.user.id, Upload.kind == "image"
+    )
+    return {upload.token: upload for upload in db.session.scalars(statement)}
 
-    def describe(match: re.Match) -> str:
-        alt = _ALT.search(match.group(0))
+
+def export_pictures(own: dict[str, Upload], slug: str) -> Callable[[str], Markup]:
+    """What the export does to stored HTML: the student's own pictures (`own`) embedded as data: URIs, read from
+    storage, so the file shows them and still loads nothing from anywhere; every other picture (a classmate's, one
+    from elsewhere) replaced by its description, as before."""
+    prefix = f"/c/{slug}/uploads/"
+    embedded: dict[str, str] = {}
+
+    def data_uri(upload: Upload) -> str:
+        if upload.token not in embedded:
+            key = upload.key
+            for width, _, variant_key in upload.variants or []:
+                if width <= EXPORT_WIDTH:
+                    key = variant_key  # ascending: the widest copy that is not wider
+            data = base64.b64encode(get_storage().get(key)).decode("ascii")
+            embedded[upload.token] = f"data:{upload.content_type};base64,{data}"
+        return embedded[upload.token]
+
+    def picture(match: re.Match) -> str:
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        path = src.group(1) if src else ""
+        token = path[len(prefix) :].split("/", 1)[0] if own and path.startswith(prefix) else ""
+        if token in own:
+            try:
+                uri = data_uri(own[token])
+            except KeyError:  # its bytes are gone from storage: described like any other
+                pass
+            else:
+                return _LOADING_ATTRIBUTES.sub("", tag[: src.start(1)] + uri + tag[src.end(1) :])
+        alt = _ALT.search(tag)
         return f"[picture: {alt.group(1)}]" if alt and alt.group(1) else "[picture]"
 
-    return Markup(_IMAGE.sub(describe, html))
+    return lambda html: Markup(_IMAGE.sub(picture, html))

@@ -1,7 +1,9 @@
 """Export a whole course as JSON ("board-course/1") and import it into a database that lacks it.
 
 Export → import into an empty database → export gives the same JSON. Password hashes are never exported;
-members imported without an account get one with no password, which must be set through a reset.
+members imported without an account get one with no password, which must be set through a reset. A course with
+uploads travels as an archive that also holds their rows and bytes (course_uploads.py); the import gives them new
+tokens and rewrites the URLs in the imported texts, so only the tokens differ on the way back.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ..models import (
     User,
     Visibility,
 )
+from . import course_uploads
 
 FORMAT = "board-course/1"
 
@@ -65,9 +68,23 @@ def _parse_time(value: str | None) -> datetime | None:
 
 def export_course(slug: str) -> dict[str, Any]:
     """The course as a JSON-ready dict in the board-course/1 format."""
+    return _export(_course(slug))
+
+
+def export_with_uploads(slug: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The course's export and its uploads' manifest (course_uploads.manifest; empty when it has none)."""
+    course = _course(slug)
+    return _export(course), course_uploads.manifest(course)
+
+
+def _course(slug: str) -> Course:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
         raise CourseTransferError(f"No course has the slug {slug}.")
+    return course
+
+
+def _export(course: Course) -> dict[str, Any]:
     emails = _emails(course)
     members = db.session.execute(
         select(Membership, User)
@@ -208,15 +225,21 @@ def _export_post(post, refs, emails, post_likes, comments, comment_extras, revis
     }
 
 
-def import_course(data: dict[str, Any]) -> Course:
-    """Recreate an exported course; refuses when its slug exists. One transaction: all or nothing."""
+def import_course(
+    data: dict[str, Any],
+    uploads: list[dict[str, Any]] | None = None,
+    files: dict[str, bytes] | None = None,
+    slug: str | None = None,
+) -> Course:
+    """Recreate an exported course, with its uploads' rows and bytes when an archive brought them, under its own
+    slug or `slug`; refuses when that slug exists. One transaction: all or nothing."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CourseTransferError(f'Not a {FORMAT} export (the "format" field is missing or different).')
     try:
-        slug = data["course"]["slug"]
+        slug = slug or data["course"]["slug"]
         if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
             raise CourseTransferError(f"A course with the slug {slug} already exists; nothing was imported.")
-        course = _import(data)
+        course = _import(data, slug, uploads or [], files or {})
         db.session.commit()
     except (KeyError, TypeError, ValueError, SQLAlchemyError) as error:
         db.session.rollback()
@@ -227,7 +250,7 @@ def import_course(data: dict[str, Any]) -> Course:
     return course
 
 
-def _import(data: dict[str, Any]) -> Course:
+def _import(data: dict[str, Any], slug: str, uploads: list[dict[str, Any]], files: dict[str, bytes]) -> Course:
     from ..courses.services import new_join_code
 
     spec = data["course"]
@@ -235,7 +258,7 @@ def _import(data: dict[str, Any]) -> Course:
     for member in data["members"]:
         users[member["email"]] = _user(member["email"], member["name"])
     course = Course(
-        slug=spec["slug"],
+        slug=slug,
         title=spec["title"],
         code=spec["code"],
         term=spec["term"],
@@ -278,6 +301,9 @@ def _import(data: dict[str, Any]) -> Course:
             users[email] = _user(email, email.split("@")[0])
         return users[email]
 
+    # Before the posts, so the references listener (uploads/refs.py) finds the uploads their rewritten URLs name.
+    made = course_uploads.import_uploads(course, uploads, files, person, _parse_time)
+    rewrite = course_uploads.UrlRewriter(spec["slug"], slug, made)
     posts: dict[str, Post] = {}
     for item in data["posts"]:
         if item.get("reading") and item["reading"] not in posts:
@@ -287,8 +313,8 @@ def _import(data: dict[str, Any]) -> Course:
             author_id=person(item["author"]).id,
             kind=PostKind(item["kind"]),
             title=item["title"],
-            body_md=item["body"],
-            body_html=render_markdown(item["body"]),
+            body_md=rewrite(item["body"]),
+            body_html=render_markdown(rewrite(item["body"])),
             word_count=word_count(item["body"]),
             status=PostStatus(item["status"]),
             created_at=_parse_time(item["created_at"]),
@@ -303,8 +329,8 @@ def _import(data: dict[str, Any]) -> Course:
             comments_locked=item.get("comments_locked", False),
             pinned=item.get("pinned", False),
             source=item.get("source", ""),
-            prompt=item.get("prompt", ""),
-            prompt_html=render_markdown(item.get("prompt", "")),
+            prompt=rewrite(item.get("prompt", "")),
+            prompt_html=render_markdown(rewrite(item.get("prompt", ""))),
             week=item.get("week", ""),
             due_at=_parse_time(item.get("due_at")),
             responses_hidden_until_posted=item.get("responses_hidden_until_posted", False),
@@ -323,11 +349,12 @@ def _import(data: dict[str, Any]) -> Course:
                     post_id=post.id,
                     editor_id=person(revision["by"]).id,
                     title=revision["title"],
-                    body_md=revision["body"],
+                    body_md=rewrite(revision["body"]),
                     created_at=_parse_time(revision["at"]),
                 )
             )
-        _import_comments(course, post, item.get("comments", []), person, types)
+        course_uploads.add_version_refs(post, [rewrite(r["body"]) for r in item.get("revisions", [])], made)
+        _import_comments(course, post, item.get("comments", []), person, types, rewrite)
     db.session.flush()
     return course
 
@@ -348,7 +375,7 @@ def _import_awards(items: list[dict[str, Any]], types: dict[str, AwardType], per
         )
 
 
-def _import_comments(course: Course, post: Post, items: list[dict[str, Any]], person, types) -> None:
+def _import_comments(course: Course, post: Post, items: list[dict[str, Any]], person, types, rewrite) -> None:
     """Add a post's comment tree in document order (depth first), without recursion."""
     pending: list[tuple[dict[str, Any], Comment | None]] = [(item, None) for item in reversed(items)]
     while pending:
@@ -360,8 +387,8 @@ def _import_comments(course: Course, post: Post, items: list[dict[str, Any]], pe
             author_id=person(item["author"]).id,
             parent_id=parent.id if parent else None,
             depth=parent.depth + 1 if parent else 1,
-            body_md=item["body"],
-            body_html=render_markdown(item["body"]),
+            body_md=rewrite(item["body"]),
+            body_html=render_markdown(rewrite(item["body"])),
             created_at=_parse_time(item["created_at"]),
             edited_at=_parse_time(item.get("edited_at")),
             deleted_at=_parse_time(item.get("deleted_at")),

@@ -4,13 +4,21 @@ classmates anonymous."""
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 from datetime import timedelta
 
 import pytest
+from PIL import Image
+from sqlalchemy import select
 
 from board.desk.models import Grade
 from board.extensions import db
+from board.markdown import render_markdown
 from board.models import Role, Visibility, utcnow
+from board.uploads.models import Upload
+from board.uploads.storage import get_storage
 from tests import factories
 
 
@@ -134,3 +142,63 @@ def test_pictures_are_left_out_of_the_export(make_visitor, world):
     db.session.commit()
     page = make_visitor(world["ada"]).get(f"{world['url']}/export").get_data(as_text=True)
     assert "[picture: a chart]" in page and "<img" not in page
+
+
+def _upload(visitor, course, data: bytes, name: str) -> dict:
+    sent = visitor.post(f"/c/{course.slug}/uploads", {"file": (io.BytesIO(data), name)})
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    return sent.get_json()
+
+
+def _png(width: int, height: int, color) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_own_pictures_are_embedded_in_the_export_and_others_described(make_visitor, world):
+    course = world["course"]
+    mine = _upload(make_visitor(world["ada"]), course, _png(1200, 800, (200, 30, 30)), "mine.png")
+    small = _upload(make_visitor(world["ada"]), course, _png(300, 200, (10, 120, 30)), "small.png")
+    theirs = _upload(make_visitor(world["bo"]), course, _png(640, 480, (0, 0, 200)), "theirs.png")
+    mine_md = mine["markdown"].replace("![]", "![My chart]")
+    small_md = small["markdown"].replace("![]", "![My sketch]")
+    ada_response = world["ada_response"]
+    ada_response.body_md = f"Ada's own words\n\n{mine_md}\n\n{small_md}"
+    # A picture that is not an upload (Markdown makes a link of one from elsewhere; this one is on the site).
+    ada_response.body_html = render_markdown(ada_response.body_md) + '<img src="/static/favicon.svg" alt="A logo">'
+
+    bo_comment = world["bo_comment"]  # the parent of Ada's reply: shown for context, its picture described
+    bo_comment.body_md = f"Bo's anonymous question\n\n{theirs['markdown'].replace('![]', '![Bo drew this]')}"
+    bo_comment.body_html = render_markdown(bo_comment.body_md)
+    db.session.commit()
+
+    page = make_visitor(world["ada"]).get(f"{world['url']}/export").get_data(as_text=True)
+
+    uploads = {u.token: u for u in db.session.scalars(select(Upload))}
+    sources = re.findall(r'<img [^>]*src="([^"]*)"', page)
+    assert len(sources) == 2 and all(src.startswith("data:image/png;base64,") for src in sources)
+    big, little = (uploads[re.search(r"/uploads/([^/]+)/", u["url"]).group(1)] for u in (mine, small))
+    storage = get_storage()
+    # The widest smaller copy the reading column needs (960 of 1200 pixels); a small picture as it is.
+    assert base64.b64decode(sources[0].split(",", 1)[1]) == storage.get(big.variants[-1][2])
+    assert big.variants[-1][0] == 960
+    assert base64.b64decode(sources[1].split(",", 1)[1]) == storage.get(little.key)
+    assert 'alt="My chart"' in page and 'width="1200"' in page
+    for attribute in ("srcset=", "sizes=", "loading=", "/uploads/", "/static/"):
+        assert attribute not in page, attribute
+    assert "[picture: A logo]" in page and "[picture: Bo drew this]" in page
+    for external in ("<link", "<script", "url("):
+        assert external not in page, external
+
+
+def test_an_own_picture_whose_bytes_are_gone_is_described(make_visitor, world):
+    course = world["course"]
+    mine = _upload(make_visitor(world["ada"]), course, _png(300, 200, (1, 2, 3)), "mine.png")
+    world["ada_response"].body_md = mine["markdown"].replace("![]", "![Lost one]")
+    world["ada_response"].body_html = render_markdown(world["ada_response"].body_md)
+    db.session.commit()
+    get_storage().delete(db.session.scalar(select(Upload.key)))
+
+    page = make_visitor(world["ada"]).get(f"{world['url']}/export").get_data(as_text=True)
+    assert "[picture: Lost one]" in page and "<img" not in page

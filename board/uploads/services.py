@@ -87,7 +87,7 @@ def accept(ctx: access.CourseContext, file: FileStorage) -> Upload:
     storage = get_storage()
     for blob in blobs:
         storage.put(content_key(blob.data), blob.data, blob.content_type)
-    upload = _row(ctx, examined, key, size)
+    upload = _row(ctx.course.id, ctx.user.id, examined, key, size)
     db.session.add(upload)
     try:
         db.session.commit()
@@ -121,12 +121,25 @@ def _check_quotas(ctx: access.CourseContext, size: int, allowed: Limits) -> None
         )
 
 
-def _row(ctx: access.CourseContext, examined: Examined, key: str, size: int) -> Upload:
+def add_shipped_file(course: Course, uploader_id: int, data: bytes, filename: str) -> Upload:
+    """A file that comes with Board (the demo seed's pictures), stored as if its uploader had sent it: no quota or
+    permission to check. Added to the session, not committed."""
+    examined = examine(data, filename, max_pixels=current_app.config["UPLOADS_MAX_PIXELS"])
+    blobs = [examined.main, *examined.variants]
+    storage = get_storage()
+    for blob in blobs:
+        storage.put(content_key(blob.data), blob.data, blob.content_type)
+    upload = _row(course.id, uploader_id, examined, content_key(examined.main.data), sum(len(b.data) for b in blobs))
+    db.session.add(upload)
+    return upload
+
+
+def _row(course_id: int, uploader_id: int, examined: Examined, key: str, size: int) -> Upload:
     main = examined.main
     return Upload(
         token=secrets.token_urlsafe(16),
-        course_id=ctx.course.id,
-        uploader_id=ctx.user.id,
+        course_id=course_id,
+        uploader_id=uploader_id,
         kind=examined.kind,
         ext=examined.ext,
         name=examined.name,

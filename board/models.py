@@ -168,6 +168,9 @@ class Course(db.Model):
     # The term's first and last days (both optional): the participation chart covers them when set.
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # Upload quotas the site admin set for this course (board/admin/); None: the site's (UPLOADS_*_QUOTA_MB).
+    upload_person_quota_mb: Mapped[int | None] = mapped_column(Integer)
+    upload_course_quota_mb: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: WriteOnlyMapped[Membership] = relationship(back_populates="course", passive_deletes=True)

@@ -73,6 +73,7 @@ RECIPES: dict[str, list[dict]] = {
         {"id": 1},
         {"id": 2},
         {"id": 3, "starts_on": date(2027, 1, 18), "ends_on": None},  # from 0019 (rows 1 and 2 get both dates then)
+        {"id": 4, "upload_person_quota_mb": None, "upload_course_quota_mb": 900},  # from 0021
     ],
     "memberships": [
         {"id": 1, "course_id": 1, "user_id": 1, "role": "instructor"},
@@ -160,6 +161,16 @@ RECIPES: dict[str, list[dict]] = {
         {"id": 2, "user_id": 3, "post_id": None, "comment_id": 1},
     ],
     "pending_registrations": [{"id": 1}, {"id": 2}],  # from 0016
+    "uploads": [  # from 0020
+        {"id": 1, "course_id": 1, "uploader_id": 2},
+        {"id": 2, "course_id": 1, "uploader_id": 3},
+        {"id": 3, "course_id": 2, "uploader_id": 2},
+    ],
+    "upload_refs": [
+        {"id": 1, "upload_id": 1, "post_id": 3, "comment_id": None},
+        {"id": 2, "upload_id": 2, "post_id": 3, "comment_id": 1},
+        {"id": 3, "upload_id": 3, "post_id": 8, "comment_id": None},
+    ],
 }
 
 _T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

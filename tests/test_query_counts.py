@@ -4,11 +4,13 @@ Each test builds a small and a large version of the same kind of content in bulk
 compares the queries one request runs; a failure prints both lists of SQL.
 """
 
+import io
 import itertools
 import re
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from board.extensions import db
 from board.models import (
@@ -419,3 +421,38 @@ def test_moderation_queue_costs_the_same_for_a_few_and_many_held_items_and_on_la
     later_log, later = _queries(visitor, comments_later, expect="Earlier")
     _same_count(small_log, later_log, "moderation queue, first page vs a later page")
     assert ">Comment 0<" not in later and ">Comment 100<" in later
+
+
+def _picture(n: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (n * 12 % 256, 90, 200 - n * 7)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("role", [Role.STUDENT, Role.INSTRUCTOR])
+def test_response_page_with_20_pictures_costs_what_one_without_does(make_visitor, role):
+    """Pictures load by URL, each a request of its own after the page: a response holding twenty uploaded pictures
+    runs the queries of one holding none, and its HTML carries no picture's bytes."""
+    course = factories.course()
+    viewer = _viewer([course], role)
+    author = factories.member(course, name="Pia Pictures")
+    reading = _post(course, factories.instructor_of(course), PostKind.READING)
+    db.session.add(reading)
+    db.session.commit()
+    writer = make_visitor(author)
+    markdown = []
+    for n in range(20):
+        sent = writer.post(f"/c/{course.slug}/uploads", {"file": (io.BytesIO(_picture(n)), f"picture-{n}.png")})
+        assert sent.status_code == 201
+        markdown.append(sent.get_json()["markdown"])
+    plain = factories.response(course, author, reading, title="Words only", body="No pictures here.")
+    pictured = factories.response(
+        course, author, reading, title="Twenty pictures", body="Pictures:\n\n" + "\n\n".join(markdown)
+    )
+
+    visitor = make_visitor(viewer)
+    plain_log, _ = _queries(visitor, f"/c/{course.slug}/posts/{plain.id}", expect="No pictures here.")
+    pictured_log, page = _queries(visitor, f"/c/{course.slug}/posts/{pictured.id}", expect="Pictures:")
+    assert page.count(f'src="/c/{course.slug}/uploads/') == 20 and page.count('loading="lazy"') >= 20
+    assert "data:image" not in page and len(page) < 60_000
+    _same_count(plain_log, pictured_log, "response page, no pictures vs 20")

@@ -17,6 +17,7 @@ from ..extensions import READ_METHODS, login_manager
 from ..feeds import queries as feed_queries
 from ..forms import EmptyForm
 from ..models import User
+from ..uploads import usage as upload_usage
 from ..urls import referring_page, safe_next
 from . import email_flows, services, sessions, throttle
 from .forms import (
@@ -217,6 +218,7 @@ def account():
         zone=zone,
         signed_in=sessions.list_for(current_user),
         feeds=feed_queries.links_for(current_user),
+        uploads=upload_usage.mine_by_course(current_user),
     )
 
 

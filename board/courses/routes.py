@@ -16,6 +16,7 @@ from ..moderation import queries as moderation_queries
 from ..notifications import unread
 from ..pagecache import cached_page
 from ..posts import queries
+from ..uploads import usage as upload_usage
 from . import services
 from .forms import CourseForm, JoinForm, RoleForm, SettingsForm
 from .weeks import current_week_first
@@ -195,4 +196,10 @@ def settings(slug):
         )
         flash("Course settings saved.", "success")
         return redirect(url_for("courses.settings", slug=slug))
-    return render_template("courses/settings.html", ctx=ctx, form=form), 422 if form.is_submitted() else 200
+    return render_template(
+        "courses/settings.html",
+        ctx=ctx,
+        form=form,
+        upload_usage=upload_usage.of_course(ctx.course),
+        largest_uploaders=upload_usage.largest_uploaders(ctx.course),
+    ), 422 if form.is_submitted() else 200

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from .. import access
 from ..extensions import db
-from ..models import Comment, Post
+from ..models import Comment, Course, Post
 from .models import Upload, UploadRef
 from .processing import Examined, UploadRefused, examine
 from .storage import content_key, get_storage
@@ -28,10 +28,18 @@ class Limits:
     course_bytes: int
 
 
-def limits() -> Limits:
+MEGABYTE = 1024 * 1024
+
+
+def limits(course: Course) -> Limits:
+    """The limits in this course: the site's settings, unless the site admin set the course its own quotas."""
     config = current_app.config
+    person = course.upload_person_quota_mb
+    whole = course.upload_course_quota_mb
     return Limits(
-        config["UPLOADS_MAX_FILE_BYTES"], config["UPLOADS_PERSON_QUOTA_BYTES"], config["UPLOADS_COURSE_QUOTA_BYTES"]
+        config["UPLOADS_MAX_FILE_BYTES"],
+        person * MEGABYTE if person is not None else config["UPLOADS_PERSON_QUOTA_BYTES"],
+        whole * MEGABYTE if whole is not None else config["UPLOADS_COURSE_QUOTA_BYTES"],
     )
 
 
@@ -45,8 +53,8 @@ def used_bytes(course_id: int, uploader_id: int | None = None) -> int:
 
 def megabytes(size: int) -> str:
     """A size as people read it: "3.2 MB", "480 KB"."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    if size >= MEGABYTE:
+        return f"{size / MEGABYTE:.1f} MB".replace(".0 MB", " MB")
     return f"{max(1, round(size / 1024))} KB" if size else "0 KB"
 
 
@@ -66,7 +74,7 @@ def read_limited(file: FileStorage, limit: int) -> bytes:
 def accept(ctx: access.CourseContext, file: FileStorage) -> Upload:
     """Take one uploaded file for the viewer in this course: UploadRefused says why not, in words for the person."""
     ctx.require("upload:create")
-    allowed = limits()
+    allowed = limits(ctx.course)
     data = read_limited(file, allowed.file_bytes)
     examined = examine(data, file.filename or "", max_pixels=current_app.config["UPLOADS_MAX_PIXELS"])
     blobs = [examined.main, *examined.variants]
@@ -79,7 +87,7 @@ def accept(ctx: access.CourseContext, file: FileStorage) -> Upload:
     storage = get_storage()
     for blob in blobs:
         storage.put(content_key(blob.data), blob.data, blob.content_type)
-    upload = _row(ctx, examined, key, size)
+    upload = _row(ctx.course.id, ctx.user.id, examined, key, size)
     db.session.add(upload)
     try:
         db.session.commit()
@@ -113,12 +121,25 @@ def _check_quotas(ctx: access.CourseContext, size: int, allowed: Limits) -> None
         )
 
 
-def _row(ctx: access.CourseContext, examined: Examined, key: str, size: int) -> Upload:
+def add_shipped_file(course: Course, uploader_id: int, data: bytes, filename: str) -> Upload:
+    """A file that comes with Board (the demo seed's pictures), stored as if its uploader had sent it: no quota or
+    permission to check. Added to the session, not committed."""
+    examined = examine(data, filename, max_pixels=current_app.config["UPLOADS_MAX_PIXELS"])
+    blobs = [examined.main, *examined.variants]
+    storage = get_storage()
+    for blob in blobs:
+        storage.put(content_key(blob.data), blob.data, blob.content_type)
+    upload = _row(course.id, uploader_id, examined, content_key(examined.main.data), sum(len(b.data) for b in blobs))
+    db.session.add(upload)
+    return upload
+
+
+def _row(course_id: int, uploader_id: int, examined: Examined, key: str, size: int) -> Upload:
     main = examined.main
     return Upload(
         token=secrets.token_urlsafe(16),
-        course_id=ctx.course.id,
-        uploader_id=ctx.user.id,
+        course_id=course_id,
+        uploader_id=uploader_id,
         kind=examined.kind,
         ext=examined.ext,
         name=examined.name,

@@ -246,3 +246,28 @@ def test_first_seed_reports_accounts_and_posts(run, manifest):
         assert f"account {account.email} ({account.role})" in result.output
     assert "“Solidarity: Dimitri Panin”: 0 comments" in result.output
     assert result.output.rstrip().endswith("Demo course seeded.")
+
+
+def test_both_responses_open_with_their_picture_which_a_student_may_load(seeded, make_visitor):
+    student = make_visitor()
+    assert student.login("student5@example.edu", DEMO_PASSWORD).status_code == 302
+    outsider = make_visitor(factories.user())
+    captions = {
+        OUT_WITH_THE_OLD: "Prisoners had to build prisons for themselves because demand was so high.",
+        FREEDOM: "This photo captures prisoners building living quarters for themselves",
+    }
+    for title, caption in captions.items():
+        post = post_titled(title)
+        found = re.match(r"!\[([^\]]*)\]\((/c/[^)#]+)#(\d+)x(\d+)\)\n\n(.*)", post.body_md)
+        assert found, post.body_md[:200]
+        alt, url, _, _, first_paragraph = found.groups()
+        assert alt.startswith(caption) and "Source:" not in alt
+        assert first_paragraph.startswith(f"<figure><figcaption>{caption}")  # the caption stays below it
+        assert f'src="{url}"' in post.body_html and 'loading="lazy"' in post.body_html
+
+        picture = student.get(url)
+        assert picture.status_code == 200 and picture.mimetype == "image/jpeg"
+        assert len(picture.get_data()) <= 60 * 1024
+        assert outsider.get(url).status_code == 404
+        page = student.get(f"/c/{seeded.slug}/posts/{post.id}").get_data(as_text=True)
+        assert f'src="{url}"' in page

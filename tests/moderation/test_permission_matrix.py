@@ -7,10 +7,12 @@ course, with real ids, as a logged-out visitor and as a non-member, and checks t
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from board.desk.models import Grade
@@ -32,6 +34,7 @@ from board.models import (
 from board.notifications.models import NotificationPreference, Watch
 from board.notifications.read_models import PostRead
 from board.notifications.services import KINDS
+from board.uploads.models import Upload
 from tests import factories
 from tests.conftest import Visitor
 
@@ -189,9 +192,27 @@ class Action:
         return self.endpoint not in PAGES
 
 
+# Routes that board.js calls with fetch and that answer JSON: logged out, they give the 404 of a course one is not
+# in rather than a login page the script could not show.
+FETCH_ROUTES = {"uploads.create"}
 # Pages: reading them is the action.
 PAGES = {"moderation.audit", "moderation.queue", "grading.grades", "grading.my_work", "grading.export_my_work"}
 MEMBERS = STAFF | {"student", "author"}
+
+
+def _uploaded_by(world: World, role: str) -> bool:
+    user = world.user(role)
+    db.session.expire_all()
+    return user is not None and db.session.scalar(select(Upload.id).where(Upload.uploader_id == user.id)) is not None
+
+
+def _picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (120, 80, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+_PNG = _picture()
 
 
 def _graded(world: World) -> bool:
@@ -441,6 +462,12 @@ ACTIONS: dict[str, Action] = {
         lambda w, v: v.post(f"{w.url}/desk/readings/{w.reading.id}/nudge"),
         lambda w, role: db.session.scalar(select(db.func.count()).select_from(Nudge)) > 0,
     ),
+    "upload a picture": Action(
+        "uploads.create",
+        MEMBERS,
+        lambda w, v: v.post(f"{w.url}/uploads", {"file": (io.BytesIO(_PNG), "picture.png")}),
+        lambda w, role: _uploaded_by(w, role),
+    ),
     "read the audit log": Action(
         "moderation.audit",
         {"instructor"},
@@ -467,12 +494,14 @@ def test_permission_matrix(app, name, role):
     response = action.request(world, _visitor(app, world, role))
 
     if role in action.allowed:
-        assert response.status_code in (200, 302), f"{role} should be able to {name}"
+        assert response.status_code in (200, 201, 302), f"{role} should be able to {name}"
         assert action.succeeded(world, role), f"{role} could not {name}"
         if response.status_code == 302:
             assert "/login" not in response.headers["Location"]
     else:
-        if role == "anonymous":
+        if role == "anonymous" and action.endpoint in FETCH_ROUTES:
+            assert response.status_code == 404, f"logged out, {name} is a 404 (a fetch, not a page)"
+        elif role == "anonymous":
             assert response.status_code == 302 and "/login" in response.headers["Location"]
         elif role == "non_member":
             assert response.status_code == 404, f"a non-member must not learn the course exists ({name})"
@@ -510,6 +539,8 @@ SITE_ROUTES |= {"auth.resend_registration"}
 SITE_ROUTES |= {"auth.time_zone"}
 # The batched email's signed one-click switch (tests/notifications/test_batches.py: a forged link is a 404).
 SITE_ROUTES |= {"notifications.switch"}
+# The site admin's upload quotas for a course (tests/admin/test_upload_quotas.py: anyone else gets 404).
+SITE_ROUTES |= {"admin.upload_quotas"}
 # One's own feed links: turned on, renewed, turned off (tests/feeds/test_feeds.py).
 SITE_ROUTES |= {"feeds.renew", "feeds.turn_off"}
 
@@ -569,7 +600,7 @@ def test_no_course_route_changes_anything_for_outsiders(app, role):
     for rule in course_rules:
         _, path = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
         response = visitor.post(path, {"body": "x", "title": "x", "reason": "x", "liked": "1", "role": "assistant"})
-        if role == "anonymous":
+        if role == "anonymous" and rule.endpoint not in FETCH_ROUTES:
             assert response.status_code == 302 and "/login" in response.headers["Location"], path
         else:
             assert response.status_code == 404, path

@@ -29,6 +29,7 @@ MANIFEST_FILE = "uploads.json"
 FILES = "uploads/"
 # Every entry gets this time, so the same course gives the same archive, byte for byte (zip's earliest date).
 _ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")  # an upload's token, as uploads/refs.py finds it in Markdown
 
 
 def manifest(course: Course) -> list[dict[str, Any]]:
@@ -113,10 +114,14 @@ def unpack(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str,
 def import_uploads(
     course: Course, uploads: list[dict[str, Any]], files: dict[str, bytes], person: Callable[[str], User], parse_time
 ) -> dict[str, Upload]:
-    """Make the manifest's rows again in `course`, each under a new token, and store their bytes (checked against
+    """Make the manifest's rows again in `course` (under their own tokens where free, else new ones), and store their bytes (checked against
     their content-addressed keys); the new rows by old token."""
     storage = get_storage()
     made: dict[str, Upload] = {}
+    # An upload keeps its token (and so its URLs) where no upload in this database holds it yet: a course moved to a
+    # new server, or restored, exports again exactly as it was. A copy beside the original gets new ones.
+    wanted = [item["token"] for item in uploads if TOKEN.fullmatch(str(item.get("token", "")))]
+    taken = set(db.session.scalars(select(Upload.token).where(Upload.token.in_(wanted)))) if wanted else set()
     for item in uploads:
         for key in _keys(item):
             data = files.get(key)
@@ -125,7 +130,9 @@ def import_uploads(
             if content_key(data) != key:
                 raise ValueError(f"the file {FILES}{key} does not hold the bytes its name says")
         upload = Upload(
-            token=secrets.token_urlsafe(16),
+            token=item["token"]
+            if item["token"] in wanted and item["token"] not in taken
+            else secrets.token_urlsafe(16),
             course_id=course.id,
             uploader_id=person(item["uploader"]).id,
             kind=item["kind"],

@@ -4,6 +4,7 @@ import copy
 import html
 import json
 import re
+import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
@@ -27,6 +28,7 @@ from board.models import (
     utcnow,
 )
 from board.seeding import DEMO_PASSWORD
+from board.uploads.models import Upload
 from tests import factories
 from tests.conftest import _empty_tables
 
@@ -73,9 +75,18 @@ def course(run) -> Course:
     """The seeded demo course, with what the seed lacks: replies, moderation, drafts, edits, post likes."""
     result = run("seed")
     assert result.exit_code == 0, result.output
+    forget_uploads()
     course = db.session.execute(select(Course).where(Course.slug == SLUG)).scalar_one()
     add_variety(course)
     return course
+
+
+def forget_uploads() -> None:
+    """Drop the seed's two pictures (their rows; the Markdown naming them stays), so the export is the plain JSON these
+    tests read and edit. The archive a course with uploads exports is tested by
+    test_the_seeded_course_with_its_pictures_round_trips_byte_for_byte below and tests/importing/test_course_uploads_transfer.py."""
+    db.session.execute(delete(Upload))
+    db.session.commit()
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +96,7 @@ def seed_export(app) -> dict:
         use_cheap_password_hashes(monkeypatch)
         runner = app.test_cli_runner()
         assert runner.invoke(args=["seed"]).exit_code == 0
+        forget_uploads()
         data = json.loads(runner.invoke(args=["export-course", SLUG]).stdout)
         empty_database()
     return data
@@ -211,6 +223,22 @@ def test_export_to_stdout_and_to_a_file_agree(run, course, tmp_path):
     assert json.loads(to_stdout.stdout) == json.loads(path.read_text(encoding="utf-8"))
     assert to_file.stdout == ""
     assert f"Wrote {path}." in to_file.stderr
+
+
+def test_the_seeded_course_with_its_pictures_round_trips_byte_for_byte(run, tmp_path):
+    assert run("seed").exit_code == 0
+    first = tmp_path / "course.zip"
+    to_stdout = run("export-course", SLUG)
+    assert run("export-course", SLUG, "-o", first).exit_code == 0
+    assert to_stdout.stdout_bytes == first.read_bytes() and zipfile.is_zipfile(first)
+    with zipfile.ZipFile(first) as archive:
+        assert len(json.loads(archive.read("uploads.json"))["uploads"]) == 2
+    empty_database()
+    result = run("import-course", first)
+    assert result.exit_code == 0, result.output
+    again = tmp_path / "again.zip"
+    assert run("export-course", SLUG, "-o", again).exit_code == 0
+    assert again.read_bytes() == first.read_bytes()
 
 
 def test_export_unknown_course_is_an_error(run):

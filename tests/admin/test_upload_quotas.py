@@ -144,8 +144,8 @@ def test_account_page_shows_uploads_in_each_course(make_visitor):
 
     page = visitor.get("/account").get_data(as_text=True)
 
-    assert f"HIST 3644</span>: Uploads: {megabytes(stored)} of 50 MB" in page
-    assert "ART 1010</span>: Uploads: 0 KB of 80 MB" in page
+    assert f"HIST 3644</span>: {megabytes(stored)} of 50 MB" in page
+    assert "ART 1010</span>: 0 KB of 80 MB" in page
 
 
 def test_account_page_query_count_does_not_grow_with_courses(make_visitor):

@@ -239,3 +239,20 @@ def excerpt(html: str, limit: int = 280) -> str:
     if " " in cut and not text[limit - 1].isspace():
         cut = cut.rsplit(" ", 1)[0]  # the last word whole or not at all (a single long word is cut as it is)
     return cut.rstrip(" ,;:") + "…"
+
+
+IMAGE_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
+
+
+def picture_description(tag: str) -> str:
+    """A stored <img> tag as words: "[picture: its description]" (the alt text, still escaped as stored)."""
+    alt = _ALT.search(tag)
+    return f"[picture: {alt.group(1)}]" if alt and alt.group(1) else "[picture]"
+
+
+def without_pictures(html: str) -> str:
+    """Stored HTML with each picture replaced by its description: for what is read away from Board (a feed reader,
+    an exported file), where an uploaded picture cannot load (it is served only to a signed-in member who may see
+    its post)."""
+    return IMAGE_TAG.sub(lambda match: picture_description(match.group(0)), html or "")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import CourseContext, can_read_comment, visible_grades_clause, visible_posts_clause
 from ..extensions import db
+from ..markdown import IMAGE_TAG, picture_description
 from ..models import Comment, Post, PostKind, PostStatus, utcnow
 from ..posts.queries import reading_order
 from ..uploads.models import Upload
@@ -152,8 +153,6 @@ def _my_comment(ctx: CourseContext, comment: Comment, post_visible: bool) -> MyC
     return MyComment(comment, post_visible, parent if readable else None, parent is not None and not readable)
 
 
-_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
 _SRC = re.compile(r'\bsrc="([^"]*)"', re.IGNORECASE)
 # What made a picture load from the site (its smaller copies) or later (lazily): nothing to load in a kept file.
 _LOADING_ATTRIBUTES = re.compile(r'\s(?:srcset|sizes|loading)="[^"]*"', re.IGNORECASE)
@@ -198,7 +197,6 @@ def export_pictures(own: dict[str, Upload], slug: str) -> Callable[[str], Markup
                 pass
             else:
                 return _LOADING_ATTRIBUTES.sub("", tag[: src.start(1)] + uri + tag[src.end(1) :])
-        alt = _ALT.search(tag)
-        return f"[picture: {alt.group(1)}]" if alt and alt.group(1) else "[picture]"
+        return picture_description(tag)
 
-    return lambda html: Markup(_IMAGE.sub(picture, html))
+    return lambda html: Markup(IMAGE_TAG.sub(picture, html))

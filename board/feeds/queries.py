@@ -12,6 +12,7 @@ from ..auth.email_flows import absolute_url
 from ..courses.services import courses_of
 from ..extensions import db
 from ..keyset import EPOCH, Window
+from ..markdown import without_pictures
 from ..models import Comment, Course, Post, User, Visibility
 from ..notifications.models import Notification
 from ..notifications.services import absolute, notifications_of, present
@@ -35,9 +36,10 @@ def _state(item: Post | Comment) -> str:
 def post_entry(ctx: CourseContext, post: Post) -> Entry:
     """A reading or response as an entry: its stored HTML, and a reading's discussion prompt after it."""
     link = absolute_url("posts.show", slug=ctx.course.slug, post_id=post.id)
-    html = post.body_html
+    # A feed reader has no session: an uploaded picture would not load there, so it reads as its description.
+    html = without_pictures(post.body_html)
     if post.is_reading and post.prompt_html:
-        html += "\n<h2>Discussion prompt</h2>\n" + post.prompt_html
+        html += "\n<h2>Discussion prompt</h2>\n" + without_pictures(post.prompt_html)
     if post.is_reading and post.due_at is not None:
         # Read by the feed's owner: in their zone, else the course's (the Atom dates themselves stay UTC).
         due = timezones.human(post.due_at, timezones.zone_name(ctx.user, ctx.course), timezones.DAY_FORMAT)
@@ -64,7 +66,7 @@ def comment_entry(ctx: CourseContext, post: Post, comment: Comment) -> Entry:
         author=name,
         published=comment.created_at,
         updated=comment.edited_at or comment.created_at,
-        html=comment.body_html,
+        html=without_pictures(comment.body_html),
     )
 
 

@@ -22,7 +22,7 @@ def _class_with_a_picture(make_visitor):
 
 
 def test_a_feed_carries_the_pictures_description_and_its_reader_cannot_fetch_it(app, make_visitor):
-    course, _, _, bo, post, url = _class_with_a_picture(make_visitor)
+    _course, _, _, bo, _post, url = _class_with_a_picture(make_visitor)
     feed = parse(fetch(app, turn_on(make_visitor(bo))))
     [entry] = [e for e in feed.entries if "Barracks" in e.title]
     html = entry.content[0].value
@@ -31,7 +31,7 @@ def test_a_feed_carries_the_pictures_description_and_its_reader_cannot_fetch_it(
 
 
 def test_a_comment_email_and_a_search_result_hold_no_picture(app, make_visitor, inbox):
-    course, _, ada, bo, post, url = _class_with_a_picture(make_visitor)
+    course, _, ada, bo, post, _url = _class_with_a_picture(make_visitor)
     bos = make_visitor(bo)
     own = upload(bos, course, png(300, 200, (0, 90, 0)), "q.png").get_json()
     from board.notifications.models import Delivery, NotificationPreference
@@ -58,9 +58,7 @@ def test_a_picture_hidden_after_a_classmate_saw_it_is_gone_for_them_at_once(app,
     assert page.status_code == 200 and url in page.get_data(as_text=True)
     first = bos.get(url)
     assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"
-    hidden = make_visitor(iris).post(
-        f"/c/{course.slug}/posts/{post.id}/hide", {"reason": "Not for the class"}
-    )
+    hidden = make_visitor(iris).post(f"/c/{course.slug}/posts/{post.id}/hide", {"reason": "Not for the class"})
     assert hidden.status_code == 302, hidden.get_data(as_text=True)[:1000]
     assert factories.reload(post).visibility == Visibility.HIDDEN
     assert bos.get(url).status_code == 404

@@ -189,8 +189,6 @@
       var id = "attach-alt-" + (++asked);
       var prompt = document.createElement("div");
       prompt.className = "attach-alt";
-      prompt.setAttribute("role", "group");
-      prompt.setAttribute("aria-labelledby", id + "-label");
       var label = document.createElement("label");
       label.id = id + "-label";
       label.htmlFor = id;

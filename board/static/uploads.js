@@ -169,7 +169,8 @@
     }
 
     function refusal(code, answer) {
-      if (code === 400 || code === 401 || code === 403) { return SESSION_ENDED; }
+      // 400: the CSRF token outlived its session; a 2xx other than 201 is the login page, after a redirect.
+      if (code === 400 || code === 401 || code === 403 || (code >= 200 && code < 300)) { return SESSION_ENDED; }
       if (answer && answer.error) { return answer.error; }
       if (code === 413) {
         return "This file is larger than Board takes in one upload. Nothing was uploaded and your text is kept.";

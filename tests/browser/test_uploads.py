@@ -17,6 +17,7 @@ from board.extensions import db
 from board.models import Role
 from board.uploads.models import Upload
 from tests import factories
+from tests.browser.test_axe import run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +94,9 @@ def test_a_pasted_picture_is_described_published_and_seen_past_the_gate(new_page
     expect(box).to_have_value(re.compile(r"^Here is what I saw\.\n!\[\]\(/c/[^)]+/image\.png#60x40\)\n$"))
     page.get_by_role("button", name="Insert").click()  # empty: refused, and asked again
     expect(page.get_by_text("a picture needs a description")).to_be_visible()
+    assert run_axe(page) == []  # the prompt, its error and the control, in both colour schemes
+    page.emulate_media(color_scheme="dark")
+    assert run_axe(page, ["color-contrast"]) == []
     describe.fill(ALT)
     describe.press("Enter")  # inserts, and does not send the form
     expect(describe).to_have_count(0)

@@ -229,4 +229,5 @@ def test_a_stale_token_on_a_form_with_a_file_keeps_the_text(klass, make_visitor)
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     assert "refused-form" in page and "My words." in page
+    assert "Not kept: a.png" in page  # a file cannot be carried in the form sent again: it says so
     assert db.session.query(Upload).count() == 0

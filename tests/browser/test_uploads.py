@@ -156,3 +156,29 @@ def test_a_refused_upload_says_why_and_leaves_the_text_alone_on_a_phone(new_page
     page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the composer scrolls sideways on a phone: {width}px wide"
+
+
+def test_a_file_dropped_into_a_reply_becomes_a_link_and_an_ended_session_keeps_the_text(new_page, gated):
+    course, reading, people = gated
+    factories.comment(reading, people["bo"], "A question about the reading.")
+    page = new_page()
+    _log_in(page, people["ada"].email)
+    page.goto(f"/c/{course.slug}/posts/{reading.id}")
+    page.get_by_role("link", name="Reply").click()
+    box = page.locator("#reply-form textarea[name=body]")
+    box.fill("See my notes:")
+    drop = """([selector, name, text, type]) => {
+        const area = document.querySelector(selector);
+        const data = new DataTransfer();
+        data.items.add(new File([text], name, { type }));
+        area.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      }"""
+    page.evaluate(drop, ["#reply-form textarea", "notes.txt", "Dates and names.\n", "text/plain"])
+    expect(box).to_have_value(re.compile(r"^See my notes:\n\[notes\.txt\]\(/c/[^)]+/uploads/[\w-]+/file\.txt\)\n$"))
+    expect(page.get_by_label("Describe the picture for someone who cannot see it")).to_have_count(0)  # a file
+
+    typed = box.input_value()
+    page.context.clear_cookies()  # the session ends in another tab
+    page.evaluate(drop, ["#reply-form textarea", "more.txt", "More.\n", "text/plain"])
+    expect(page.locator("#reply-form .attach-error")).to_have_text(re.compile("^Your session has ended"))
+    expect(box).to_have_value(typed)

@@ -30,11 +30,12 @@ class Attached:
     problem: str | None = None
     field: str = "body"
 
-    def show(self, form) -> None:
-        """Put the problem on its field. After validation, which resets every field's errors."""
+    def show(self, form) -> Attached:
+        """Put the problem on its field (again after validation, which resets every field's errors)."""
         if self.problem is not None:
             field = getattr(form, self.field)
             field.errors = [*field.errors, self.problem]
+        return self
 
     def validate(self, form) -> bool:
         """The form's own validation, with the problem shown: whether the form may be saved."""
@@ -46,7 +47,8 @@ class Attached:
 def attach(ctx: access.CourseContext, form, *, publishing: bool) -> Attached:
     """Upload the form's file, if one came, and add its Markdown to the body on a paragraph of its own. Refused when
     the upload is refused (the body untouched), or when `publishing` a text that holds an uploaded picture without a
-    description (one just sent without its description, or one already in the text)."""
+    description (one just sent without its description, or one already in the text). The problem is on its field
+    already, for a form shown with its preview (not validated)."""
     if not form.is_submitted():
         return Attached()
     file = form.attachment.data
@@ -54,16 +56,16 @@ def attach(ctx: access.CourseContext, form, *, publishing: bool) -> Attached:
         try:
             upload = upload_services.accept(ctx, file)
         except UploadRefused as refused:
-            return Attached(str(refused), "attachment")
+            return Attached(str(refused), "attachment").show(form)
         alt = (form.attachment_alt.data or "").strip()
         markdown = upload_services.markdown_for(upload, ctx.course.slug, alt)
         body = (form.body.data or "").rstrip()
         form.body.data = f"{body}\n\n{markdown}\n" if body else f"{markdown}\n"
         form.attachment_alt.data = ""  # said in the text now; the box is for the next file
         if upload.is_image and not alt and not form.preview.data:
-            return Attached(DESCRIBE)
+            return Attached(DESCRIBE).show(form)
     if publishing and not form.preview.data and _UNDESCRIBED.search(form.body.data or ""):
-        return Attached(DESCRIBE)
+        return Attached(DESCRIBE).show(form)
     return Attached()
 
 

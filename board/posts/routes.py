@@ -80,8 +80,6 @@ def new_reading(slug):
             return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=None), 422
         flash("Reading published." if post.is_published else "Draft saved. Only you can see it.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    if preview is not None:
-        attached.show(form)
     return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=preview), _status(
         attached, preview
     )
@@ -120,8 +118,6 @@ def new_response(slug, reading_id):
         flash(_saved_message(post), "success")
         submissions.confirm(form.submission_key.data)
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    if preview is not None:
-        attached.show(form)
     return render_template(
         "posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None, preview=preview
     ), _status(attached, preview)
@@ -324,8 +320,6 @@ def edit(slug, post_id):
             return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=None), 422
         flash(_saved_message(post), "success")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    if preview is not None:
-        attached.show(form)
     return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=preview), _status(
         attached, preview
     )
@@ -353,7 +347,6 @@ def comment(slug, post_id):
     parent, parent_gone = _parent_comment(ctx, post, form.parent_id.data)
     attached = attachments.attach(ctx, form, publishing=True)
     if (preview := _preview(form)) is not None:
-        attached.show(form)
         return _refused_comment(ctx, post, form, parent, preview=preview)
     if not attached.validate(form):
         return _refused_comment(ctx, post, form, parent)
@@ -474,8 +467,6 @@ def edit_comment(slug, comment_id):
             return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=None), 422
         flash("Comment saved.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=comment.post_id, _anchor=f"comment-{comment.id}"))
-    if preview is not None:
-        attached.show(form)
     return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=preview), _status(
         attached, preview
     )

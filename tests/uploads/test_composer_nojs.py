@@ -162,6 +162,15 @@ def test_preview_with_a_file_shows_it_and_saves_nothing(klass, make_visitor):  #
     assert PICTURE.search(_textarea(page)) and 'alt="A red square"' in page
     assert db.session.query(Post).filter(Post.reading_id == reading.id).count() == 0
 
+    # Its preview with a picture to describe, or a refused file, says so under the text and saves nothing either.
+    asked = _respond(ada, course, reading, **_with_file(png(), "a.png", title="Mine", body="Hi.", preview="Preview"))
+    assert asked.status_code == 200 and "Describe the picture" not in asked.get_data(as_text=True)  # shown, not asked
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"/>'
+    refused = _respond(ada, course, reading, **_with_file(svg, "a.svg", title="Mine", body="Hi.", preview="Preview"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "SVG" in page and _textarea(page) == "Hi."
+    assert db.session.query(Post).filter(Post.reading_id == reading.id).count() == 0
+
 
 # Refused files: the form again, with the reason and everything typed; nothing saved. -------------------------------
 

@@ -84,15 +84,22 @@ def _refusal(error: Exception, code: int) -> str | None:
 
 def _render(error: Exception, code: int):
     explanation = _refusal(error, code)
-    fields = []
+    fields, dropped = [], []
     if explanation is not None:
         try:
             fields = kept_fields(request.form)
+            # A file cannot be carried in the form sent again: say which to choose again (a composer's upload).
+            dropped = [file.filename for file in request.files.values() if file.filename]
         except HTTPException:
             explanation = None  # the body itself was refused (too large, malformed): nothing to show again
     return (
         render_template(
-            "error.html", code=code, title=TITLES.get(code, "Error"), explanation=explanation, fields=fields
+            "error.html",
+            code=code,
+            title=TITLES.get(code, "Error"),
+            explanation=explanation,
+            fields=fields,
+            dropped=dropped,
         ),
         code,
     )

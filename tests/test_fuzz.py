@@ -89,6 +89,8 @@ _FIELD = re.compile(r"<(input|textarea|select|button)\b([^>]*)>(?:(.*?)</\1>)?",
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 _HREF = re.compile(r'href="([^"]+)"')
 _FORMACTION = re.compile(r"<button\b([^>]*\bformaction=[^>]*)>", re.IGNORECASE)
+# A composer's upload control (posts/_composer.html): uploads.js posts its file there, a form of one field.
+_UPLOAD = re.compile(r'\bdata-upload="([^"]+)"')
 _PART = re.compile(r"<(?:[^<>]*:)?(\w+)>")
 
 
@@ -141,6 +143,8 @@ def _read_forms(page: str, here: str, seen: FormsSeen) -> None:
         attrs = _attrs(tag_attrs)
         fields = {attrs["name"]: attrs.get("value", "")} if "name" in attrs else {}
         seen.saw(urlsplit(urljoin(here, attrs["formaction"])).path, "POST", fields.items())
+    for action in _UPLOAD.findall(page):
+        seen.saw(urlsplit(html.unescape(action)).path, "POST", [("file", "")])
 
 
 def _crawl(visitor: Visitor, start: list[str], seen: FormsSeen, limit: int = 150) -> None:
@@ -230,6 +234,7 @@ def world(request, app, make_visitor, inbox) -> World:
         "user_id": student.id,
         "student_id": student.id,
         "token": "not-a-real-token",
+        "name": "image.png",
         "notification_id": notified[0].id,
     }
     return World(course.slug, {k: str(v) for k, v in url_values.items()}, visitor, anonymous, seen)

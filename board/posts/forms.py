@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -46,7 +47,18 @@ class _PreviewButton:
     preview = SubmitField("Preview")
 
 
-class ReadingForm(_PublishButtons, _PreviewButton, FlaskForm):
+class _Attachment:
+    # A picture or file sent with the form, without JavaScript (board/posts/attachments.py); with it, uploads.js sends
+    # each file on its own and these stay empty.
+    attachment = FileField("Picture or file")
+    attachment_alt = StringField(
+        "Description of the picture (alt text)",
+        description="For someone who cannot see it. A picture needs one; a file does not.",
+        validators=[Optional(), Length(max=500)],
+    )
+
+
+class ReadingForm(_PublishButtons, _PreviewButton, _Attachment, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("Reading", description="Markdown", validators=[DataRequired(), Length(max=BODY_MAX)])
     source = TextAreaField("Source or citation", validators=[Optional(), Length(max=2000)])
@@ -128,19 +140,19 @@ def _in_utc(local: datetime | None, timezone: str | None) -> datetime | None:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
-class ResponseForm(_SubmissionKey, _PublishButtons, _PreviewButton, FlaskForm):
+class ResponseForm(_SubmissionKey, _PublishButtons, _PreviewButton, _Attachment, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("Your response", description="Markdown", validators=[DataRequired(), Length(max=BODY_MAX)])
     anonymous = BooleanField("Post anonymously to classmates")
 
 
-class CommentForm(_SubmissionKey, _PreviewButton, FlaskForm):
+class CommentForm(_SubmissionKey, _PreviewButton, _Attachment, FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="Write something first."), Length(max=20_000)])
     parent_id = HiddenField()
     anonymous = BooleanField("Comment anonymously to classmates")
 
 
-class CommentEditForm(_PreviewButton, FlaskForm):
+class CommentEditForm(_PreviewButton, _Attachment, FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="Write something first."), Length(max=20_000)])
 
 

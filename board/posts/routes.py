@@ -25,13 +25,14 @@ from ..notifications import unread
 from ..notifications.forms import watch_form
 from ..pagecache import cached_page
 from ..templating import author_name
-from . import queries, services, submissions
+from . import attachments, queries, services, submissions
 from .forms import CommentEditForm, CommentForm, PreviewForm, ReadingForm, ResponseForm, new_submission_key
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<slug>")
 bp.add_app_template_global(new_submission_key)
 bp.add_app_template_global(submissions.confirmed_keys, "confirmed_submissions")
 bp.add_app_template_global(word_count)  # the composer's word count (posts/_composer.html)
+bp.add_app_template_global(attachments.upload_settings)  # the composers' upload control (posts/_composer.html)
 RESPONSES_PAGE_SIZE = 50  # a reading's responses page by this many, newest first
 
 
@@ -67,8 +68,9 @@ def new_reading(slug):
     ctx = _context(slug)
     ctx.require("reading:write")
     form = ReadingForm(zone=timezones.zone_name(current_user, ctx.course))
+    attached = attachments.attach(ctx, form, publishing=form.publish.data)
     preview = _preview(form)
-    if preview is None and form.validate_on_submit():
+    if preview is None and attached.validate(form):
         try:
             post = services.create_reading(
                 ctx, title=form.title.data, body=form.body.data, publish=form.publish.data, **_reading_fields(form)
@@ -78,7 +80,9 @@ def new_reading(slug):
             return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=None), 422
         flash("Reading published." if post.is_published else "Draft saved. Only you can see it.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=preview)
+    return render_template("posts/edit_reading.html", ctx=ctx, form=form, post=None, preview=preview), _status(
+        attached, preview
+    )
 
 
 @bp.route("/readings/<int:reading_id>/respond", methods=["GET", "POST"])
@@ -93,8 +97,9 @@ def new_response(slug, reading_id):
     if reading is None and not (ctx.course.allow_free_posts or ctx.is_staff):
         abort(404)
     form = ResponseForm()
+    attached = attachments.attach(ctx, form, publishing=form.publish.data)
     preview = _preview(form)
-    if preview is None and form.validate_on_submit():
+    if preview is None and attached.validate(form):
         try:
             post = services.create_response(
                 ctx,
@@ -113,7 +118,15 @@ def new_response(slug, reading_id):
         flash(_saved_message(post), "success")
         submissions.confirm(form.submission_key.data)
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    return render_template("posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None, preview=preview)
+    return render_template(
+        "posts/edit_response.html", ctx=ctx, form=form, reading=reading, post=None, preview=preview
+    ), _status(attached, preview)
+
+
+def _status(attached: attachments.Attached, preview: str | None) -> int:
+    """A form shown again because of its file (refused, or a picture to describe) is a refusal (422); a preview, or
+    the form's own errors, keep 200 as before."""
+    return 422 if attached.problem is not None and preview is None else 200
 
 
 def _preview(form) -> str | None:
@@ -295,8 +308,9 @@ def edit(slug, post_id):
         form = ResponseForm(obj=post, body=post.body_md)
         extra = {"anonymous": form.anonymous.data}
         template = "posts/edit_response.html"
+    attached = attachments.attach(ctx, form, publishing=form.publish.data)
     preview = _preview(form)
-    if preview is None and form.validate_on_submit():
+    if preview is None and attached.validate(form):
         try:
             services.update_post(
                 ctx, post, title=form.title.data, body=form.body.data, publish=form.publish.data, **extra
@@ -306,7 +320,9 @@ def edit(slug, post_id):
             return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=None), 422
         flash(_saved_message(post), "success")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
-    return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=preview)
+    return render_template(template, ctx=ctx, form=form, post=post, reading=post.reading, preview=preview), _status(
+        attached, preview
+    )
 
 
 @bp.post("/posts/<int:post_id>/delete")
@@ -329,9 +345,10 @@ def comment(slug, post_id):
     post = access.get_post(ctx, post_id)
     form = CommentForm()
     parent, parent_gone = _parent_comment(ctx, post, form.parent_id.data)
+    attached = attachments.attach(ctx, form, publishing=True)
     if (preview := _preview(form)) is not None:
         return _refused_comment(ctx, post, form, parent, preview=preview)
-    if not form.validate_on_submit():
+    if not attached.validate(form):
         return _refused_comment(ctx, post, form, parent)
     if parent_gone:
         return _refused_comment(
@@ -440,8 +457,9 @@ def edit_comment(slug, comment_id):
     ctx = _context(slug)
     comment = access.get_comment(ctx, comment_id, check_author=True)
     form = CommentEditForm(body=comment.body_md)
+    attached = attachments.attach(ctx, form, publishing=True)
     preview = _preview(form)
-    if preview is None and form.validate_on_submit():
+    if preview is None and attached.validate(form):
         try:
             services.edit_comment(ctx, comment, form.body.data)
         except services.PostError as error:
@@ -449,7 +467,9 @@ def edit_comment(slug, comment_id):
             return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=None), 422
         flash("Comment saved.", "success")
         return redirect(url_for("posts.show", slug=slug, post_id=comment.post_id, _anchor=f"comment-{comment.id}"))
-    return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=preview)
+    return render_template("posts/edit_comment.html", ctx=ctx, form=form, comment=comment, preview=preview), _status(
+        attached, preview
+    )
 
 
 @bp.post("/comments/<int:comment_id>/delete")

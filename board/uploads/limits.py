@@ -27,7 +27,8 @@ def request_limit() -> int:
 
 
 def _raise_for_files() -> None:
-    if request.method == "POST" and request.endpoint in TAKES_FILES:
+    # Only a multipart body can carry a file: the same form sent urlencoded keeps the small limit.
+    if request.method == "POST" and request.endpoint in TAKES_FILES and request.mimetype == "multipart/form-data":
         request.max_content_length = request_limit()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from .. import access, rate_limits
 from . import services
@@ -18,9 +18,11 @@ def _context(slug: str) -> access.CourseContext:
 
 
 @bp.route("", methods=["POST"])
+@login_required
 @rate_limits.posting
 def create(slug):
-    """One file from a composer (board.js): JSON with the Markdown to insert, or the reason it was refused."""
+    """One file from a composer (uploads.js): JSON with the Markdown to insert, or the reason it was refused. The
+    logged out are sent to log in, as from every form in a course; fetching (show) stays a 404 for them."""
     ctx = _context(slug)
     file = request.files.get("file")
     if file is None or not file.filename:

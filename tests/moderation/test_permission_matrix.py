@@ -524,6 +524,7 @@ AUTHOR_ROUTES = {
     "posts.edit_comment": "tests/posts/test_comments.py (the author)",
     "posts.delete_comment": "tests/posts/test_comments.py (the author)",
     "posts.formatting": "tests/posts/test_preview.py (members; a preview writes nothing, non-members get 404)",
+    "uploads.create": "tests/uploads/test_uploads.py (members, into their own course; refusals store nothing)",
 }
 # Routes outside any course: accounts, creating and joining courses (tests/auth, tests/courses).
 SITE_ROUTES = {"auth.login", "auth.logout", "auth.register", "auth.account", "courses.new_course", "courses.join"}

@@ -207,6 +207,11 @@ def world(request, app, make_visitor, inbox) -> World:
     make_visitor(person)  # signed in on a second browser too, so the account page offers "Log out everywhere else"
     visitor = make_visitor(person)
     _crawl(visitor, ["/courses", "/account", f"/c/{course.slug}/", f"/c/{course.slug}/posts/{response.id}"], seen)
+    # The site admin's page, with its per-course upload quotas form (fuzzed by the member, who gets its 404).
+    admin = factories.user("Site Admin", email="fuzz-admin@example.edu")
+    admin.is_admin = True
+    db.session.commit()
+    _crawl(make_visitor(admin), ["/admin/"], seen, limit=1)
     anonymous = make_visitor()
     # The pages behind emailed links, with real links: a password reset for someone else, a registration to confirm.
     target = factories.user("Fuzz Target", email="fuzz-target@example.edu")
@@ -221,6 +226,7 @@ def world(request, app, make_visitor, inbox) -> World:
         _read_forms(anonymous.get(page).get_data(as_text=True), page, seen)
     url_values = {
         "slug": course.slug,
+        "course_id": course.id,
         "membership_id": membership.id,
         "which": "student",
         "kind": "comments",

@@ -192,9 +192,6 @@ class Action:
         return self.endpoint not in PAGES
 
 
-# Routes that board.js calls with fetch and that answer JSON: logged out, they give the 404 of a course one is not
-# in rather than a login page the script could not show.
-FETCH_ROUTES = {"uploads.create"}
 # Pages: reading them is the action.
 PAGES = {"moderation.audit", "moderation.queue", "grading.grades", "grading.my_work", "grading.export_my_work"}
 MEMBERS = STAFF | {"student", "author"}
@@ -499,9 +496,7 @@ def test_permission_matrix(app, name, role):
         if response.status_code == 302:
             assert "/login" not in response.headers["Location"]
     else:
-        if role == "anonymous" and action.endpoint in FETCH_ROUTES:
-            assert response.status_code == 404, f"logged out, {name} is a 404 (a fetch, not a page)"
-        elif role == "anonymous":
+        if role == "anonymous":
             assert response.status_code == 302 and "/login" in response.headers["Location"]
         elif role == "non_member":
             assert response.status_code == 404, f"a non-member must not learn the course exists ({name})"
@@ -601,7 +596,7 @@ def test_no_course_route_changes_anything_for_outsiders(app, role):
     for rule in course_rules:
         _, path = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
         response = visitor.post(path, {"body": "x", "title": "x", "reason": "x", "liked": "1", "role": "assistant"})
-        if role == "anonymous" and rule.endpoint not in FETCH_ROUTES:
+        if role == "anonymous":
             assert response.status_code == 302 and "/login" in response.headers["Location"], path
         else:
             assert response.status_code == 404, path

@@ -338,26 +338,31 @@ def member_contexts(course: Course, user_ids) -> dict[int, CourseContext]:
     return {row.User.id: CourseContext(course=course, membership=row.Membership, user=row.User) for row in rows}
 
 
-def visible_items(ctx: CourseContext, post_ids, comment_ids) -> tuple[set[int], set[int]]:
+def visible_items(
+    ctx: CourseContext, post_ids, comment_ids, *, include_deleted: bool = False
+) -> tuple[set[int], set[int]]:
     """Which of these posts and comments the viewer may see right now, by the rules of get_post and get_comment
-    (posts the author deleted count as gone, even for staff)."""
+    (posts the author deleted count as gone, even for staff; with include_deleted, staff still see those, as
+    get_post and get_comment(include_deleted=True) let them)."""
     posts: set[int] = set()
     comments: set[int] = set()
     post_ids, comment_ids = set(post_ids), set(comment_ids)
+    deleted_too = include_deleted and ctx.can("revisions:read")
     if post_ids:
-        posts = set(db.session.scalars(select(Post.id).where(Post.id.in_(post_ids), visible_posts_clause(ctx))))
+        clause = visible_posts_clause(ctx, include_deleted=deleted_too)
+        posts = set(db.session.scalars(select(Post.id).where(Post.id.in_(post_ids), clause)))
     if comment_ids:
-        visible_post_ids = select(Post.id).where(visible_posts_clause(ctx))
-        comments = set(
-            db.session.scalars(
-                select(Comment.id)
-                .where(Comment.id.in_(comment_ids))
-                .where(Comment.course_id == ctx.course.id)
-                .where(Comment.post_id.in_(visible_post_ids))
-                .where(Comment.deleted_at.is_(None))
-                .where(visible_comments_clause(ctx))
-            )
+        visible_post_ids = select(Post.id).where(visible_posts_clause(ctx, include_deleted=deleted_too))
+        statement = (
+            select(Comment.id)
+            .where(Comment.id.in_(comment_ids))
+            .where(Comment.course_id == ctx.course.id)
+            .where(Comment.post_id.in_(visible_post_ids))
+            .where(visible_comments_clause(ctx))
         )
+        if not deleted_too:
+            statement = statement.where(Comment.deleted_at.is_(None))
+        comments = set(db.session.scalars(statement))
     return posts, comments
 
 
@@ -415,7 +420,8 @@ def may_fetch_upload(ctx: CourseContext, upload: Upload) -> bool:
     """Whether the viewer may fetch an upload of this course: their own always (the picture in their composer,
     before any post holds it); anyone else's when a post or comment they may see holds it now (visible_items: held,
     hidden, deleted, draft and gated ones do not count), or when an earlier version of one holds it and they may read
-    that item's versions (its author and staff)."""
+    that item's versions (its author and staff). Staff also see those of a post or comment its author deleted, as
+    they still read it, until the cleanup removes them (board/uploads/cleanup.py)."""
     if upload.course_id != ctx.course.id:
         return False
     if upload.uploader_id == ctx.user.id:
@@ -426,7 +432,10 @@ def may_fetch_upload(ctx: CourseContext, upload: Upload) -> bool:
     if not refs:
         return False
     posts, comments = visible_items(
-        ctx, {ref.post_id for ref in refs if ref.comment_id is None}, {ref.comment_id for ref in refs if ref.comment_id}
+        ctx,
+        {ref.post_id for ref in refs if ref.comment_id is None},
+        {ref.comment_id for ref in refs if ref.comment_id},
+        include_deleted=True,  # staff still read a deleted post (and its versions), pictures included
     )
     for ref in refs:
         seen = ref.comment_id in comments if ref.comment_id is not None else ref.post_id in posts

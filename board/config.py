@@ -50,6 +50,8 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_DEVICE_LIMIT": os.environ.get("LOGIN_DEVICE_LIMIT", "10 per 15 minutes"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "30 per minute;300 per hour"),
         "POSTING_RATE_LIMIT": os.environ.get("POSTING_RATE_LIMIT", "20 per minute;300 per hour"),
+        # Files taken per account (the upload button and the composers' file inputs alike); each is decoded and resized.
+        "UPLOAD_RATE_LIMIT": os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour"),
         "PREVIEW_RATE_LIMIT": os.environ.get("PREVIEW_RATE_LIMIT", "60 per minute;1000 per hour"),
         # The most people one post or comment may name ("@Name"); 0 for no cap. README's table says why 50.
         "MENTION_LIMIT": int(os.environ.get("MENTION_LIMIT", "50") or 0),

@@ -23,6 +23,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask.logging import default_handler
 from flask_limiter import RequestLimit
 from flask_login import current_user
+from limits import parse_many
 from limits.errors import StorageError
 from limits.strategies import RateLimiter
 
@@ -133,6 +134,16 @@ def _preview_refused(limit: RequestLimit) -> Response | None:
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response
+
+
+def upload_allowed() -> bool:
+    """Count one upload by the signed-in person against UPLOAD_RATE_LIMIT; False when a limit is used up. Counted
+    where the file is taken (board/uploads/services.py), so the upload endpoint and the composers' file inputs (with
+    any button, Preview included) spend one budget, and not posting's: pasting pictures into a comment does not use
+    up the budget for sending it."""
+    items = parse_many(current_app.config["UPLOAD_RATE_LIMIT"])
+    key = _account_key()
+    return counted(lambda strategy: all(strategy.hit(item, "upload", key) for item in items))
 
 
 #: Registrations and "forgot password" requests per client network: one budget for both, since each sends an email.

@@ -77,6 +77,7 @@ def app(tmp_path_factory):
             "REGISTER_RATE_LIMIT": "10000 per minute",
             "POSTING_RATE_LIMIT": "10000 per minute",
             "PREVIEW_RATE_LIMIT": "10000 per minute",
+            "UPLOAD_RATE_LIMIT": "10000 per minute",
             "ACCOUNT_EMAIL_LIMIT": "10000 per minute",
             "SERVER_NAME": None,
             # Jobs run at once inside their caller, and mail goes to the outbox unless a test names a server.

@@ -15,11 +15,13 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Course, Post, User
 from ..uploads.models import Upload, UploadRef
+from ..uploads.processing import UploadRefused, examine
 from ..uploads.refs import tokens_in
 from ..uploads.storage import content_key, get_storage
 
@@ -29,6 +31,8 @@ MANIFEST_FILE = "uploads.json"
 FILES = "uploads/"
 # Every entry gets this time, so the same course gives the same archive, byte for byte (zip's earliest date).
 _ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+ARCHIVE_BYTES = 16 * 1024**3  # the most an archive's files may unpack to (a zip bomb is refused before any is read)
+_MAX_PIXELS = 100_000_000  # a stored picture is at most 2,000 px a side; this only stops a crafted bomb
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")  # an upload's token, as uploads/refs.py finds it in Markdown
 
 
@@ -105,10 +109,30 @@ def unpack(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str,
                 if not isinstance(listed, dict) or listed.get("format") != FORMAT:
                     raise ValueError(f"{MANIFEST_FILE} is not a {FORMAT} manifest")
                 uploads = listed["uploads"]
-            files = {name.removeprefix(FILES): archive.read(name) for name in names if name.startswith(FILES)}
+            entries = [info for info in archive.infolist() if info.filename.startswith(FILES)]
+            largest = max(current_app.config["UPLOADS_MAX_FILE_BYTES"], 64 * 1024 * 1024)
+            if any(info.file_size > largest for info in entries) or sum(i.file_size for i in entries) > ARCHIVE_BYTES:
+                raise ValueError("the archive's files are larger than any upload Board stores")
+            files = {info.filename.removeprefix(FILES): archive.read(info) for info in entries}
     except zipfile.BadZipFile as error:
         raise ValueError(f"a broken zip archive ({error})") from error
     return course_data, uploads, files
+
+
+def _check_declared(item: dict[str, Any], key: str, data: bytes) -> None:
+    """Refuse a file whose manifest row says something its bytes are not: the manifest's type is what Board serves it
+    as, so an archive that called an HTML page a picture would have Board serve that page from its own address. The
+    bytes are read as an upload is (processing.examine) and kept as they are (the round trip stays byte for byte)."""
+    try:
+        found = examine(data, str(item.get("name") or f"file.{item.get('ext', '')}"), max_pixels=_MAX_PIXELS)
+    except UploadRefused as refused:
+        raise ValueError(f"the file {FILES}{key} is not one Board takes ({refused})") from refused
+    if (found.kind, found.ext, found.main.content_type) != (
+        item.get("kind"),
+        item.get("ext"),
+        item.get("content_type"),
+    ):
+        raise ValueError(f"the file {FILES}{key} is not the {item.get('content_type')} its manifest says")
 
 
 def import_uploads(
@@ -129,6 +153,7 @@ def import_uploads(
                 raise ValueError(f"the archive lacks the file {FILES}{key}")
             if content_key(data) != key:
                 raise ValueError(f"the file {FILES}{key} does not hold the bytes its name says")
+            _check_declared(item, key, data)
         upload = Upload(
             token=item["token"]
             if item["token"] in wanted and item["token"] not in taken

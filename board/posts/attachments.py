@@ -58,7 +58,7 @@ def attach(ctx: access.CourseContext, form, *, publishing: bool) -> Attached:
         except UploadRefused as refused:
             return Attached(str(refused), "attachment").show(form)
         alt = (form.attachment_alt.data or "").strip()
-        markdown = upload_services.markdown_for(upload, ctx.course.slug, alt)
+        markdown = upload_services.markdown_for(upload, ctx.course.slug, alt, named=not ctx.course.allow_anonymous)
         body = (form.body.data or "").rstrip()
         form.body.data = f"{body}\n\n{markdown}\n" if body else f"{markdown}\n"
         form.attachment_alt.data = ""  # said in the text now; the box is for the next file

@@ -4,6 +4,7 @@ limit (MAX_CONTENT_LENGTH). Set before Flask-WTF's CSRF check reads the body, so
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from flask_login import current_user
 
 #: The views whose forms carry a file (the composers, without JavaScript) or are the upload endpoint itself.
 TAKES_FILES = frozenset(
@@ -26,10 +27,22 @@ def request_limit() -> int:
     return max(4 * file_bytes, 64 * 1024 * 1024)
 
 
+#: The most parts a form with a file may have (the reading form, the largest, has about twenty): each text part may
+#: hold MAX_FORM_MEMORY_SIZE in memory, so many parts would make a large body a large allocation.
+FORM_PARTS = 50
+
+
 def _raise_for_files() -> None:
-    # Only a multipart body can carry a file: the same form sent urlencoded keeps the small limit.
-    if request.method == "POST" and request.endpoint in TAKES_FILES and request.mimetype == "multipart/form-data":
+    # Only a multipart body can carry a file (the same form sent urlencoded keeps the small limit), and only a
+    # signed-in person may send one: nobody else gets a worker to read a large body.
+    if (
+        request.method == "POST"
+        and request.endpoint in TAKES_FILES
+        and request.mimetype == "multipart/form-data"
+        and current_user.is_authenticated
+    ):
         request.max_content_length = request_limit()
+        request.max_form_parts = FORM_PARTS
 
 
 def init_app(app: Flask) -> None:

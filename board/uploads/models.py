@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,11 +13,11 @@ from ..models import Comment, Post, UTCDateTime, utcnow
 
 class Upload(db.Model):
     """One picture or file someone uploaded in a course. Its bytes live in storage under content-addressed keys
-    (storage.content_key), so the same file is stored once however many rows name it; one person uploading the same
-    file twice in a course gets the same row back (the unique constraint), and it counts once against their quota."""
+    (storage.content_key), so the same file is stored once however many rows name it. Each upload is a row of its own,
+    with its own token, even for the same file again: a token shared by a named and an anonymous post would link them.
+    Quotas count each row (the same file uploaded twice counts twice)."""
 
     __tablename__ = "uploads"
-    __table_args__ = (UniqueConstraint("course_id", "uploader_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The random part of its URL (/c/<slug>/uploads/<token>/<name>). It grants nothing: every request is checked.

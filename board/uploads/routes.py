@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 
-from .. import access, rate_limits
+from .. import access
 from . import services
 from .processing import UploadRefused
 from .storage import get_storage
@@ -19,7 +19,6 @@ def _context(slug: str) -> access.CourseContext:
 
 @bp.route("", methods=["POST"])
 @login_required
-@rate_limits.posting
 def create(slug):
     """One file from a composer (uploads.js): JSON with the Markdown to insert, or the reason it was refused. The
     logged out are sent to log in, as from every form in a course; fetching (show) stays a 404 for them."""
@@ -29,13 +28,15 @@ def create(slug):
         return {"error": "Choose a file to upload."}, 422
     try:
         upload = services.accept(ctx, file)
+    except services.UploadRateLimited as refused:
+        return {"error": str(refused)}, 429, {"Retry-After": "60"}
     except UploadRefused as refused:
         return {"error": str(refused)}, 422
     return {
         "kind": upload.kind,
         "name": upload.name,
         "url": services.path_of(upload, ctx.course.slug),
-        "markdown": services.markdown_for(upload, ctx.course.slug),
+        "markdown": services.markdown_for(upload, ctx.course.slug, named=not ctx.course.allow_anonymous),
         "width": upload.width,
         "height": upload.height,
     }, 201
@@ -48,7 +49,9 @@ def show(slug, token, name):
     ctx = _context(slug)
     upload = services.find_for_viewer(ctx, token)
     width = request.args.get("w", "")
-    key, content_type = services.stored_key(upload, int(width) if width.isascii() and width.isdigit() else None)
+    key, content_type = services.stored_key(
+        upload, int(width) if width.isascii() and width.isdigit() and len(width) <= 5 else None
+    )
     return get_storage().serve(
         key,
         content_type=content_type,

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from flask import abort, current_app
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from .. import access
+from .. import access, rate_limits
 from ..extensions import db
 from ..models import Comment, Course, Post
 from .models import Upload, UploadRef
@@ -72,37 +71,42 @@ def read_limited(file: FileStorage, limit: int) -> bytes:
 
 
 def accept(ctx: access.CourseContext, file: FileStorage) -> Upload:
-    """Take one uploaded file for the viewer in this course: UploadRefused says why not, in words for the person."""
+    """Take one uploaded file for the viewer in this course: UploadRefused says why not, in words for the person.
+
+    Every upload is a row of its own with its own token, even for bytes already stored (those are stored once): a
+    token shared by someone's named comment and their anonymous response would tell classmates who wrote it."""
     ctx.require("upload:create")
+    if not rate_limits.upload_allowed():
+        raise UploadRateLimited(
+            "You are uploading faster than Board allows. Nothing was uploaded, and your text is kept: wait a minute, "
+            "then try again."
+        )
     allowed = limits(ctx.course)
     data = read_limited(file, allowed.file_bytes)
+    _check_quotas(ctx, 1, allowed)  # already full: refused before the work of reading the picture
     examined = examine(data, file.filename or "", max_pixels=current_app.config["UPLOADS_MAX_PIXELS"])
     blobs = [examined.main, *examined.variants]
-    key = content_key(examined.main.data)
-    existing = _existing(ctx, key)
-    if existing is not None:
-        return existing  # the same file again: stored once, counted once
     size = sum(len(blob.data) for blob in blobs)
+    upload = _row(ctx.course.id, ctx.user.id, examined, content_key(examined.main.data), size)
+    # Checked and inserted under a lock on the course row (PostgreSQL; SQLite has one writer anyway), so uploads
+    # sent at the same moment cannot each pass the check and together overrun the quota.
+    db.session.execute(select(Course.id).where(Course.id == ctx.course.id).with_for_update())
     _check_quotas(ctx, size, allowed)
-    storage = get_storage()
-    for blob in blobs:
-        storage.put(content_key(blob.data), blob.data, blob.content_type)
-    upload = _row(ctx.course.id, ctx.user.id, examined, key, size)
     db.session.add(upload)
+    db.session.commit()
     try:
+        storage = get_storage()
+        for blob in blobs:
+            storage.put(content_key(blob.data), blob.data, blob.content_type)
+    except Exception:
+        db.session.delete(upload)  # no row without its bytes; nothing refers to it yet
         db.session.commit()
-    except IntegrityError:  # the same file, sent twice at the same moment: the first one's row
-        db.session.rollback()
-        upload = _existing(ctx, key)
-        if upload is None:
-            raise
+        raise
     return upload
 
 
-def _existing(ctx: access.CourseContext, key: str) -> Upload | None:
-    return db.session.scalar(
-        select(Upload).where(Upload.course_id == ctx.course.id, Upload.uploader_id == ctx.user.id, Upload.key == key)
-    )
+class UploadRateLimited(UploadRefused):
+    """Refused for coming too fast (the upload limit, board/rate_limits.py): a 429 where the answer is JSON."""
 
 
 def _check_quotas(ctx: access.CourseContext, size: int, allowed: Limits) -> None:
@@ -171,12 +175,14 @@ def _label(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
 
 
-def markdown_for(upload: Upload, slug: str, alt: str = "") -> str:
+def markdown_for(upload: Upload, slug: str, alt: str = "", *, named: bool = True) -> str:
     """What the composer inserts: a picture (its size after "#", which rendering turns into width, height and
-    srcset; board/markdown.py) or a link to a file named by its file name."""
+    srcset; board/markdown.py) or a link to a file, named by its file name; where posts may be anonymous (`named`
+    false) by its type only ("PDF file"), since a name like "Ada_Lovelace_essay.pdf" would say who wrote it."""
     if upload.is_image:
         return f"![{_label(alt)}]({path_of(upload, slug)}#{upload.width}x{upload.height})"
-    return f"[{_label(upload.name)}]({path_of(upload, slug)})"
+    label = upload.name if named else f"{upload.ext.upper()} file"
+    return f"[{_label(label)}]({path_of(upload, slug)})"
 
 
 # Serving -----------------------------------------------------------------------------------------------------------

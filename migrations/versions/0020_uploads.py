@@ -43,7 +43,6 @@ def upgrade():
             ["uploader_id"], ["users.id"], name=op.f("fk_uploads_uploader_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_uploads")),
-        sa.UniqueConstraint("course_id", "uploader_id", "key", name=op.f("uq_uploads_course_id_uploader_id_key")),
         sa.UniqueConstraint("token", name=op.f("uq_uploads_token")),
     )
     with op.batch_alter_table("uploads", schema=None) as batch_op:

@@ -183,16 +183,18 @@ def test_course_settings_show_usage_and_largest_uploaders_to_the_instructor(make
     assert make_visitor(people[0]).get(f"/c/{course.slug}/settings").status_code == 403
 
 
-def test_uploads_share_the_posting_budget(limits, make_visitor):
-    """Uploading is rate-limited like posting, from the same budget: two writes of any kind, then 429."""
-    limits(POSTING_RATE_LIMIT="2 per minute")
+def test_uploads_have_their_own_budget_and_leave_posting_s_alone(limits, make_visitor):
+    """Uploading is rate-limited per account (UPLOAD_RATE_LIMIT), like posting but on its own budget: pasting two
+    pictures does not use up the budget for sending the comment that holds them."""
+    limits(POSTING_RATE_LIMIT="2 per minute", UPLOAD_RATE_LIMIT="2 per minute")
     course = factories.course()
     reading = factories.reading(course, title="The reading")
     student = make_visitor(factories.member(course))
 
     assert _upload(student, course, small_png((1, 2, 3))).status_code == 201
+    assert _upload(student, course, small_png((7, 8, 9))).status_code == 201
     assert student.post(f"/c/{course.slug}/posts/{reading.id}/comments", {"body": "A comment"}).status_code == 302
     refused = _upload(student, course, small_png((4, 5, 6)))
 
     assert refused.status_code == 429
-    assert db.session.scalar(select(db.func.count()).select_from(Upload)) == 1
+    assert db.session.scalar(select(db.func.count()).select_from(Upload)) == 2

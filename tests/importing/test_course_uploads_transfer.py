@@ -198,3 +198,27 @@ def test_a_broken_archive_is_refused(run, app, tmp_path):
     path.write_bytes(b"PK\x03\x04 and then nothing")
     result = run("import-course", path)
     assert result.exit_code != 0 and "is not a course archive" in result.output
+
+
+def test_an_archive_whose_manifest_misnames_a_files_type_is_refused(run, klass, tmp_path):
+    # Served as its manifest says: a picture declared text/html would be a page on Board's own address.
+    course, _ = klass
+    archive = _export(run, course.slug, tmp_path / "course.zip")
+    lying = io.BytesIO()
+    with zipfile.ZipFile(lying, "w") as out:
+        for name in archive.namelist():
+            content = archive.read(name)
+            if name == "uploads.json":
+                manifest = json.loads(content)
+                for item in manifest["uploads"]:
+                    if item["kind"] == "image":
+                        item["content_type"] = "text/html"
+                content = json.dumps(manifest).encode()
+            out.writestr(name, content)
+    (tmp_path / "lying.zip").write_bytes(lying.getvalue())
+
+    result = run("import-course", tmp_path / "lying.zip", "--slug", "lying-101")
+
+    assert result.exit_code != 0
+    assert "is not the text/html its manifest says" in result.output
+    assert db.session.scalar(select(Course).where(Course.slug == "lying-101")) is None

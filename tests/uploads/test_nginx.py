@@ -231,7 +231,7 @@ def test_nginx_sends_an_upload_only_after_boards_check(site):
     assert bos.fetch(url).status == 404, "nothing holds it yet: only its uploader sees it"
     assert adas.fetch(url).body == stored
 
-    _respond(adas, slug, reading_id, f"Here it is.\n\n{image['markdown']}\n")
+    _respond(adas, slug, reading_id, f"Here it is.\n\n{image['markdown'].replace('![]', '![A red square]')}\n")
     got = bos.fetch(url)
     assert got.status == 200 and got.body == stored
     assert got.headers["Content-Type"] == "image/png"

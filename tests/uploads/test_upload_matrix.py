@@ -139,7 +139,8 @@ CASES = {
     "a visible response's picture": Case(visible, MEMBERS),
     "held": Case(_with_visibility(Visibility.HELD), STAFF | {"author"}),
     "hidden": Case(_with_visibility(Visibility.HIDDEN), STAFF | {"author"}),
-    "deleted": Case(deleted, {"author"}),  # the uploader keeps their own file until it is cleaned up
+    # Staff still read a post its author deleted, pictures included; the uploader keeps their own file until cleanup.
+    "deleted": Case(deleted, {"author", "instructor", "assistant"}),
     "draft": Case(draft, {"author"}),
     "gated": Case(gated, STAFF | {"author"}),
     "anonymous": Case(anonymous_post, MEMBERS),

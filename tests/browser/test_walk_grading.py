@@ -91,6 +91,8 @@ def test_grading_30_responses_in_one_pass_with_the_keyboard(new_page, class30):
 
     for n in range(STUDENTS):
         expect(page.get_by_role("heading", name=f"Grade Student {n + 1:02}")).to_be_visible()
+        # The heading shows before the deferred scripts run; Ctrl+Enter is grading.js's, so wait for them.
+        page.wait_for_load_state("domcontentloaded")
         page.get_by_label("Points").click()
         clicks += 1
         page.keyboard.type(str(n % 11))

@@ -33,10 +33,27 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _closed_at_once(app):
+    """The app with each response read whole and closed before it is sent. Werkzeug's development server closes a
+    response only after draining the socket, and a browser that moves on mid-load (a reset connection) skips that
+    close: the static file it was sending stayed open until garbage collection, whose ResourceWarning then failed
+    whichever test was running (pytest turns warnings into errors). Gunicorn, in production, closes in any case."""
+
+    def buffered(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return buffered
+
+
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
     """The session's app served over HTTP in a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _closed_at_once(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -95,6 +95,7 @@ def test_like_award_and_approve_a_held_comment(new_page, demo_course):
     log_in(student, STUDENT)
     open_course(student)
     student.get_by_role("link", name="Out With the Old (Prisoners)").first.click()
+    student.wait_for_load_state("load")  # board.js in place, or the Like button would send its form without it
     unliked = student.locator("li.comment:has(.like-count.is-empty)").filter(
         has=student.get_by_role("button", name="☆ Like")
     )

@@ -91,6 +91,8 @@ def log_in(page: Page, email: str, then: str = "/courses") -> None:
     page.goto(f"/login?next={then}")
     log_in_again(page, email)
     expect(page).to_have_url(re.compile(re.escape(then) + "$"))
+    # The URL changes before the page's deferred scripts run; typing earlier would miss board.js's draft keeping.
+    page.wait_for_load_state("load")
 
 
 def log_in_again(page: Page, email: str) -> None:

@@ -142,6 +142,18 @@
     return restored;
   }
 
+  // Text typed while the page was still loading, before this script ran (or put back by the browser on Back), is
+  // kept like any other; a draft already sent with exactly that text keeps its submission key.
+  function keepEarlyText(form) {
+    var fields = draftFields(form), key = draftKey(form);
+    var early = Array.prototype.some.call(fields, function (el) { return el.value !== el.defaultValue; });
+    if (!early || !key) { return false; }
+    var saved = readDraft(key);
+    var same = saved && Array.prototype.every.call(fields, function (el) { return (saved[el.name] || "") === el.value; });
+    if (same && saved[SENT_WITH]) { sendWith(form, saved[SENT_WITH]); } else { sendWith(form, null); saveDraft(form); }
+    return true;
+  }
+
   function drafts(root) {
     if (!local) { return; }
     var forms = root.querySelectorAll("form[data-draft]");
@@ -155,7 +167,7 @@
       if (!refusedAgain) { local.removeItem(sent); }
     }
     forms.forEach(function (form) {
-      restoreDraft(form);
+      keepEarlyText(form) || restoreDraft(form);
       form.addEventListener("input", function () { sendWith(form, null); saveDraft(form); });
       form.addEventListener("submit", function () {
         // Kept as sent (even if logging out in another tab deleted it meanwhile) until a page confirms its item.

@@ -24,6 +24,8 @@ def open_post(page: Page) -> None:
     open_course(page)
     page.get_by_role("link", name=POST).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(POST)
+    # The URL and heading arrive before the deferred scripts run; what a test does next may need board.js.
+    page.wait_for_load_state("load")
 
 
 def in_viewport(page: Page, selector: str) -> bool:
@@ -80,6 +82,30 @@ def test_a_draft_survives_a_reload_and_is_gone_once_posted(new_page, demo_course
     expect(page.locator("#comment-form textarea[name=body]")).to_have_value("")
     # The reply was not sent, so its draft stays.
     expect(page.locator(f"#{comment_id} #reply-form textarea")).to_have_value("A reply in progress")
+
+
+def test_text_typed_before_the_scripts_arrive_is_kept_as_a_draft(new_page, demo_course):
+    """On a slow connection a person can type before board.js runs; that text is a draft like any other."""
+    page = new_page()
+    log_in(page, STUDENT)
+    held, released = [], []
+
+    def hold_board_js(route):  # the first board.js waits until we let it through; later ones load at once
+        route.continue_() if released else held.append(route)
+
+    page.route("**/static/board.js*", hold_board_js)
+    open_course(page)
+    page.get_by_role("link", name=POST).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(POST)
+    early = "Typed while the page was still loading."
+    page.locator("#comment-form textarea[name=body]").fill(early)
+    assert held, "board.js was never asked for"
+    released.append(True)
+    for route in held:
+        route.continue_()
+    page.wait_for_load_state("load")
+    page.reload()
+    expect(page.locator("#comment-form textarea[name=body]")).to_have_value(early)
 
 
 def test_logging_out_deletes_drafts_and_the_next_person_never_sees_them(new_page, demo_course):

@@ -6,10 +6,11 @@ post or comment the viewer may not see. A member who may see a thing but not act
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from . import timezones
@@ -83,16 +84,22 @@ class CourseContext:
         return self.can("report:create") and not self.wrote(item)
 
 
+@functools.cache
+def _context_statement():
+    """The course `slug` and the membership of `user_id` in it (built once: every course page asks)."""
+    return (
+        select(Course, Membership)
+        .join(Membership, Membership.course_id == Course.id)
+        .where(Course.slug == bindparam("slug"))
+        .where(Membership.user_id == bindparam("user_id"))
+    )
+
+
 def course_context(user: User, slug: str) -> CourseContext:
     """The viewer's context in the course `slug`; 404 when there is no such course or the viewer is not a member."""
     if not user.is_authenticated:
         abort(404)
-    row = db.session.execute(
-        select(Course, Membership)
-        .join(Membership, Membership.course_id == Course.id)
-        .where(Course.slug == slug)
-        .where(Membership.user_id == user.id)
-    ).first()
+    row = db.session.execute(_context_statement(), {"slug": slug, "user_id": user.id}).first()
     if row is None:
         abort(404)
     timezones.remember_course(row.Course)  # its pages show times in its zone to members who have none
@@ -133,15 +140,33 @@ def visible_posts_clause(ctx: CourseContext, *, include_deleted: bool = False):
 
 
 def _visible_posts_clause(ctx: CourseContext, include_deleted: bool):
-    own = Post.author_id == ctx.user.id
-    conditions = [Post.course_id == ctx.course.id]
-    if not (include_deleted and ctx.is_staff):
+    return _visible_posts_rule(ctx.is_staff, include_deleted, ctx.user.id, ctx.course.id)
+
+
+@functools.cache
+def visible_posts_template(is_staff: bool, include_deleted: bool = False):
+    """visible_posts_clause with the viewer and the course as the parameters `viewer_id` and `course_id`, built once,
+    for statements that are built once too (SQLAlchemy then neither builds them nor works out their cache key on
+    each request). A statement using it must be executed with params(ctx)."""
+    return _visible_posts_rule(is_staff, include_deleted, bindparam("viewer_id"), bindparam("course_id"))
+
+
+def params(ctx: CourseContext) -> dict:
+    """The parameters of the *_template clauses for this viewer and course."""
+    return {"viewer_id": ctx.user.id, "course_id": ctx.course.id}
+
+
+def _visible_posts_rule(is_staff: bool, include_deleted: bool, viewer, course):
+    """The rule behind visible_posts_clause, for a viewer and a course given as ids or as SQL parameters."""
+    own = Post.author_id == viewer
+    conditions = [Post.course_id == course]
+    if not (include_deleted and is_staff):
         conditions.append(Post.deleted_at.is_(None))
     conditions.append(or_(Post.status == PostStatus.PUBLISHED, own))
-    if ctx.is_staff:
+    if is_staff:
         return and_(*conditions)
     conditions.append(or_(Post.visibility == Visibility.VISIBLE, own))
-    conditions.append(or_(own, responses_unlocked_clause(ctx)))
+    conditions.append(or_(own, _responses_unlocked_rule(viewer)))
     return and_(*conditions)
 
 
@@ -155,7 +180,11 @@ def can_see_reading(ctx: CourseContext, reading: Post) -> bool:
 
 def _unlocks(ctx: CourseContext, response, min_words) -> tuple:
     """Conditions on `response` (Post or an alias) for it to be the viewer's unlocking response to its reading."""
-    return (response.author_id == ctx.user.id, *_unlocking(response, min_words))
+    return _unlocks_for(ctx.user.id, response, min_words)
+
+
+def _unlocks_for(viewer, response, min_words) -> tuple:
+    return (response.author_id == viewer, *_unlocking(response, min_words))
 
 
 def _unlocking(response, min_words) -> tuple:
@@ -176,6 +205,10 @@ _MINE = aliased(Post, name="unlocking_response")
 
 def responses_unlocked_clause(ctx: CourseContext):
     """SQL condition on Post: not a response behind its reading's "post before you see" rule, or unlocked."""
+    return _responses_unlocked_rule(ctx.user.id)
+
+
+def _responses_unlocked_rule(viewer):
     reading = _READING
     mine = _MINE
     gated_reading = (
@@ -187,7 +220,7 @@ def responses_unlocked_clause(ctx: CourseContext):
     unlocking_response = (
         select(mine.id)
         .join(reading, reading.id == mine.reading_id)
-        .where(mine.reading_id == Post.reading_id, *_unlocks(ctx, mine, reading.unlock_min_words))
+        .where(mine.reading_id == Post.reading_id, *_unlocks_for(viewer, mine, reading.unlock_min_words))
         .correlate(Post)
     )
     return or_(
@@ -225,17 +258,23 @@ def can_read_comment(ctx: CourseContext, comment: Comment) -> bool:
 _WITH_READING = joinedload(Post.reading).lazyload(Post.author)
 
 
+@functools.cache
+def _post_statement(is_staff: bool):
+    """One post by `post_id`, if the viewer may see it (built once per kind of viewer; params(ctx) and post_id)."""
+    return (
+        select(Post)
+        .where(Post.id == bindparam("post_id"))
+        .where(visible_posts_template(is_staff, include_deleted=True))
+        .options(_WITH_READING)  # a response's page names its reading: in this query, not one of its own
+    )
+
+
 def get_post(ctx: CourseContext, post_id: int, *, check_author: bool = False) -> Post:
     """A post the viewer may see; 404 if it is not in the course or not visible to them.
 
     With check_author, 403 unless the viewer wrote it.
     """
-    post = db.session.scalar(
-        select(Post)
-        .where(Post.id == post_id)
-        .where(visible_posts_clause(ctx, include_deleted=True))
-        .options(_WITH_READING)  # a response's page names its reading: in this query, not one of its own
-    )
+    post = db.session.scalar(_post_statement(ctx.is_staff), {**params(ctx), "post_id": post_id})
     if post is None:
         abort(404)
     if check_author and post.author_id != ctx.user.id:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -273,25 +274,32 @@ class PostPage:
     likers: list[User] = field(default_factory=list)
 
 
+@functools.cache
+def _thread_statement():
+    """A post's comments with each one's like count and whether the viewer liked it (parameters post_id, viewer_id).
+    Built once: the same for every viewer and post, so SQLAlchemy neither builds it nor works out its cache key again.
+    Likes are counted per comment through the likes' primary key (comment_id, user_id): a join of all likes with the
+    post's comments let PostgreSQL walk the whole comments table in id order."""
+    like_count = (
+        select(func.count()).select_from(CommentLike).where(CommentLike.comment_id == Comment.id).scalar_subquery()
+    )
+    liked = select(CommentLike.comment_id).where(
+        CommentLike.comment_id == Comment.id, CommentLike.user_id == bindparam("viewer_id")
+    )
+    return (
+        select(Comment, like_count.correlate(Comment), exists(liked.correlate(Comment)))
+        .where(Comment.post_id == bindparam("post_id"))
+        .order_by(Comment.created_at, Comment.id)
+    )
+
+
 def post_page(
     ctx: CourseContext, post: Post, likes: tuple[int, bool] | None = None, listed: Iterable[Post] = ()
 ) -> PostPage:
     """Everything the post page shows: the thread with each comment's likes and awards, and the post's likes, in
     three queries; two when the caller has the post's likes (count, liked by the viewer) already. The awards of the
     posts `listed` below it (a reading's responses) come in the same query as the comments' awards."""
-    # Likes are counted per comment through the likes' primary key (comment_id, user_id): a join of all likes with
-    # the post's comments let PostgreSQL walk the whole comments table in id order.
-    like_count = (
-        select(func.count()).select_from(CommentLike).where(CommentLike.comment_id == Comment.id).scalar_subquery()
-    )
-    liked = select(CommentLike.comment_id).where(
-        CommentLike.comment_id == Comment.id, CommentLike.user_id == ctx.user.id
-    )
-    rows = db.session.execute(
-        select(Comment, like_count.correlate(Comment), exists(liked.correlate(Comment)))
-        .where(Comment.post_id == post.id)
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
+    rows = db.session.execute(_thread_statement(), {"post_id": post.id, "viewer_id": ctx.user.id}).all()
     counts = {comment.id: (likes, bool(mine)) for comment, likes, mine in rows}
     thread = build_thread((comment for comment, _, _ in rows), readable=lambda c: can_read_comment(ctx, c))
     awards = _comment_awards(post, list(listed))
@@ -303,17 +311,23 @@ def post_page(
     return PostPage(post=post, thread=thread, comment_count=readable, likes=likes, liked=liked)
 
 
+@functools.cache
+def _awards_statement():
+    """The awards on the comments of post `post_id` and on the posts `post_ids`, oldest first (built once)."""
+    return (
+        select(Award)
+        .outerjoin(Comment, Comment.id == Award.comment_id)
+        .where(or_(Comment.post_id == bindparam("post_id"), Award.post_id.in_(bindparam("post_ids", expanding=True))))
+        .order_by(Award.created_at, Award.id)
+    )
+
+
 def _comment_awards(post: Post, listed: list[Post]) -> dict[int, list[Award]]:
     """The awards on the post's comments, by comment id, oldest first; the same query loads the post's own awards
     into post.awards (which the page shows), and those of the `listed` posts into theirs, so none costs a query of
     its own."""
     posts = {post.id: post, **{p.id: p for p in listed}}
-    rows = db.session.scalars(
-        select(Award)
-        .outerjoin(Comment, Comment.id == Award.comment_id)
-        .where(or_(Comment.post_id == post.id, Award.post_id.in_(list(posts))))
-        .order_by(Award.created_at, Award.id)
-    )
+    rows = db.session.scalars(_awards_statement(), {"post_id": post.id, "post_ids": list(posts)})
     awards: dict[int, list[Award]] = {}
     own: dict[int, list[Award]] = {post_id: [] for post_id in posts}
     for award in rows:
@@ -326,12 +340,19 @@ def _comment_awards(post: Post, listed: list[Post]) -> dict[int, list[Award]]:
     return awards
 
 
-def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tuple[int, bool]]:
-    rows = db.session.execute(
-        select(PostLike.post_id, func.count(), func.max(case((PostLike.user_id == ctx.user.id, 1), else_=0)))
-        .where(PostLike.post_id.in_(post_ids))
+@functools.cache
+def _post_likes_statement():
+    """Each of the posts `post_ids`' like count and whether the viewer (`viewer_id`) liked it (built once)."""
+    mine = func.max(case((PostLike.user_id == bindparam("viewer_id"), 1), else_=0))
+    return (
+        select(PostLike.post_id, func.count(), mine)
+        .where(PostLike.post_id.in_(bindparam("post_ids", expanding=True)))
         .group_by(PostLike.post_id)
-    ).all()
+    )
+
+
+def _post_like_counts(ctx: CourseContext, post_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    rows = db.session.execute(_post_likes_statement(), {"post_ids": post_ids, "viewer_id": ctx.user.id}).all()
     return {post_id: (count, bool(mine)) for post_id, count, mine in rows}
 
 

@@ -245,9 +245,14 @@ def has_unlocked(ctx: CourseContext, reading: Post) -> bool:
 def visible_comments_clause(ctx: CourseContext, comment=Comment):
     """SQL condition on Comment (or an alias of it): comments the viewer may read (held and hidden ones only for
     author and staff)."""
-    if ctx.is_staff:
+    return visible_comments_rule(ctx.is_staff, ctx.user.id, comment)
+
+
+def visible_comments_rule(is_staff: bool, viewer, comment=Comment):
+    """visible_comments_clause for a viewer given as an id or as an SQL parameter (bindparam("viewer_id"))."""
+    if is_staff:
         return true()
-    return or_(comment.visibility == Visibility.VISIBLE, comment.author_id == ctx.user.id)
+    return or_(comment.visibility == Visibility.VISIBLE, comment.author_id == viewer)
 
 
 def can_read_comment(ctx: CourseContext, comment: Comment) -> bool:

@@ -7,6 +7,7 @@ an index on (…, time, id), and a row added meanwhile does not shift the pages.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -84,6 +85,14 @@ class Window:
             query = query.where(key < self._on if self.descending else key > self._on)
         return query.order_by(*self.order(moment_column, id_column)).limit(self.size + 1)
 
+    def built(self, build, shape: tuple):
+        """build(self, shape): a statement whose only values are parameters. Made once and kept for a window without a
+        cursor (a list's first page, which most requests ask for), since then it depends only on `shape`, the size and
+        the order; with a cursor, whose values are written into it, made anew."""
+        if self.before is None and self.after is None:
+            return _first_pages(build, shape, self.size, self.descending)
+        return build(self, shape)
+
     def page(self, rows: list, key) -> Page:
         """The Page for `rows` fetched in the order of apply(); key(row) gives a row's (time, id)."""
         rows = list(reversed(rows)) if self._back is not None else list(rows)
@@ -140,3 +149,8 @@ class Page:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+@functools.cache
+def _first_pages(build, shape: tuple, size: int, descending: bool):
+    return build(Window(size=size, descending=descending), shape)

@@ -9,15 +9,16 @@ their watermark time. Every write here is a POST's; the GET pages only read.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, literal, select, union_all, update
+from sqlalchemy import and_, bindparam, case, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from ..access import CourseContext, visible_comments_clause, visible_posts_clause
+from ..access import CourseContext, visible_comments_clause, visible_comments_rule, visible_posts_clause
 from ..extensions import db
 from ..models import Comment, Course, Membership, Post, PostStatus, User, utcnow
 from ..posts.threads import ThreadItem
@@ -121,12 +122,19 @@ def thread_marks(
     )
 
 
+@functools.cache
+def _list_news_statement(is_staff: bool):
+    return select(Post.id, *news_columns_template(is_staff)).where(Post.id.in_(bindparam("post_ids", expanding=True)))
+
+
 def list_news(ctx: CourseContext, posts: Iterable[Post]) -> dict[int, PostNews]:
     """What is new to the viewer on each of `posts` (already filtered by access rules), in one query."""
     posts = list(posts)
     if not posts:
         return {}
-    rows = db.session.execute(select(Post.id, *news_columns(ctx)).where(Post.id.in_([p.id for p in posts]))).all()
+    rows = db.session.execute(
+        _list_news_statement(ctx.is_staff), {**news_params(ctx), "post_ids": [p.id for p in posts]}
+    ).all()
     found = {post_id: (opened, count) for post_id, opened, count in rows}
     return {p.id: news_of(ctx, p, *found.get(p.id, (False, 0))) for p in posts}
 
@@ -138,7 +146,22 @@ def news_columns(ctx: CourseContext) -> tuple:
     """list_news's two answers as correlated columns for a query of posts (Post): whether the viewer has a read row
     for the post, and how many of its comments are new to them, counted up to COUNT_UP_TO ("99+": the count reads at
     most that many comments, however long the thread). news_of() turns a row's values into a PostNews."""
-    me = ctx.user.id
+    return news_columns_rule(ctx.is_staff, ctx.user.id, ctx.membership.read_comment_id)
+
+
+def news_params(ctx: CourseContext) -> dict:
+    """The parameters of news_columns_template()."""
+    return {"viewer_id": ctx.user.id, "read_comment_id": ctx.membership.read_comment_id}
+
+
+@functools.cache
+def news_columns_template(is_staff: bool) -> tuple:
+    """news_columns with the viewer and their "mark all read" watermark as the parameters viewer_id and
+    read_comment_id (news_params), for statements built once."""
+    return news_columns_rule(is_staff, bindparam("viewer_id"), bindparam("read_comment_id"))
+
+
+def news_columns_rule(is_staff: bool, me, read_comment_id) -> tuple:
     read = (PostRead.post_id == Post.id, PostRead.user_id == me)
     last_read = select(PostRead.last_comment_id).where(*read).correlate(Post).scalar_subquery()
     opened = select(PostRead.post_id).where(*read).correlate(Post).exists()
@@ -147,9 +170,9 @@ def news_columns(ctx: CourseContext) -> tuple:
         .where(
             _NEW.post_id == Post.id,
             _NEW.deleted_at.is_(None),
-            visible_comments_clause(ctx, _NEW),
+            visible_comments_rule(is_staff, me, _NEW),
             _NEW.author_id != me,
-            _NEW.id > ctx.membership.read_comment_id,
+            _NEW.id > read_comment_id,
             _NEW.id > func.coalesce(last_read, 0),
         )
         .order_by(_NEW.id)

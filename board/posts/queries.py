@@ -15,8 +15,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..access import (
     CourseContext,
     can_read_comment,
+    params,
     visible_comments_clause,
+    visible_comments_rule,
     visible_posts_clause,
+    visible_posts_template,
 )
 from ..extensions import db
 from ..keyset import Key, Page, Window
@@ -39,6 +42,11 @@ from .threads import ThreadItem, build_thread
 def _comment_count(ctx: CourseContext):
     """The comments on Post that the viewer can read: the kept count of visible ones, plus the held and hidden ones
     the viewer may also read (staff: all; a student: their own), which an index finds without reading the rest."""
+    return _comment_count_rule(ctx.is_staff, ctx.user.id)
+
+
+def _comment_count_rule(is_staff: bool, viewer):
+    """_comment_count for a viewer given as an id or as an SQL parameter."""
     unseen_by_class = (
         select(func.count())
         .select_from(Comment)
@@ -46,8 +54,8 @@ def _comment_count(ctx: CourseContext):
         .where(Comment.deleted_at.is_(None))
         .where(Comment.visibility.in_((Visibility.HELD, Visibility.HIDDEN)))
     )
-    if not ctx.is_staff:
-        unseen_by_class = unseen_by_class.where(Comment.author_id == ctx.user.id)
+    if not is_staff:
+        unseen_by_class = unseen_by_class.where(Comment.author_id == viewer)
     return Post.comment_count + unseen_by_class.correlate(Post).scalar_subquery()
 
 
@@ -56,6 +64,11 @@ _RESPONSE = db.aliased(Post, name="counted_response")  # made once: building an 
 
 def _response_count(ctx: CourseContext):
     """Correlated count of a reading's published responses (counted even when the viewer may not read them yet)."""
+    return _response_count_rule(ctx.is_staff, ctx.user.id)
+
+
+def _response_count_rule(is_staff: bool, viewer):
+    """_response_count for a viewer given as an id or as an SQL parameter."""
     response = _RESPONSE
     query = (
         select(func.count(response.id))
@@ -63,8 +76,8 @@ def _response_count(ctx: CourseContext):
         .where(response.status == PostStatus.PUBLISHED)
         .where(response.deleted_at.is_(None))
     )
-    if not ctx.is_staff:
-        query = query.where((response.visibility == Visibility.VISIBLE) | (response.author_id == ctx.user.id))
+    if not is_staff:
+        query = query.where((response.visibility == Visibility.VISIBLE) | (response.author_id == viewer))
     return query.correlate(Post).scalar_subquery()
 
 
@@ -81,11 +94,16 @@ class PostRow:
     news: unread.PostNews | None = None  # what is new to the viewer on it (latest_responses(news=True))
 
 
+@functools.cache
+def _readings_statement(is_staff: bool):
+    """The course's readings the viewer may see, with their response counts (params(ctx); built once)."""
+    counted = _response_count_rule(is_staff, bindparam("viewer_id"))
+    return select(Post, counted).where(Post.kind == PostKind.READING).where(visible_posts_template(is_staff))
+
+
 def course_readings(ctx: CourseContext) -> list[PostRow]:
     """The course's readings in syllabus order (see reading_order), with their response counts."""
-    rows = db.session.execute(
-        select(Post, _response_count(ctx)).where(Post.kind == PostKind.READING).where(visible_posts_clause(ctx))
-    ).all()
+    rows = db.session.execute(_readings_statement(ctx.is_staff), params(ctx)).all()
     readings = [PostRow(post, response_count=responses) for post, responses in rows]
     return sorted(readings, key=lambda row: reading_order(row.post))
 
@@ -109,6 +127,35 @@ def _published_key(row: PostRow) -> Key:
     return row.post.published_at, row.post.id
 
 
+def _latest_responses_statement(window: Window, shape: tuple):
+    """latest_responses' query for one shape of request, with params(ctx), reading_id, author_id (and, with news,
+    unread.news_params) as parameters; Window.built keeps it once made when the window has no cursor."""
+    is_staff, include_deleted, by_reading, by_author, hide_anonymous, news, awards = shape
+    chosen = (
+        select(Post.id)
+        .where(Post.kind == PostKind.RESPONSE)
+        .where(Post.status == PostStatus.PUBLISHED)
+        .where(visible_posts_template(is_staff, include_deleted=include_deleted))
+    )
+    if by_reading:
+        chosen = chosen.where(Post.reading_id == bindparam("reading_id"))
+    if by_author:
+        chosen = chosen.where(Post.author_id == bindparam("author_id"))
+        if hide_anonymous:
+            chosen = chosen.where(Post.anonymous.is_(False))
+    page_ids = window.apply(chosen, Post.published_at, Post.id).subquery()
+    # Each response's reading comes in the same query (joined), or is the reading the caller gave: no query of its own.
+    # Not the reading's author: SQLite turned the nested outer join (posts JOIN users) into a scan of every post.
+    reading_loader = lazyload(Post.reading) if by_reading else joinedload(Post.reading).lazyload(Post.author)
+    extra = unread.news_columns_template(is_staff) if news else ()
+    return (
+        select(Post, _comment_count_rule(is_staff, bindparam("viewer_id")), *extra)
+        .join(page_ids, page_ids.c.id == Post.id)
+        .options(selectinload(Post.awards) if awards else lazyload(Post.awards), reading_loader)
+        .order_by(*window.order(Post.published_at, Post.id))
+    )
+
+
 def latest_responses(
     ctx: CourseContext,
     window: Window,
@@ -126,29 +173,12 @@ def latest_responses(
     include_deleted lets staff see responses their authors deleted (on a reading's page). The page is chosen first
     and only its rows are counted, so the cost does not grow with the course.
     """
-    chosen = (
-        select(Post.id)
-        .where(Post.kind == PostKind.RESPONSE)
-        .where(Post.status == PostStatus.PUBLISHED)
-        .where(visible_posts_clause(ctx, include_deleted=include_deleted))
-    )
-    if reading is not None:
-        chosen = chosen.where(Post.reading_id == reading.id)
-    if author_id is not None:
-        chosen = chosen.where(Post.author_id == author_id)
-        if author_id != ctx.user.id and not ctx.is_staff:
-            chosen = chosen.where(Post.anonymous.is_(False))
-    page_ids = window.apply(chosen, Post.published_at, Post.id).subquery()
-    # Each response's reading comes in the same query (joined), or is the reading the caller gave: no query of its own.
-    # Not the reading's author: SQLite turned the nested outer join (posts JOIN users) into a scan of every post.
-    reading_loader = lazyload(Post.reading) if reading is not None else joinedload(Post.reading).lazyload(Post.author)
-    extra = unread.news_columns(ctx) if news else ()
-    rows = db.session.execute(
-        select(Post, _comment_count(ctx), *extra)
-        .join(page_ids, page_ids.c.id == Post.id)
-        .options(selectinload(Post.awards) if awards else lazyload(Post.awards), reading_loader)
-        .order_by(*window.order(Post.published_at, Post.id))
-    ).all()
+    hide_anonymous = author_id is not None and author_id != ctx.user.id and not ctx.is_staff
+    shape = (ctx.is_staff, include_deleted, reading is not None, author_id is not None, hide_anonymous, news, awards)
+    values = {**params(ctx), "reading_id": reading.id if reading else None, "author_id": author_id}
+    if news:
+        values.update(unread.news_params(ctx))
+    rows = db.session.execute(window.built(_latest_responses_statement, shape), values).all()
     found = []
     for post, count, *new in rows:
         if reading is not None:
@@ -245,22 +275,31 @@ def _created_key(comment: Comment) -> Key:
     return comment.created_at, comment.id
 
 
-def recent_comments(ctx: CourseContext, window: Window, *, author_id: int | None = None) -> Page:
-    """One page of the comments the viewer may read across the course, newest first, with their posts loaded."""
+def _recent_comments_statement(window: Window, shape: tuple):
+    """recent_comments' query for one shape of request (params(ctx) and author_id as parameters)."""
+    is_staff, by_author, hide_anonymous = shape
     query = (
         select(Comment)
         .join(Post, Post.id == Comment.post_id)
-        .where(Comment.course_id == ctx.course.id)
-        .where(visible_posts_clause(ctx))
+        .where(Comment.course_id == bindparam("course_id"))
+        .where(visible_posts_template(is_staff))
         .where(Comment.deleted_at.is_(None))
-        .where(visible_comments_clause(ctx))
+        .where(visible_comments_rule(is_staff, bindparam("viewer_id")))
         .options(contains_eager(Comment.post))  # the post comes with its comment, from the join above
     )
-    if author_id is not None:
-        query = query.where(Comment.author_id == author_id)
-        if author_id != ctx.user.id and not ctx.is_staff:
+    if by_author:
+        query = query.where(Comment.author_id == bindparam("author_id"))
+        if hide_anonymous:
             query = query.where(Comment.anonymous.is_(False))
-    rows = db.session.scalars(window.apply(query, Comment.created_at, Comment.id)).all()
+    return window.apply(query, Comment.created_at, Comment.id)
+
+
+def recent_comments(ctx: CourseContext, window: Window, *, author_id: int | None = None) -> Page:
+    """One page of the comments the viewer may read across the course, newest first, with their posts loaded."""
+    hide_anonymous = author_id is not None and author_id != ctx.user.id and not ctx.is_staff
+    shape = (ctx.is_staff, author_id is not None, hide_anonymous)
+    statement = window.built(_recent_comments_statement, shape)
+    rows = db.session.scalars(statement, {**params(ctx), "author_id": author_id}).all()
     return window.page(list(rows), _created_key)
 
 

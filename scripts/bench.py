@@ -696,7 +696,17 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both (comma-separated)")
     parser.add_argument("--scale", default="10000,1000000", help="comments in the big course (comma-separated)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"some of: {', '.join(PAGES)}")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
+    parser.add_argument(
+        "--mix", choices=["class"], help="the class mix (scripts/bench_mix.py) instead of one page at a time"
+    )
+    parser.add_argument(
+        "--duration", type=int, help="seconds of load per page (default 10), or of each class-mix run (default 30)"
+    )
+    parser.add_argument("--cache", default="on,off", help="class mix: page cache on, off or both (default on,off)")
+    parser.add_argument(
+        "--solo", type=float, default=4, help="class mix: seconds of each request kind alone, cache off (0: skip)"
+    )
+    parser.add_argument("--seed", type=int, default=23, help="class mix: the random seed of the clients' choices")
     parser.add_argument("--connections", type=int, default=4, help="wrk's open connections (default 4)")
     parser.add_argument(
         "--repeat",
@@ -716,6 +726,12 @@ def main() -> None:
     unknown = [p for p in pages if p not in PAGES] + [b for b in backends if b not in ("sqlite", "postgresql")]
     if unknown or any(s < THREAD + 300 for s in scales):
         parser.error(f"unknown {unknown}" if unknown else f"a scale must be at least {THREAD + 300}")
+    if options.mix:
+        import bench_mix
+
+        bench_mix.main(options, backends, scales)
+        return
+    options.duration = options.duration or 10
 
     rows = []
     with tempfile.TemporaryDirectory() as scratch:

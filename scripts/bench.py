@@ -531,9 +531,12 @@ class Server:
     base: str
 
     def worker_cpu(self) -> float:
-        """Seconds of CPU the workers (the master's children) have used."""
+        """Seconds of CPU the workers (the master's children) have used, the live ones and those that ended (a worker
+        gunicorn killed for its timeout and replaced: the master's cutime and cstime hold what its reaped children
+        used, so a killed worker's CPU is not lost from a delta)."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        master = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = int(master[13]) + int(master[14])  # cutime, cstime: the master's children that ended
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         for pid in children:
             try:

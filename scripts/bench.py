@@ -827,6 +827,8 @@ def main() -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     cache = os.environ.get("PAGE_CACHE_BYTES", "default")
     print(
+        "Single page (one URL asked again and again with one cookie; with the page cache on, mostly a kept page "
+        "served again; --mix class measures a class): "
         f"wrk -t1 -c{options.connections}, {options.duration} s per page; gunicorn 2 sync workers; "
         f"{os.cpu_count()} CPUs; page cache {'off' if cache == '0' else 'on'} (PAGE_CACHE_BYTES={cache}); "
         "queries: building the page (a kept page runs 1); hello req/s: measured just before the page"

@@ -7,7 +7,7 @@
 For each database and scale (bench.py's data: the class course "bench-small" of 40 students, 4 readings, 120
 responses and 3,000 comments with one 200-comment thread; the big course holds the scale's comments, so the class's
 pages show whether their cost follows the size of the database) and each page-cache setting (on; off is
-PAGE_CACHE_BYTES=0): the class course's mutable state is reset (comments the mix wrote, likes, read marks, sessions,
+PAGE_CACHE_BYTES=0; a Board without board/pagecache/ runs once, "page cache none"): the class course's mutable state is reset (comments the mix wrote, likes, read marks, sessions,
 notifications), Board is served by gunicorn with 2 sync workers (scripts/bench_app.py), the 40 students log in
 through the login form (each its own cookies), and 8 clients with no think time each take the next student in turn
 and do an action drawn (fixed seed) from MIX: a page, or a write done as a browser does it (the post page first,
@@ -31,6 +31,7 @@ client reconnects for every request as wrk does. The client's own CPU is not cou
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import queue
 import random
 import re
@@ -299,7 +300,9 @@ def main(options, backends: list[str], scales: list[int]) -> None:
 
     weights = list(MIX.values())
     caches = [c.strip() for c in options.cache.split(",") if c.strip()]
-    if set(caches) - {"on", "off"} or ("on" in caches and bench.os.environ.get("PAGE_CACHE_BYTES") == "0"):
+    if importlib.util.find_spec("board.pagecache") is None:
+        caches = ["none"]  # this Board has no page cache: one run per database and scale
+    elif set(caches) - {"on", "off"} or ("on" in caches and bench.os.environ.get("PAGE_CACHE_BYTES") == "0"):
         raise SystemExit("--cache takes on, off or both (and on needs PAGE_CACHE_BYTES unset or not 0)")
     duration = options.duration or 30
     runs, solos, markups = [], [], []
@@ -339,7 +342,7 @@ def main(options, backends: list[str], scales: list[int]) -> None:
                             hello_cpu = (hello_a_cpu + hello_b_cpu) / 2
                             load = bench.os.getloadavg()[0]
                             runs.append((label, stats, cpu, hello_cpu, duration, load))
-                            if cache == "off" and options.solo:
+                            if cache != "on" and options.solo:
                                 for kind in SOLO:
                                     mixer = Mix(server.base, t, Stats())
 

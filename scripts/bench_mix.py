@@ -392,7 +392,7 @@ def report(runs, solos, markups) -> None:
     header = ["run", "requests", "req/s", "server CPU ms/req", "hello CPU ms/req", "hello/mix", "errors"]
     print(table([*header, "page-cache hits", "load avg (1 min, at end)"], summary))
     if solos:
-        print("\n### Each request alone, page cache off (built cold): workers' CPU ms per request\n")
+        print("\n### Each request alone, page cache off or none (built cold): workers' CPU ms per request\n")
         rows = [[b, f"{s:,}", k, n, f"{cpu:.2f}", bad] for b, s, k, n, cpu, bad in solos]
         print(table(["database", "comments", "request", "count", "CPU ms/req", "errors"], rows))
     print("\n### Markup around each comment (the 200-comment page)\n")

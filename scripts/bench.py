@@ -1,10 +1,16 @@
 """Benchmark Board's pages under gunicorn with wrk, against a bare Flask "hello" served the same way.
 
+Two modes:
+- single page (the default): one URL asked again and again with one cookie (wrk), page by page. With the page cache
+  on (board/pagecache/) this measures mostly a kept page served again, not a class's use of the board.
+- class mix (`--mix class`, scripts/bench_mix.py): 40 students logged in through the form, 8 at a time, browsing,
+  reading, commenting and liking in a class course in proportions a class does; see that module's docstring.
+
     .venv/bin/python scripts/bench.py                                  # everything (the 1M-comment data is cached)
     .venv/bin/python scripts/bench.py --db sqlite --scale 10000 --pages home,response --duration 5   # about a minute
     .venv/bin/python scripts/bench.py --pages home,response --repeat 5    # medians of 5 alternating runs a page
 
-For each database (SQLite, PostgreSQL) and each scale (10,000 and 1,000,000 comments in one big course), the script
+Single-page mode. For each database (SQLite, PostgreSQL) and each scale (10,000 and 1,000,000 comments in one big course), the script
 builds the data once with bulk inserts (cached: SQLite files in instance/bench/, PostgreSQL databases named
 board_bench_<scale> on the server given by --pg), serves Board with gunicorn (2 sync workers), logs in as a student
 through the real login form, checks that every page answers 200 with its full content, loads each page with wrk and
@@ -14,8 +20,8 @@ requests per second (hello is measured just before each page, and its rate is in
 The page cache (board/pagecache/) is on, as in production, so wrk's repeated requests measure kept pages; run with
 PAGE_CACHE_BYTES=0 in the environment to measure building every page. The queries column always counts building one.
 
-The data in every database: a small course (100 responses to 5 readings, and one response with 200 threaded comments
-with likes) and a big course (2,000 responses to 20 readings, the scale's comments spread over them, one response with
+The data in every database: a class course ("bench-small": 40 students, 4 readings, 120 responses, 3,000 comments of
+which a third are replies, one response with 200 threaded comments, likes on posts and comments) and a big course (2,000 responses to 20 readings, the scale's comments spread over them, one response with
 the same 200 threaded comments), so the small course's pages measure a normal class and the big course's pages show
 whether a page's cost follows the size of the database (it should not).
 """
@@ -44,11 +50,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, event, insert, select, text, update
 
-MARKER = "board-bench data v2"  # in the big course's description: the cached data is complete and of this shape
+MARKER = "board-bench data v3"  # in the big course's description: the cached data is complete and of this shape
 PASSWORD = "bench-password"
 USER_AGENT = "board-bench/1 (wrk)"  # the same for login and load, so a session bound to its browser stays valid
 SECRET_KEY = "bench-secret-key-not-for-production"
-CLASSMATES = 40
+CLASSMATES = 39  # with the bench student, a class of 40
+CLASS = {"readings": 4, "responses": 120, "comments": 3000}  # the class course (bench-small)
 THREAD = 200  # comments on each course's "long thread" response
 PAGES = {
     # name: (course, what, the text the full page must contain)
@@ -126,7 +133,7 @@ class Loader:
 def build(engine, scale: int) -> None:
     """Create both courses with `scale` comments in the big one (the schema must exist and be empty)."""
     from board.auth.services import hash_password
-    from board.models import Course, Membership, Post, User
+    from board.models import Comment, Course, Membership, Post, User
 
     load = Loader(engine)
     now = datetime.now(UTC)
@@ -144,7 +151,7 @@ def build(engine, scale: int) -> None:
         classmates = [ids[e] for e, _ in people[2:]]
         courses = {}
         for slug, title, description in (
-            ("bench-small", "Bench: a normal class", ""),
+            ("bench-small", "Bench: a class", ""),
             ("bench-big", "Bench: a very large class", ""),
         ):
             courses[slug] = conn.execute(
@@ -299,36 +306,70 @@ def build(engine, scale: int) -> None:
                         parent[1] + 1 if parent else 1,
                     )
                 )
-        likes = ((cid, classmates[k]) for n, (cid, _) in enumerate(made) if n % 3 == 0 for k in range(1 + n % 5))
-        load.rows("comment_likes", ["comment_id", "user_id", "created_at"], (row + (now,) for row in likes))
+        likes = thread_likes([cid for cid, _ in made], classmates)
+        load.rows("comment_likes", ["comment_id", "user_id", "created_at"], (row + (start,) for row in likes))
 
-    for slug, readings, responses, comments in (("bench-small", 5, 100, 300), ("bench-big", 20, 2000, scale)):
+    def spread(course_id: int, others: list[int], count: int, replies: bool) -> None:
+        """`count` comments over the posts `others`, round after round; with `replies`, every third round answers
+        the round before it (depth 2)."""
+        step = (now - start) / (count + 1)
+
+        def row(n: int, parent: int | None) -> tuple:
+            text_ = f"Comment number {n}."
+            author = classmates[n % CLASSMATES]
+            at = start + step * n
+            where = others[n % len(others)]
+            return (
+                course_id,
+                where,
+                author,
+                parent,
+                2 if parent else 1,
+                text_,
+                f"<p>{text_}</p>",
+                "visible",
+                "",
+                False,
+                at,
+            )
+
+        def answers(n: int) -> bool:
+            return replies and (n // len(others)) % 3 == 1
+
+        load.rows("comments", comment_columns, (row(n, None) for n in range(count) if not answers(n)))
+        if not replies:
+            return
+        with engine.connect() as conn:  # the rows just inserted, in order (one writer, fresh ids)
+            ids = list(
+                conn.scalars(
+                    select(Comment.id)
+                    .where(Comment.course_id == course_id, Comment.post_id.in_(others), Comment.parent_id.is_(None))
+                    .order_by(Comment.id)
+                )
+            )
+        top = dict(zip([n for n in range(count) if not answers(n)], ids, strict=True))
+        load.rows("comments", comment_columns, (row(n, top[n - len(others)]) for n in range(count) if answers(n)))
+
+    for slug, readings, responses, comments in (
+        ("bench-small", CLASS["readings"], CLASS["responses"], CLASS["comments"]),
+        ("bench-big", 20, 2000, scale),
+    ):
         course_id = courses[slug]
         _, response_ids = posts(course_id, readings, responses)
         thread(course_id, response_ids[0])
-        others = response_ids[1:]
-        spread = comments - THREAD
-        step = (now - start) / (spread + 1)
-        load.rows(
-            "comments",
-            comment_columns,
-            (
-                (
-                    course_id,
-                    others[n % len(others)],
-                    classmates[n % CLASSMATES],
-                    None,
-                    1,
-                    f"Comment number {n}.",
-                    f"<p>Comment number {n}.</p>",
-                    "visible",
-                    "",
-                    False,
-                    start + step * n,
+        spread(course_id, response_ids[1:], comments - THREAD, replies=slug == "bench-small")
+    with engine.begin() as conn:
+        course_id = courses["bench-small"]
+        post_likes, comment_likes = class_likes(conn, course_id)
+        for table, column, rows in (
+            ("post_likes", "post_id", post_likes),
+            ("comment_likes", "comment_id", comment_likes),
+        ):
+            if rows:
+                conn.execute(
+                    text(f"INSERT INTO {table} ({column}, user_id, created_at) VALUES (:i, :u, :at)"),
+                    [{"i": i, "u": u, "at": start if load.postgres else _sqlite_time(start)} for i, u in rows],
                 )
-                for n in range(spread)
-            ),
-        )
     from board.models import recount_comments
 
     with engine.begin() as conn:  # the bulk inserts bypassed the ORM, which keeps posts.comment_count
@@ -338,6 +379,40 @@ def build(engine, scale: int) -> None:
         conn.execute(text(statistics))
     with engine.begin() as conn:  # last: a build cut short leaves no marker and is built again next time
         conn.execute(update(Course).where(Course.slug == "bench-big").values(description=f"{MARKER}, {scale} comments"))
+
+
+def thread_likes(comment_ids: list[int], classmates: list[int]) -> list[tuple[int, int]]:
+    """(comment id, user id) of the long thread's likes: every third comment, by one to five classmates."""
+    return [(cid, classmates[k]) for n, cid in enumerate(comment_ids) if n % 3 == 0 for k in range(1 + n % 5)]
+
+
+def class_likes(conn, course_id: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The class course's seeded likes other than the long thread's: (post id, user id) and (comment id, user id).
+    Every response liked by n % 6 classmates, every fourth other comment by one to three (used again to reset it)."""
+    from board.models import Comment, Post, User
+
+    classmates = list(
+        conn.scalars(select(User.id).where(User.email.like("bench-classmate%@example.edu")).order_by(User.id))
+    )
+    responses = conn.execute(
+        select(Post.id, Post.author_id).where(Post.course_id == course_id, Post.kind == "response").order_by(Post.id)
+    ).all()
+    comments = conn.execute(
+        select(Comment.id, Comment.author_id)
+        .where(
+            Comment.course_id == course_id, Comment.post_id != responses[0].id, Comment.body_md.like("Comment number%")
+        )
+        .order_by(Comment.id)
+    ).all()
+
+    def likers(n: int, many: int, author: int) -> list[int]:
+        return [u for k in range(many) if (u := classmates[(n + 1 + k) % len(classmates)]) != author]
+
+    post_likes = [(p, u) for n, (p, author) in enumerate(responses) for u in likers(n, n % 6, author)]
+    comment_likes = [
+        (c, u) for n, (c, author) in enumerate(comments) if n % 4 == 0 for u in likers(n, 1 + n % 3, author)
+    ]
+    return post_likes, comment_likes
 
 
 def _complete(engine, scale: int) -> bool:
@@ -456,9 +531,12 @@ class Server:
     base: str
 
     def worker_cpu(self) -> float:
-        """Seconds of CPU the workers (the master's children) have used."""
+        """Seconds of CPU the workers (the master's children) have used, the live ones and those that ended (a worker
+        gunicorn killed for its timeout and replaced: the master's cutime and cstime hold what its reaped children
+        used, so a killed worker's CPU is not lost from a delta)."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        master = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = int(master[13]) + int(master[14])  # cutime, cstime: the master's children that ended
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         for pid in children:
             try:
@@ -621,7 +699,17 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both (comma-separated)")
     parser.add_argument("--scale", default="10000,1000000", help="comments in the big course (comma-separated)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"some of: {', '.join(PAGES)}")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
+    parser.add_argument(
+        "--mix", choices=["class"], help="the class mix (scripts/bench_mix.py) instead of one page at a time"
+    )
+    parser.add_argument(
+        "--duration", type=int, help="seconds of load per page (default 10), or of each class-mix run (default 30)"
+    )
+    parser.add_argument("--cache", default="on,off", help="class mix: page cache on, off or both (default on,off)")
+    parser.add_argument(
+        "--solo", type=float, default=4, help="class mix: seconds of each request kind alone, cache off (0: skip)"
+    )
+    parser.add_argument("--seed", type=int, default=23, help="class mix: the random seed of the clients' choices")
     parser.add_argument("--connections", type=int, default=4, help="wrk's open connections (default 4)")
     parser.add_argument(
         "--repeat",
@@ -641,6 +729,12 @@ def main() -> None:
     unknown = [p for p in pages if p not in PAGES] + [b for b in backends if b not in ("sqlite", "postgresql")]
     if unknown or any(s < THREAD + 300 for s in scales):
         parser.error(f"unknown {unknown}" if unknown else f"a scale must be at least {THREAD + 300}")
+    if options.mix:
+        import bench_mix
+
+        bench_mix.main(options, backends, scales)
+        return
+    options.duration = options.duration or 10
 
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -733,6 +827,8 @@ def main() -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     cache = os.environ.get("PAGE_CACHE_BYTES", "default")
     print(
+        "Single page (one URL asked again and again with one cookie; with the page cache on, mostly a kept page "
+        "served again; --mix class measures a class): "
         f"wrk -t1 -c{options.connections}, {options.duration} s per page; gunicorn 2 sync workers; "
         f"{os.cpu_count()} CPUs; page cache {'off' if cache == '0' else 'on'} (PAGE_CACHE_BYTES={cache}); "
         "queries: building the page (a kept page runs 1); hello req/s: measured just before the page"

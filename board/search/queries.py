@@ -160,7 +160,9 @@ def search(ctx: CourseContext, query: SearchQuery, filters: Filters, page: int =
     comment_ids = [row.id for row in rows if row.kind == "comment"]
     posts, comments, texts = {}, {}, {}
     if rows:  # the same three queries whatever the page holds
-        posts = _by_id(select(Post).options(joinedload(Post.reading)).where(Post.id.in_(post_ids or [0])))
+        # The reading's author by a plain LEFT JOIN, not an inner join nested in the outer one (SQLite built that whole).
+        reading = joinedload(Post.reading).joinedload(Post.author, innerjoin=False)
+        posts = _by_id(select(Post).options(reading).where(Post.id.in_(post_ids or [0])))
         comments = _by_id(
             select(Comment).options(joinedload(Comment.post, innerjoin=True)).where(Comment.id.in_(comment_ids or [0]))
         )

@@ -233,7 +233,8 @@ def test_no_page_reads_a_whole_table_of_comments_or_posts(make_visitor):
     _fill(other, factories.instructor_of(other), factories.member(other), responses=4 * RESPONSES, comments=COMMENTS)
     # Notifications on comments and posts for both people: loading a notification's comment with its author made
     # SQLite build the whole comments-join-users result first (seconds at a million comments; the class mix found it).
-    some_comments = db.session.scalars(select(Comment.id).where(Comment.course_id == course.id).limit(30)).all()
+    recent = select(Comment.id).where(Comment.course_id == course.id).order_by(Comment.id.desc()).limit(30)
+    some_comments = db.session.scalars(recent).all()  # notifications are about recent comments
     db.session.execute(
         insert(Notification),
         [

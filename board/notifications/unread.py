@@ -271,29 +271,43 @@ def mark_post_read(ctx: CourseContext, post: Post, shown_id: int | None) -> None
     The id is capped at the highest comment the viewer may read there (a made-up id cannot mark comments not yet
     written), and the row never moves back (an old tab reporting late does not make read comments new again).
     """
-    ceiling = (
-        db.session.scalar(
-            select(func.max(Comment.id))
-            .where(Comment.post_id == post.id)
-            .where(Comment.deleted_at.is_(None))
-            .where(visible_comments_clause(ctx))
-        )
-        or 0
-    )
+    ceiling = db.session.scalar(_ceiling_statement(ctx.is_staff), {"viewer_id": ctx.user.id, "post_id": post.id}) or 0
     last = ceiling if shown_id is None else min(shown_id, ceiling)
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(PostRead).values(user_id=ctx.user.id, post_id=post.id, last_comment_id=last, read_at=utcnow())
-    later = statement.excluded.last_comment_id > PostRead.last_comment_id
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[PostRead.user_id, PostRead.post_id],
-            set_={
-                "last_comment_id": case((later, statement.excluded.last_comment_id), else_=PostRead.last_comment_id),
-                "read_at": statement.excluded.read_at,
-            },
-        )
-    )
+    values = {"viewer_id": ctx.user.id, "post_id": post.id, "last": last, "read_at": utcnow()}
+    db.session.execute(_mark_read_statement(db.session.get_bind().dialect.name), values)
     db.session.commit()
+
+
+@functools.cache
+def _ceiling_statement(is_staff: bool):
+    """The newest comment on `post_id` that `viewer_id` may read (built once per kind of viewer)."""
+    return (
+        select(func.max(Comment.id))
+        .where(Comment.post_id == bindparam("post_id"))
+        .where(Comment.deleted_at.is_(None))
+        .where(visible_comments_rule(is_staff, bindparam("viewer_id")))
+    )
+
+
+@functools.cache
+def _mark_read_statement(dialect: str):
+    """The read mark's upsert (parameters viewer_id, post_id, last, read_at); the mark never moves back."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = PostRead.__table__.c
+    statement = insert(PostRead).values(
+        user_id=bindparam("viewer_id", type_=columns.user_id.type),
+        post_id=bindparam("post_id", type_=columns.post_id.type),
+        last_comment_id=bindparam("last", type_=columns.last_comment_id.type),
+        read_at=bindparam("read_at", type_=columns.read_at.type),
+    )
+    later = statement.excluded.last_comment_id > PostRead.last_comment_id
+    return statement.on_conflict_do_update(
+        index_elements=[PostRead.user_id, PostRead.post_id],
+        set_={
+            "last_comment_id": case((later, statement.excluded.last_comment_id), else_=PostRead.last_comment_id),
+            "read_at": statement.excluded.read_at,
+        },
+    )
 
 
 def mark_course_read(ctx: CourseContext) -> None:

@@ -17,16 +17,17 @@ The rules, decided once here:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal, null, select, union_all
+from sqlalchemy import BigInteger, Integer, bindparam, case, cast, extract, func, literal, null, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..access import CourseContext, visible_posts_clause
+from ..access import CourseContext, params, visible_posts_template
 from ..extensions import db
 from ..markdown import excerpt
 from ..models import (
@@ -551,21 +552,28 @@ def spread_key(student_id: int, post_id: int) -> str:
     return hashlib.sha256(f"{student_id}:{post_id}".encode()).hexdigest()
 
 
-def suggest_responses(ctx: CourseContext, reading: Post, limit: int = 3) -> list[Suggestion]:
-    """Classmates' responses to `reading` the viewer may read and has not commented on, fewest comments first
-    (ties broken per viewer, stably), so a class that follows the suggestions leaves no response without comment."""
-    mine = select(Comment.id).where(Comment.post_id == Post.id, Comment.author_id == ctx.user.id).correlate(Post)
-    rows = db.session.execute(
+@functools.cache
+def _suggestions_statement(is_staff: bool):
+    """The responses to `reading_id` that suggest_responses ranks (params(ctx) and reading_id; built once)."""
+    viewer = bindparam("viewer_id")
+    mine = select(Comment.id).where(Comment.post_id == Post.id, Comment.author_id == viewer).correlate(Post)
+    return (
         select(Post, Post.comment_count)
-        .where(Post.reading_id == reading.id)
+        .where(Post.reading_id == bindparam("reading_id"))
         .where(Post.kind == PostKind.RESPONSE)
         .where(Post.status == PostStatus.PUBLISHED)
         .where(Post.visibility == Visibility.VISIBLE)
         .where(Post.comments_locked.is_(False))
-        .where(Post.author_id != ctx.user.id)
-        .where(visible_posts_clause(ctx))
+        .where(Post.author_id != viewer)
+        .where(visible_posts_template(is_staff))
         .where(~mine.exists())
-    ).all()
+    )
+
+
+def suggest_responses(ctx: CourseContext, reading: Post, limit: int = 3) -> list[Suggestion]:
+    """Classmates' responses to `reading` the viewer may read and has not commented on, fewest comments first
+    (ties broken per viewer, stably), so a class that follows the suggestions leaves no response without comment."""
+    rows = db.session.execute(_suggestions_statement(ctx.is_staff), {**params(ctx), "reading_id": reading.id}).all()
     ranked = sorted(rows, key=lambda row: (row.comment_count, spread_key(ctx.user.id, row.Post.id)))
     return [Suggestion(post=row.Post, comment_count=row.comment_count) for row in ranked[:limit]]
 

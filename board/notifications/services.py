@@ -8,13 +8,14 @@ when the notification is created and again when it is shown or emailed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -432,24 +433,31 @@ def watch_level(ctx: CourseContext, post: Post) -> str:
     return viewer_state(ctx, post)[0]
 
 
+@functools.cache
+def _viewer_state_statement():
+    """viewer_state's query for `post_id` and `viewer_id` (built once)."""
+    post, viewer = bindparam("post_id"), bindparam("viewer_id")
+    chosen = select(Watch.level).where(Watch.post_id == post, Watch.user_id == viewer).scalar_subquery()
+    commented = (
+        select(Comment.id).where(Comment.post_id == post, Comment.author_id == viewer, Comment.deleted_at.is_(None))
+    ).exists()
+    read = (PostRead.post_id == post, PostRead.user_id == viewer)
+    has_read = select(PostRead.post_id).where(*read).exists()
+    last_read = select(PostRead.last_comment_id).where(*read).scalar_subquery()
+    likes = select(func.count()).select_from(PostLike).where(PostLike.post_id == post).scalar_subquery()
+    liked = select(PostLike.post_id).where(PostLike.post_id == post, PostLike.user_id == viewer).exists()
+    return select(chosen, commented, has_read, last_read, likes, liked)
+
+
 def viewer_state(ctx: CourseContext, post: Post, *extra) -> tuple[str, ReadState, tuple[int, bool], tuple]:
     """The viewer's watch level of `post`, their read row for it, and its likes (how many, and whether one is
     theirs), in one query: the post page needs all three. Scalar columns in `extra` (the desk's checkpoint counts)
     ride along, and their values come back last."""
-    mine = (Watch.post_id == post.id, Watch.user_id == ctx.user.id)
-    chosen = select(Watch.level).where(*mine).scalar_subquery()
-    commented = (
-        select(Comment.id)
-        .where(Comment.post_id == post.id, Comment.author_id == ctx.user.id, Comment.deleted_at.is_(None))
-        .exists()
-    )
-    read = (PostRead.post_id == post.id, PostRead.user_id == ctx.user.id)
-    has_read = select(PostRead.post_id).where(*read).exists()
-    last_read = select(PostRead.last_comment_id).where(*read).scalar_subquery()
-    likes = select(func.count()).select_from(PostLike).where(PostLike.post_id == post.id).scalar_subquery()
-    liked = select(PostLike.post_id).where(PostLike.post_id == post.id, PostLike.user_id == ctx.user.id).exists()
+    statement = _viewer_state_statement()
+    if extra:
+        statement = statement.add_columns(*extra)
     level, has_commented, has_row, last, like_count, has_liked, *more = db.session.execute(
-        select(chosen, commented, has_read, last_read, likes, liked, *extra)
+        statement, {"post_id": post.id, "viewer_id": ctx.user.id}
     ).one()
     if not level:
         level = WatchLevel.WATCHING if has_commented or post.author_id == ctx.user.id else WatchLevel.NORMAL

@@ -78,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk.routes import bp as desk_bp
     from .errors import register_error_pages
     from .feeds.routes import bp as feeds_bp
+    from .lti import models as lti_models  # noqa: F401
+    from .lti.admin_routes import bp as lti_admin_bp
+    from .lti.routes import bp as lti_bp
     from .moderation.routes import bp as moderation_bp
     from .notifications import models as notification_models  # noqa: F401
     from .notifications import read_models  # noqa: F401
@@ -104,6 +107,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(desk_bp)
     app.register_blueprint(read_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(lti_admin_bp)
     upload_refs.register()
     register_template_helpers(app)
     register_commands(app)
@@ -157,14 +162,17 @@ def _register_security_headers(app: Flask) -> None:
         # A page that wrote an inline <style> of its own names it by nonce; nothing else inline is allowed. No plugins
         # (<object>, <embed>) at all: default-src 'self' alone would still let them load content from this site.
         styles = f"'self' 'nonce-{g.style_nonce}'" if "style_nonce" in g else "'self'"
+        # Only the LTI launch pages may be framed, and by the registered platforms only (board/lti/routes.py).
+        frames = g.get("frame_ancestors", "'none'")
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; img-src {images}; style-src {styles}; script-src 'self'; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            f"frame-ancestors {frames}; form-action 'self'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if frames == "'none'":
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if app.config.get("SESSION_COOKIE_SECURE"):
             # Secure cookies mean Board is served over HTTPS; a year, renewed on every visit. Not includeSubDomains:

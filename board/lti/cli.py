@@ -1,0 +1,56 @@
+"""`flask --app board lti …`: register a platform, list them, rotate Board's signing key."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from . import keys, registration
+
+lti = AppGroup("lti", help="LTI 1.3: platforms (LMSs) and Board's signing keys.")
+
+
+@lti.command("add-platform")
+@click.option("--issuer", required=True, help="The platform's issuer (iss), e.g. https://canvas.instructure.com.")
+@click.option("--client-id", required=True, help="Board's client id in the platform.")
+@click.option("--deployment-id", "deployment_ids", multiple=True, required=True, help="Repeat for several.")
+@click.option("--auth-login-url", required=True, help="The platform's OIDC authentication (authorization) URL.")
+@click.option("--auth-token-url", required=True, help="The platform's OAuth2 access token URL.")
+@click.option("--key-set-url", required=True, help="The platform's public keyset (JWKS) URL.")
+@click.option("--name", default="", help="A name for people to read (default: the issuer's host).")
+def add_platform(issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url, name) -> None:
+    """Register a platform, or add deployment ids to one registered with the same issuer and client id."""
+    try:
+        platform = registration.add_platform(
+            issuer=issuer,
+            client_id=client_id,
+            deployment_ids=list(deployment_ids),
+            auth_login_url=auth_login_url,
+            auth_token_url=auth_token_url,
+            key_set_url=key_set_url,
+            name=name,
+        )
+    except registration.RegistrationError as error:
+        raise click.ClickException(str(error)) from error
+    keys.signing_key()  # so the JWKS URL publishes a key before the platform first asks
+    deployments = ", ".join(d.deployment_id for d in platform.deployments)
+    click.echo(f"Registered {platform.name} (issuer {platform.issuer}, client id {platform.client_id}).")
+    click.echo(f"Deployment ids: {deployments}")
+
+
+@lti.command("platforms")
+def list_platforms() -> None:
+    """List registered platforms."""
+    for platform in registration.platforms():
+        deployments = ", ".join(d.deployment_id for d in platform.deployments)
+        click.echo(f"{platform.id}\t{platform.name}\t{platform.issuer}\t{platform.client_id}\t{deployments}")
+
+
+@lti.command("rotate-key")
+def rotate_key() -> None:
+    """Make a new signing key; the old one stays published at the JWKS URL for a while (keys.KEY_OVERLAP)."""
+    key, deleted = keys.rotate()
+    click.echo(f"Board now signs with key {key.kid}.")
+    click.echo(f"Earlier keys stay published for {keys.KEY_OVERLAP.days} days.")
+    if deleted:
+        click.echo("No longer published: " + ", ".join(deleted))

@@ -1,0 +1,180 @@
+"""/lti: Board's JWKS, the OIDC login and launch, the "open in a new window" step and an instructor's first launch.
+
+The login and launch are posted by the LMS (no CSRF token can come with them); what guards them is the signed
+state, the nonce bound to this browser's cookie and the id_token's signature. Their pages may be framed by the
+registered platforms only."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from ..auth import sessions
+from ..extensions import csrf, db
+from ..forms import EmptyForm
+from ..models import Course
+from . import keys, people, registration
+from . import launch as lti_launch
+from .forms import CourseSetupForm
+from .models import LtiPlatform
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+PENDING = "lti_pending_context"
+STATE_COOKIE_PATH = "/lti/"
+
+
+@bp.after_request
+def _framed_by_platforms(response):
+    # The LMS shows these pages in its iframe; no other site may frame them (nor any other page of Board).
+    if request.endpoint != "lti.jwks":
+        g.frame_ancestors = " ".join(["'self'", *registration.platform_origins()])
+    return response
+
+
+@bp.get("/jwks.json")
+def jwks():
+    """Board's public keys (the current one and those retired lately), for platforms to check what Board signs."""
+    response = jsonify(keys.published_keys())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login():
+    """Third-party initiated login: send the browser to the platform with a state and a nonce."""
+    params = request.values.to_dict()
+    try:
+        started = lti_launch.begin_login(params, launch_url=url_for("lti.launch", _external=True), host=request.host)
+    except lti_launch.LaunchRefused as refused:
+        return _refused(refused)
+    response = redirect(started.redirect_url, code=302)
+    response.set_cookie(
+        started.cookie_name,
+        started.cookie_value,
+        max_age=lti_launch.STATE_MAX_AGE,
+        path=STATE_COOKIE_PATH,
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
+    )
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch():
+    """The platform posts the id_token here: check it, find or make the account, course and membership, sign in."""
+    try:
+        accepted = lti_launch.check_launch(
+            request.form.to_dict(), request.cookies, host=request.host, secure=request.is_secure
+        )
+        user, target = _admit(accepted)
+    except lti_launch.LaunchRefused as refused:
+        db.session.rollback()
+        return _refused(refused)
+    db.session.commit()
+    sessions.log_in(user, remember=False, user_agent=request.user_agent.string, address=request.remote_addr)
+    response = redirect(url_for("lti.signed_in", next=target, **accepted.login_params), code=303)
+    state = request.form.get("state", "")
+    for name in request.cookies:
+        if name.startswith(lti_launch.STATE_COOKIE_PREFIX) and state:
+            response.delete_cookie(name, path=STATE_COOKIE_PATH, secure=True, samesite="None", partitioned=True)
+    return response
+
+
+def _admit(accepted: lti_launch.Launch):
+    """The launch's account and where it goes; raises LaunchRefused for a role or course Board cannot admit."""
+    platform, claims = accepted.platform, accepted.claims
+    role = people.board_role(claims.get(lti_launch.CLAIM + "roles"))
+    if role is None:
+        raise lti_launch.LaunchRefused(
+            "Your role in this LMS course gives no access to Board (it admits instructors, teaching assistants and "
+            "students; observers and mentors are not admitted).",
+            status=403,
+        )
+    context = people.context_of(platform, claims)
+    if context is None:
+        pending = people.pending_context(platform, claims)
+        if pending is None:
+            raise lti_launch.LaunchRefused("Open Board from inside a course in your LMS.")
+        if role != people.Role.INSTRUCTOR:
+            raise lti_launch.LaunchRefused(
+                "Your instructor has not set up Board for this course yet. Try again after they open it from the LMS.",
+                status=409,
+            )
+        user = people.account_for(platform, claims, link_to=_linking_user())
+        session[PENDING] = pending
+        return user, url_for("lti.course_setup")
+    people.note_services(context, claims)
+    user = people.account_for(platform, claims, link_to=_linking_user())
+    course = db.session.get(Course, context.course_id)
+    people.enrol(course, user, role)
+    return user, url_for("courses.home", slug=course.slug)
+
+
+def _linking_user():
+    return (
+        current_user._get_current_object()
+        if current_user.is_authenticated and session.get("lti_link") == current_user.id
+        else None
+    )
+
+
+@bp.get("/signed-in")
+def signed_in():
+    """After a launch: on to Board if this browser kept the sign-in, else offer to open Board in a new window."""
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        target = url_for("courses.dashboard")
+    if current_user.is_authenticated:
+        return redirect(target)
+    retry = {name: request.args[name] for name in lti_launch.LOGIN_PARAMS if request.args.get(name)}
+    return render_template("lti/new_window.html", retry=retry, reason=None), 200
+
+
+def _refused(refused: lti_launch.LaunchRefused):
+    template = "lti/new_window.html" if refused.retry else "lti/refused.html"
+    return render_template(template, reason=refused.reason, retry=refused.retry), refused.status
+
+
+@bp.route("/course-setup", methods=["GET", "POST"])
+@login_required
+def course_setup():
+    """An instructor's first launch from an LMS course: make a new Board course for it, or link one of theirs."""
+    pending = session.get(PENDING)
+    if not pending or db.session.get(LtiPlatform, pending.get("platform_id")) is None:
+        abort(404)
+    mine = people.my_courses(current_user)
+    form = CourseSetupForm()
+    form.course_id.choices = [(c.id, c.title) for c in mine]
+    if form.validate_on_submit():
+        if form.choice.data == "existing":
+            course = next((c for c in mine if c.id == form.course_id.data), None)
+            if course is None:
+                form.course_id.errors = ["Choose one of your courses."]
+                return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), 400
+            people.link_context(pending, course)
+        else:
+            course = people.new_course_for(current_user, pending)
+        session.pop(PENDING, None)
+        flash(f"{pending['title']} in your LMS now opens {course.title} in Board.", "success")
+        return redirect(url_for("courses.home", slug=course.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), status
+
+
+@bp.route("/link", methods=["GET", "POST"])
+@login_required
+def link():
+    """Link this Board account to an LMS account: the next launch in this browser from an LMS user Board has not
+    seen yet signs in here instead of making a new account (never matched by email)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        session["lti_link"] = current_user.id
+        flash("Now open Board from your LMS in this browser: that launch will be linked to this account.", "info")
+        return redirect(url_for("lti.link"))
+    return render_template("lti/link.html", form=form, waiting=session.get("lti_link") == current_user.id)

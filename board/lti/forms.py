@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -22,7 +23,7 @@ class CourseSetupForm(FlaskForm):
 
     choice = RadioField(
         "This LMS course opens",
-        choices=[("new", "A new Board course"), ("existing", "One of my Board courses")],
+        choices=[SelectChoice("new", "A new Board course"), SelectChoice("existing", "One of my Board courses")],
         default="new",
         validators=[DataRequired()],
     )

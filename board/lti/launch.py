@@ -201,14 +201,14 @@ class BoardMessageLaunch(MessageLaunch):
                 options={"require": ["exp", "iat", "aud", "iss"]},
             )
         except jwt.InvalidTokenError as error:
-            raise LaunchRefused(_token_reason(error)) from error
+            raise LaunchRefused(_token_reason(error), status=403) from error
         body = self._get_jwt_body()
         aud = body.get("aud")
         azp = body.get("azp")
         if (isinstance(aud, list) and len(aud) > 1 and azp is None) or (
             azp is not None and azp != self.platform.client_id
         ):
-            raise LaunchRefused("The launch was meant for another tool (its azp claim).")
+            raise LaunchRefused("The launch was meant for another tool (its azp claim).", status=403)
         return self
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..auth import sessions
 from ..extensions import csrf, db
@@ -150,7 +151,7 @@ def course_setup():
         abort(404)
     mine = people.my_courses(current_user)
     form = CourseSetupForm()
-    form.course_id.choices = [(c.id, c.title) for c in mine]
+    form.course_id.choices = [SelectChoice(c.id, c.title) for c in mine]
     if form.validate_on_submit():
         if form.choice.data == "existing":
             course = next((c for c in mine if c.id == form.course_id.data), None)

@@ -1,0 +1,238 @@
+"""A real LTI 1.3 platform for the tests: PyPI's lti1p3platform, subclassed and served by a small Flask app on a
+loopback port in a thread. It initiates logins, answers the OIDC authentication request with a signed id_token,
+and publishes its keys (rotatable, with the Cache-Control header a test chooses).
+
+A test describes the next launch with `platform.launch_spec(...)`, which returns the URL an LMS page would send
+the browser to (Board's /lti/login with iss, login_hint, lti_message_hint, target_link_uri…). The spec can bend the
+id_token for the refusal tests: extra or removed claims, a key the platform does not publish, an expiry in the past.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from dataclasses import dataclass, field
+from html import unescape
+
+from flask import Flask, jsonify, request
+from jwcrypto.jwk import JWK
+from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
+from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
+from lti1p3platform.oidc_login import OIDCLoginAbstract
+from lti1p3platform.registration import Registration
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+CLIENT_ID = "board-client"
+DEPLOYMENT_ID = "deployment-1"
+ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+INSTRUCTOR = [ROLE + "Instructor"]
+LEARNER = [ROLE + "Learner"]
+TEACHING_ASSISTANT = [ROLE + "Instructor", ROLE + "Instructor#TeachingAssistant"]
+MENTOR = [ROLE + "Mentor"]
+
+
+def new_key() -> tuple[str, str]:
+    """A fresh RSA key: (kid, private PEM)."""
+    jwk = JWK.generate(kty="RSA", size=2048)
+    return jwk.thumbprint(), jwk.export_to_pem(private_key=True, password=None).decode()
+
+
+@dataclass
+class LaunchSpec:
+    """One launch the platform will make when the browser comes back with its lti_message_hint."""
+
+    sub: str
+    roles: list[str]
+    name: str | None = None
+    email: str | None = None
+    context_id: str | None = "course-101"
+    context_title: str = "History 101"
+    extra_claims: dict = field(default_factory=dict)
+    remove_claims: tuple = ()
+    expires_in: int = 300
+    sign_with: tuple[str, str] | None = None  # (kid, private PEM) instead of the platform's current key
+
+
+class _Registration(Registration):
+    """The platform's registration of Board, signing with whichever key the platform currently uses."""
+
+    def __init__(self, platform: TestPlatform):
+        self.platform = platform
+
+    def get_kid(self):
+        return self.platform.signing[0]
+
+    def get_platform_private_key(self):
+        return self.platform.signing[1]
+
+
+class _Config(LTI1P3PlatformConfAbstract):
+    def init_platform_config(self, **kwargs):
+        self.platform = kwargs["platform"]
+
+    def get_registration_by_params(self, **kwargs):
+        platform = self.platform
+        return (
+            _Registration(platform)
+            .set_iss(platform.issuer)
+            .set_client_id(CLIENT_ID)
+            .set_deployment_id(DEPLOYMENT_ID)
+            .set_oidc_login_url(platform.tool_url + "/lti/login")
+            .set_launch_url(platform.tool_url + "/lti/launch")
+            .set_deeplink_launch_url(platform.tool_url + "/lti/launch")
+            .set_tool_key_set_url(platform.tool_url + "/lti/jwks.json")
+        )
+
+
+class _Login(OIDCLoginAbstract):
+    def set_lti_message_hint(self, **kwargs):
+        self._lti_message_hint = kwargs["hint"]
+
+    def get_redirect(self, url):
+        return url
+
+
+class _Launch(LTIAdvantageMessageLaunchAbstract):
+    """The answer to Board's authentication request: the launch described by the spec its hint names."""
+
+    def __init__(self, request_data: dict, config: _Config, spec: LaunchSpec):
+        super().__init__(None, config)
+        self.request_data = request_data
+        self.spec = spec
+
+    def get_preflight_response(self):
+        return self.request_data
+
+    def prepare_launch(self, preflight_response):
+        spec = self.spec
+        self.set_user_data(spec.sub, spec.roles, full_name=spec.name, email_address=spec.email)
+        self.set_resource_link_claim("link-1", title="Board")
+        if spec.context_id:
+            self.set_launch_context_claim(spec.context_id, context_title=spec.context_title, context_label="HIST101")
+        self.set_id_token_expiration(spec.expires_in)
+        self.set_extra_claims(spec.extra_claims)
+
+    def get_launch_message(self, include_extra_claims=True):
+        message = super().get_launch_message(include_extra_claims)
+        for claim in self.spec.remove_claims:
+            message.pop(claim, None)
+        return message
+
+    def generate_launch_request(self):
+        if self.spec.sign_with is None:
+            return super().generate_launch_request()
+        message, state = self.get_launch_data()
+        kid, pem = self.spec.sign_with
+        token = Registration.encode_and_sign(message, pem, {"kid": kid}, expiration=self.spec.expires_in)
+        return {"state": state, "id_token": token}
+
+    def render_launch_form(self, launch_data, **kwargs):
+        # The platform's auto-submitting form, as an LMS serves it (a real browser submits it; tests read it).
+        return (
+            '<!doctype html><html><body><form id="f" method="post" action="{launch_url}">'
+            '<input type="hidden" name="id_token" value="{id_token}">'
+            '<input type="hidden" name="state" value="{state}"></form>'
+            "<script>document.getElementById('f').submit()</script></body></html>"
+        ).format(**launch_data)
+
+
+class TestPlatform:
+    """The platform served on loopback. `tool_url` is Board's base URL (where logins and launches go)."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self):
+        self.keys: list[tuple[str, str]] = [new_key()]
+        self.signing = self.keys[0]
+        self.jwks_cache_control = "no-store"
+        self.jwks_fetches = 0
+        self.specs: dict[str, LaunchSpec] = {}
+        self.tool_url = ""
+        self._hints = itertools.count(1)
+        self.app = self._make_app()
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.issuer = self.url
+        self.thread = threading.Thread(target=self.server.serve_forever, name="lti-platform", daemon=True)
+
+    # The platform's HTTP endpoints ------------------------------------------------------------------------------
+
+    def _make_app(self) -> Flask:
+        app = Flask("test_platform")
+
+        @app.get("/jwks")
+        def jwks():
+            self.jwks_fetches += 1
+            keys = [{**Registration.get_jwk(pem), "kid": kid} for kid, pem in self.keys]
+            response = jsonify({"keys": keys})
+            response.headers["Cache-Control"] = self.jwks_cache_control
+            return response
+
+        @app.get("/auth")
+        def auth():
+            spec = self.specs.get(request.args.get("lti_message_hint", ""))
+            if spec is None:
+                return "unknown launch", 400
+            config = _Config(platform=self)
+            return _Launch(request.args.to_dict(), config, spec).lti_launch()
+
+        return app
+
+    # For the tests ----------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def reset(self) -> None:
+        self.keys = [new_key()]
+        self.signing = self.keys[0]
+        self.jwks_cache_control = "no-store"
+        self.jwks_fetches = 0
+        self.specs.clear()
+
+    def rotate_key(self, *, keep_old: bool = False) -> None:
+        """Sign with a new key from now on (D2L does this hourly); the old one is dropped unless `keep_old`."""
+        key = new_key()
+        self.keys = [*self.keys, key] if keep_old else [key]
+        self.signing = key
+
+    def registration_values(self) -> dict:
+        """What a site admin copies from the LMS into Board."""
+        return {
+            "issuer": self.issuer,
+            "client_id": CLIENT_ID,
+            "deployment_ids": [DEPLOYMENT_ID],
+            "auth_login_url": self.url + "/auth",
+            "auth_token_url": self.url + "/token",
+            "key_set_url": self.url + "/jwks",
+            "name": "Test LMS",
+        }
+
+    def launch_spec(self, sub: str, roles: list[str], **kwargs) -> str:
+        """Describe the next launch; returns Board's login initiation URL the LMS page would open."""
+        hint = f"launch-{next(self._hints)}"
+        self.specs[hint] = LaunchSpec(sub=sub, roles=roles, **kwargs)
+        login = _Login(None, _Config(platform=self))
+        login.set_lti_message_hint(hint=hint)
+        return login.initiate_login(sub)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+_INPUT = re.compile(r'name="(id_token|state)" value="([^"]*)"')
+_ACTION = re.compile(r'action="([^"]+)"')
+
+
+def read_launch_form(html: str) -> tuple[str, dict]:
+    """The auto-submitting form's target and fields (what a browser would post)."""
+    action = unescape(_ACTION.search(html).group(1))
+    return action, {name: unescape(value) for name, value in _INPUT.findall(html)}

@@ -46,6 +46,11 @@ def add_platform(
     deployment_ids = [d.strip() for d in deployment_ids if d and d.strip()]
     if not deployment_ids:
         raise RegistrationError("At least one deployment id is required.")
+    endpoints = {
+        "auth_login_url": _http_url(auth_login_url, "OIDC authentication URL"),
+        "auth_token_url": _http_url(auth_token_url, "access token URL"),
+        "key_set_url": _http_url(key_set_url, "key set (JWKS) URL"),
+    }
     platform = db.session.scalar(
         select(LtiPlatform).where(LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)
     )
@@ -53,9 +58,8 @@ def add_platform(
         platform = LtiPlatform(issuer=issuer, client_id=client_id)
         db.session.add(platform)
     platform.name = (name or "").strip()[:120] or urlsplit(issuer).netloc
-    platform.auth_login_url = _http_url(auth_login_url, "OIDC authentication URL")
-    platform.auth_token_url = _http_url(auth_token_url, "access token URL")
-    platform.key_set_url = _http_url(key_set_url, "key set (JWKS) URL")
+    for field, url in endpoints.items():
+        setattr(platform, field, url)
     known = {d.deployment_id for d in platform.deployments}
     for deployment_id in deployment_ids:
         if deployment_id not in known:

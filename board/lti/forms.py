@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class PlatformForm(FlaskForm):
@@ -27,4 +27,6 @@ class CourseSetupForm(FlaskForm):
         default="new",
         validators=[DataRequired()],
     )
-    course_id = SelectField("My course", coerce=int, choices=[], validate_choice=False)
+    course_id = SelectField(
+        "My course", coerce=int, choices=[], validate_choice=False, validators=[Optional()]
+    )  # checked against the instructor's own courses in the view

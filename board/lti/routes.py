@@ -118,11 +118,11 @@ def _admit(accepted: lti_launch.Launch):
 
 
 def _linking_user():
-    return (
-        current_user._get_current_object()
-        if current_user.is_authenticated and session.get("lti_link") == current_user.id
-        else None
-    )
+    """The signed-in person who asked (on /lti/link) that this browser's next new LMS user be linked to them."""
+    if not current_user.is_authenticated or session.get("lti_link") != current_user.id:
+        return None
+    session.pop("lti_link")
+    return current_user._get_current_object()
 
 
 @bp.get("/signed-in")

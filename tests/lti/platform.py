@@ -13,7 +13,7 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass, field
-from html import unescape
+from html import escape, unescape
 
 from flask import Flask, jsonify, request
 from jwcrypto.jwk import JWK
@@ -28,7 +28,7 @@ DEPLOYMENT_ID = "deployment-1"
 ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 INSTRUCTOR = [ROLE + "Instructor"]
 LEARNER = [ROLE + "Learner"]
-TEACHING_ASSISTANT = [ROLE + "Instructor", ROLE + "Instructor#TeachingAssistant"]
+TEACHING_ASSISTANT = [ROLE + "Instructor", ROLE[:-1] + "/Instructor#TeachingAssistant"]
 MENTOR = [ROLE + "Mentor"]
 
 
@@ -142,7 +142,7 @@ class TestPlatform:
 
     __test__ = False  # not a test class, whatever its name
 
-    def __init__(self):
+    def __init__(self, public_host: str = "127.0.0.1"):
         self.keys: list[tuple[str, str]] = [new_key()]
         self.signing = self.keys[0]
         self.jwks_cache_control = "no-store"
@@ -152,8 +152,11 @@ class TestPlatform:
         self._hints = itertools.count(1)
         self.app = self._make_app()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
+        # Board fetches keys and tokens at `url`; browsers meet the platform at `public_url` (another site than
+        # Board's 127.0.0.1 in the iframe test, mapped to loopback by Chromium's host resolver rules).
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.issuer = self.url
+        self.public_url = f"http://{public_host}:{self.server.server_port}"
+        self.issuer = self.public_url
         self.thread = threading.Thread(target=self.server.serve_forever, name="lti-platform", daemon=True)
 
     # The platform's HTTP endpoints ------------------------------------------------------------------------------
@@ -168,6 +171,12 @@ class TestPlatform:
             response = jsonify({"keys": keys})
             response.headers["Cache-Control"] = self.jwks_cache_control
             return response
+
+        @app.get("/course")
+        def course_page():
+            # An LMS course page showing the tool in an iframe, as Canvas and Moodle do.
+            src = escape(request.args["launch"])
+            return f'<!doctype html><title>LMS course</title><h1>LMS course</h1><iframe src="{src}" width="900" height="600"></iframe>'
 
         @app.get("/auth")
         def auth():
@@ -208,7 +217,7 @@ class TestPlatform:
             "issuer": self.issuer,
             "client_id": CLIENT_ID,
             "deployment_ids": [DEPLOYMENT_ID],
-            "auth_login_url": self.url + "/auth",
+            "auth_login_url": self.public_url + "/auth",
             "auth_token_url": self.url + "/token",
             "key_set_url": self.url + "/jwks",
             "name": "Test LMS",

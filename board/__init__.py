@@ -78,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk.routes import bp as desk_bp
     from .errors import register_error_pages
     from .feeds.routes import bp as feeds_bp
+    from .lti import grades as lti_grades
     from .lti import models as lti_models  # noqa: F401
     from .lti.admin_routes import bp as lti_admin_bp
     from .lti.routes import bp as lti_bp
@@ -111,6 +112,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(lti_admin_bp)
     upload_refs.register()
     register_template_helpers(app)
+    app.jinja_env.globals["lti_grade_status"] = lti_grades.status_for  # the grading page's "In the LMS" column
     register_commands(app)
     for module in TASK_MODULES:
         import_module(module)  # each area's jobs and outbox handlers, on the one queue (web and worker alike)
@@ -127,6 +129,7 @@ TASK_MODULES = (
     "board.notifications.tasks",
     "board.desk.tasks",
     "board.uploads.tasks",
+    "board.lti.tasks",
 )
 
 

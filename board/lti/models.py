@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -102,3 +102,27 @@ class LtiContext(db.Model):
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LtiLineItem(db.Model):
+    """The LMS gradebook column (AGS line item) of a graded reading, made by Board or chosen by deep linking."""
+
+    __tablename__ = "lti_line_items"
+    __table_args__ = (UniqueConstraint("context_id", "reading_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"))
+    reading_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LtiScore(db.Model):
+    """The version of a grade the LMS has (sent and accepted), so a grade is sent again only when it changed."""
+
+    __tablename__ = "lti_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade_id: Mapped[int] = mapped_column(ForeignKey("grades.id", ondelete="CASCADE"), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -66,6 +66,9 @@ class _Registration(Registration):
     def get_platform_private_key(self):
         return self.platform.signing[1]
 
+    def get_platform_public_key(self):
+        return JWK.from_pem(self.platform.signing[1].encode()).export_to_pem().decode()
+
 
 class _Config(LTI1P3PlatformConfAbstract):
     def init_platform_config(self, **kwargs):
@@ -100,6 +103,7 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
         super().__init__(None, config)
         self.request_data = request_data
         self.spec = spec
+        self.platform_url = config.platform.url
 
     def get_preflight_response(self):
         return self.request_data
@@ -110,6 +114,9 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
         self.set_resource_link_claim("link-1", title="Board")
         if spec.context_id:
             self.set_launch_context_claim(spec.context_id, context_title=spec.context_title, context_label="HIST101")
+            base = f"{self.platform_url}/contexts/{spec.context_id}"
+            self.set_ags(base + "/lineitems")
+            self.set_nrps(base + "/memberships")
         self.set_id_token_expiration(spec.expires_in)
         self.set_extra_claims(spec.extra_claims)
 
@@ -148,6 +155,11 @@ class TestPlatform:
         self.jwks_cache_control = "no-store"
         self.jwks_fetches = 0
         self.specs: dict[str, LaunchSpec] = {}
+        self.line_items: dict[str, list[dict]] = {}  # context id → its gradebook columns
+        self.scores: list[dict] = []  # every score posted, in order (AGS: the latest per user and item counts)
+        self.members: dict[str, list[dict]] = {}  # context id → its roster (NRPS)
+        self.page_size = 2
+        self.fail_scores = False  # answer score posts with a 503, as an LMS under maintenance does
         self.tool_url = ""
         self._hints = itertools.count(1)
         self.app = self._make_app()
@@ -170,6 +182,66 @@ class TestPlatform:
             keys = [{**Registration.get_jwk(pem), "kid": kid} for kid, pem in self.keys]
             response = jsonify({"keys": keys})
             response.headers["Cache-Control"] = self.jwks_cache_control
+            return response
+
+        @app.post("/token")
+        def token():
+            # Client credentials with a JWT client assertion, checked against Board's JWKS URL (fetched over HTTP).
+            config = _Config(platform=self)
+            config.get_registration()
+            try:
+                return jsonify(config.get_access_token(request.form.to_dict()))
+            except Exception as error:  # noqa: BLE001  (any refusal is a 400 to the tool)
+                return jsonify({"error": "invalid_client", "error_description": str(error)}), 400
+
+        def authorized(scope: str) -> bool:
+            header = request.headers.get("Authorization", "")
+            config = _Config(platform=self)
+            config.get_registration()
+            try:
+                return header.startswith("Bearer ") and config.validate_token(header[7:], allowed_scopes=[scope])
+            except Exception:  # noqa: BLE001
+                return False
+
+        @app.route("/contexts/<context_id>/lineitems", methods=["GET", "POST"])
+        def line_items(context_id):
+            if not authorized("https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"):
+                return "unauthorized", 401
+            items = self.line_items.setdefault(context_id, [])
+            if request.method == "GET":
+                return jsonify(items)
+            item = {
+                **request.get_json(force=True),
+                "id": f"{self.url}/contexts/{context_id}/lineitems/{len(items) + 1}",
+            }
+            items.append(item)
+            return jsonify(item), 201
+
+        @app.post("/contexts/<context_id>/lineitems/<int:number>/scores")
+        def scores(context_id, number):
+            if not authorized("https://purl.imsglobal.org/spec/lti-ags/scope/score"):
+                return "unauthorized", 401
+            if self.fail_scores:
+                return "down for maintenance", 503
+            items = self.line_items.get(context_id, [])
+            if not 1 <= number <= len(items):
+                return "no such line item", 404
+            score = request.get_json(force=True)
+            if request.headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
+                return "wrong media type", 415
+            self.scores.append({**score, "lineItem": items[number - 1]["id"]})
+            return "", 204
+
+        @app.get("/contexts/<context_id>/memberships")
+        def memberships(context_id):
+            if not authorized("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"):
+                return "unauthorized", 401
+            members = self.members.get(context_id, [])
+            page = int(request.args.get("page", "1"))
+            chunk = members[(page - 1) * self.page_size : page * self.page_size]
+            response = jsonify({"id": request.base_url, "context": {"id": context_id}, "members": chunk})
+            if page * self.page_size < len(members):
+                response.headers["Link"] = f'<{request.base_url}?page={page + 1}>; rel="next"'
             return response
 
         @app.get("/course")
@@ -204,12 +276,21 @@ class TestPlatform:
         self.jwks_cache_control = "no-store"
         self.jwks_fetches = 0
         self.specs.clear()
+        self.line_items.clear()
+        self.scores.clear()
+        self.members.clear()
+        self.fail_scores = False
+        self.page_size = 2
 
     def rotate_key(self, *, keep_old: bool = False) -> None:
         """Sign with a new key from now on (D2L does this hourly); the old one is dropped unless `keep_old`."""
         key = new_key()
         self.keys = [*self.keys, key] if keep_old else [key]
         self.signing = key
+
+    def scores_for(self, sub: str) -> list[dict]:
+        """Every score posted for this LMS user, oldest first."""
+        return [score for score in self.scores if score.get("userId") == sub]
 
     def registration_values(self) -> dict:
         """What a site admin copies from the LMS into Board."""

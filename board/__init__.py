@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .feeds.routes import bp as feeds_bp
     from .lti import grades as lti_grades
     from .lti import models as lti_models  # noqa: F401
+    from .lti import roster as lti_roster
     from .lti.admin_routes import bp as lti_admin_bp
     from .lti.routes import bp as lti_bp
     from .moderation.routes import bp as moderation_bp
@@ -113,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     upload_refs.register()
     register_template_helpers(app)
     app.jinja_env.globals["lti_grade_status"] = lti_grades.status_for  # the grading page's "In the LMS" column
+    app.jinja_env.globals["lti_roster_status"] = lti_roster.status_of  # the roster page's last sync and error
     register_commands(app)
     for module in TASK_MODULES:
         import_module(module)  # each area's jobs and outbox handlers, on the one queue (web and worker alike)

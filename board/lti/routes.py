@@ -10,16 +10,17 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import sessions
 from ..extensions import csrf, db
 from ..forms import EmptyForm
 from ..models import Course
-from . import keys, people, registration
+from . import keys, people, registration, roster
 from . import launch as lti_launch
 from .forms import CourseSetupForm
-from .models import LtiPlatform
+from .models import LtiContext, LtiPlatform
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 PENDING = "lti_pending_context"
@@ -114,6 +115,8 @@ def _admit(accepted: lti_launch.Launch):
     user = people.account_for(platform, claims, link_to=_linking_user())
     course = db.session.get(Course, context.course_id)
     people.enrol(course, user, role)
+    if role == people.Role.INSTRUCTOR:
+        roster.queue_sync(context)  # after this launch commits: who is in the LMS course now
     return user, url_for("courses.home", slug=course.slug)
 
 
@@ -161,6 +164,8 @@ def course_setup():
             people.link_context(pending, course)
         else:
             course = people.new_course_for(current_user, pending)
+        roster.queue_sync(db.session.scalar(select(LtiContext).where(LtiContext.course_id == course.id)))
+        db.session.commit()
         session.pop(PENDING, None)
         flash(f"{pending['title']} in your LMS now opens {course.title} in Board.", "success")
         return redirect(url_for("courses.home", slug=course.slug))

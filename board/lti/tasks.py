@@ -1,11 +1,16 @@
-"""LTI jobs: each grade's passback to the LMS (an outbox row, retried with backoff by board/outbox/), queued by the
-desk's grading signals in the transaction that released or changed the grade."""
+"""LTI jobs: each grade's passback to the LMS and each roster sync (outbox rows, retried with backoff by
+board/outbox/). Grades are queued by the desk's grading signals in the transaction that released or changed them;
+rosters on an instructor's launch and nightly."""
 
 from __future__ import annotations
 
+from huey import crontab
+
 from .. import outbox
 from ..desk import signals
-from . import grades
+from ..extensions import huey, in_app_context
+from ..models import utcnow
+from . import grades, roster
 
 
 @outbox.handler(grades.SCORE_KIND)
@@ -22,3 +27,16 @@ def _reading_released(reading, **_) -> None:
 @signals.grade_saved.connect
 def _grade_saved(grade, **_) -> None:
     grades.queue_grade(grade)
+
+
+@outbox.handler(roster.ROSTER_KIND)
+def sync_roster(payload: dict) -> None:
+    """Sync one LMS course's roster from the platform's membership service."""
+    roster.sync(payload["context_id"])
+
+
+@huey.periodic_task(crontab(hour="3", minute="17"))
+@in_app_context
+def sync_rosters_nightly() -> None:
+    """Queue every LMS course's roster sync (nightly)."""
+    roster.queue_all(utcnow().date().isoformat())

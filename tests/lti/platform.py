@@ -103,6 +103,7 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
         super().__init__(None, config)
         self.request_data = request_data
         self.spec = spec
+        self.platform = config.platform
         self.platform_url = config.platform.url
 
     def get_preflight_response(self):
@@ -114,6 +115,7 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
         self.set_resource_link_claim("link-1", title="Board")
         if spec.context_id:
             self.set_launch_context_claim(spec.context_id, context_title=spec.context_title, context_label="HIST101")
+            self.platform.enrol(spec.context_id, spec.sub, spec.roles, name=spec.name, email=spec.email)
             base = f"{self.platform_url}/contexts/{spec.context_id}"
             self.set_ags(base + "/lineitems")
             self.set_nrps(base + "/memberships")
@@ -159,6 +161,7 @@ class TestPlatform:
         self.scores: list[dict] = []  # every score posted, in order (AGS: the latest per user and item counts)
         self.members: dict[str, list[dict]] = {}  # context id → its roster (NRPS)
         self.page_size = 2
+        self.member_pages_served = 0
         self.fail_scores = False  # answer score posts with a 503, as an LMS under maintenance does
         self.tool_url = ""
         self._hints = itertools.count(1)
@@ -238,6 +241,7 @@ class TestPlatform:
                 return "unauthorized", 401
             members = self.members.get(context_id, [])
             page = int(request.args.get("page", "1"))
+            self.member_pages_served += 1
             chunk = members[(page - 1) * self.page_size : page * self.page_size]
             response = jsonify({"id": request.base_url, "context": {"id": context_id}, "members": chunk})
             if page * self.page_size < len(members):
@@ -281,12 +285,27 @@ class TestPlatform:
         self.members.clear()
         self.fail_scores = False
         self.page_size = 2
+        self.member_pages_served = 0
 
     def rotate_key(self, *, keep_old: bool = False) -> None:
         """Sign with a new key from now on (D2L does this hourly); the old one is dropped unless `keep_old`."""
         key = new_key()
         self.keys = [*self.keys, key] if keep_old else [key]
         self.signing = key
+
+    def enrol(self, context_id: str, sub: str, roles: list[str], *, name=None, email=None) -> None:
+        """Put someone on the LMS course's roster (a launch does it for whoever launches), or change their roles."""
+        roster = self.members.setdefault(context_id, [])
+        member = next((m for m in roster if m["user_id"] == sub), None)
+        if member is None:
+            member = {"user_id": sub, "status": "Active"}
+            roster.append(member)
+        member["roles"] = roles
+        member.update({k: v for k, v in (("name", name), ("email", email)) if v})
+
+    def unenrol(self, context_id: str, sub: str) -> None:
+        """Take someone off the LMS course's roster."""
+        self.members[context_id] = [m for m in self.members.get(context_id, []) if m["user_id"] != sub]
 
     def scores_for(self, sub: str) -> list[dict]:
         """Every score posted for this LMS user, oldest first."""

@@ -169,10 +169,12 @@ def _register_security_headers(app: Flask) -> None:
         styles = f"'self' 'nonce-{g.style_nonce}'" if "style_nonce" in g else "'self'"
         # Only the LTI launch pages may be framed, and by the registered platforms only (board/lti/routes.py).
         frames = g.get("frame_ancestors", "'none'")
+        # Forms post to Board, except the deep linking answer, which posts to the LMS that asked (board/lti/).
+        forms = f"'self' {g.form_action}" if "form_action" in g else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; img-src {images}; style-src {styles}; script-src 'self'; object-src 'none'; "
-            f"frame-ancestors {frames}; form-action 'self'; base-uri 'self'",
+            f"frame-ancestors {frames}; form-action {forms}; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

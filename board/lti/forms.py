@@ -30,3 +30,9 @@ class CourseSetupForm(FlaskForm):
     course_id = SelectField(
         "My course", coerce=int, choices=[], validate_choice=False, validators=[Optional()]
     )  # checked against the instructor's own courses in the view
+
+
+class DeepLinkForm(FlaskForm):
+    """What a new LMS link opens: the course home, or one published reading (choices set by the view)."""
+
+    target = RadioField("This LMS link opens", choices=[], validators=[DataRequired()])

@@ -14,16 +14,19 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import sessions
+from ..courses import services as courses_services
 from ..extensions import csrf, db
 from ..forms import EmptyForm
 from ..models import Course
+from . import deep_linking as dl
 from . import keys, people, registration, roster
 from . import launch as lti_launch
-from .forms import CourseSetupForm
+from .forms import CourseSetupForm, DeepLinkForm
 from .models import LtiContext, LtiPlatform
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 PENDING = "lti_pending_context"
+DEEP_LINK = "lti_deep_link_request"
 STATE_COOKIE_PATH = "/lti/"
 
 
@@ -33,6 +36,22 @@ def _framed_by_platforms(response):
     if request.endpoint != "lti.jwks":
         g.frame_ancestors = " ".join(["'self'", *registration.platform_origins()])
     return response
+
+
+def _deep_link_course(request_data: dict):
+    """The course an instructor's pending deep linking request is about, if they may choose for it (else 404)."""
+    platform = db.session.get(LtiPlatform, request_data.get("platform_id"))
+    context_id = request_data.get("context_id")
+    context = (
+        platform and context_id and people.context_of(platform, {lti_launch.CLAIM + "context": {"id": context_id}})
+    )
+    if context is None:
+        abort(404)
+    course = db.session.get(Course, context.course_id)
+    membership = courses_services.membership_of(current_user, course)
+    if membership is None or membership.role not in (people.Role.INSTRUCTOR, people.Role.ASSISTANT):
+        abort(404)
+    return course
 
 
 @bp.get("/jwks.json")
@@ -99,6 +118,11 @@ def _admit(accepted: lti_launch.Launch):
             status=403,
         )
     context = people.context_of(platform, claims)
+    deep_linking = dl.is_deep_linking(claims)
+    if deep_linking:
+        if role not in (people.Role.INSTRUCTOR, people.Role.ASSISTANT):
+            raise lti_launch.LaunchRefused("Only the course's staff may choose what an LMS link opens.", status=403)
+        session[DEEP_LINK] = dl.pending_request(platform, claims)
     if context is None:
         pending = people.pending_context(platform, claims)
         if pending is None:
@@ -117,6 +141,11 @@ def _admit(accepted: lti_launch.Launch):
     people.enrol(course, user, role)
     if role == people.Role.INSTRUCTOR:
         roster.queue_sync(context)  # after this launch commits: who is in the LMS course now
+    if deep_linking:
+        return user, url_for("lti.deep_link")
+    if (reading := dl.target_reading(claims, course)) is not None:
+        dl.note_line_item(context, reading, claims)
+        return user, url_for("posts.show", slug=course.slug, post_id=reading.id)
     return user, url_for("courses.home", slug=course.slug)
 
 
@@ -168,6 +197,8 @@ def course_setup():
         db.session.commit()
         session.pop(PENDING, None)
         flash(f"{pending['title']} in your LMS now opens {course.title} in Board.", "success")
+        if session.get(DEEP_LINK):
+            return redirect(url_for("lti.deep_link"))
         return redirect(url_for("courses.home", slug=course.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), status
@@ -184,3 +215,31 @@ def link():
         flash("Now open Board from your LMS in this browser: that launch will be linked to this account.", "info")
         return redirect(url_for("lti.link"))
     return render_template("lti/link.html", form=form, waiting=session.get("lti_link") == current_user.id)
+
+
+@bp.route("/deep-link", methods=["GET", "POST"])
+@login_required
+def deep_link():
+    """Choose what the LMS link opens (the course home or one reading); answers the LMS with a signed response."""
+    request_data = session.get(DEEP_LINK)
+    if not request_data:
+        abort(404)
+    course = _deep_link_course(request_data)
+    readings = dl.readings(course)
+    form = DeepLinkForm()
+    form.target.choices = [SelectChoice("home", f"The course home ({course.title})")] + [
+        SelectChoice(str(r.id), r.title + (f" · graded out of {r.max_points:g}" if r.max_points else ""))
+        for r in readings
+    ]
+    if form.validate_on_submit():
+        reading = next((r for r in readings if str(r.id) == form.target.data), None)
+        token = dl.response_jwt(request_data, course, reading, url_for("lti.launch", _external=True))
+        return_url = request_data["settings"].get("deep_link_return_url", "")
+        parts = urlsplit(return_url)  # from the platform's signed id_token
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            abort(400)
+        session.pop(DEEP_LINK, None)
+        g.form_action = f"{parts.scheme}://{parts.netloc}"
+        return render_template("lti/deep_link_return.html", return_url=return_url, token=token, course=course)
+    status = 400 if request.method == "POST" else 200
+    return render_template("lti/deep_link.html", form=form, course=course), status

@@ -52,6 +52,7 @@ class LaunchSpec:
     remove_claims: tuple = ()
     expires_in: int = 300
     sign_with: tuple[str, str] | None = None  # (kid, private PEM) instead of the platform's current key
+    deep_link: bool = False  # a deep linking request: the tool chooses content for a new link
 
 
 class _Registration(Registration):
@@ -119,6 +120,8 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
             base = f"{self.platform_url}/contexts/{spec.context_id}"
             self.set_ags(base + "/lineitems")
             self.set_nrps(base + "/memberships")
+        if spec.deep_link:
+            self.set_dl(self.platform_url + "/deep-link-return", title="Board", accept_types={"ltiResourceLink"})
         self.set_id_token_expiration(spec.expires_in)
         self.set_extra_claims(spec.extra_claims)
 
@@ -162,6 +165,7 @@ class TestPlatform:
         self.members: dict[str, list[dict]] = {}  # context id → its roster (NRPS)
         self.page_size = 2
         self.member_pages_served = 0
+        self.deep_linked: list[dict] = []  # content items the tool returned by deep linking
         self.fail_scores = False  # answer score posts with a 503, as an LMS under maintenance does
         self.tool_url = ""
         self._hints = itertools.count(1)
@@ -235,6 +239,23 @@ class TestPlatform:
             self.scores.append({**score, "lineItem": items[number - 1]["id"]})
             return "", 204
 
+        @app.post("/deep-link-return")
+        def deep_link_return():
+            # The tool's LtiDeepLinkingResponse, checked against its JWKS URL; a graded item gets its line item.
+            config = _Config(platform=self)
+            config.get_registration()
+            try:
+                items = config.validate_deeplinking_resp(request.form.to_dict())
+            except Exception as error:  # noqa: BLE001
+                return f"refused: {error}", 400
+            for item in items:
+                self.deep_linked.append(item)
+                if "lineItem" in item:
+                    line_items = self.line_items.setdefault("course-101", [])
+                    number = len(line_items) + 1
+                    line_items.append({**item["lineItem"], "id": f"{self.url}/contexts/course-101/lineitems/{number}"})
+            return "Content added", 200
+
         @app.get("/contexts/<context_id>/memberships")
         def memberships(context_id):
             if not authorized("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"):
@@ -286,6 +307,7 @@ class TestPlatform:
         self.fail_scores = False
         self.page_size = 2
         self.member_pages_served = 0
+        self.deep_linked.clear()
 
     def rotate_key(self, *, keep_old: bool = False) -> None:
         """Sign with a new key from now on (D2L does this hourly); the old one is dropped unless `keep_old`."""

@@ -54,3 +54,28 @@ def rotate_key() -> None:
     click.echo(f"Earlier keys stay published for {keys.KEY_OVERLAP.days} days.")
     if deleted:
         click.echo("No longer published: " + ", ".join(deleted))
+
+
+@lti.command("demo-platform")
+@click.option("--port", type=int, default=5001, show_default=True, help="The demo LMS's port on 127.0.0.1.")
+@click.option("--board-url", default="http://127.0.0.1:5000", show_default=True, help="Where Board runs (flask demo).")
+def demo_platform(port: int, board_url: str) -> None:
+    """Start a demo LMS (the test suite's LTI 1.3 platform), register it, and print a launch link."""
+    try:
+        from .demo_platform import DemoPlatform
+    except ImportError as error:
+        raise click.ClickException('The demo LMS needs lti1p3platform: pip install -e ".[lti-demo]"') from error
+    platform = DemoPlatform(port=port)
+    platform.tool_url = board_url.rstrip("/")
+    registration.add_platform(**platform.registration_values())
+    keys.signing_key()
+    platform.start()
+    click.echo(f"A demo LMS is running at {platform.url}, registered in Board (issuer {platform.issuer}).")
+    click.echo(f"Board must be running at {platform.tool_url} (flask --app board demo, in another terminal).")
+    click.echo(
+        f"Open {platform.url}/demo and choose who opens Board; the instructor's first launch sets up the course."
+    )
+    try:
+        platform.thread.join()
+    except KeyboardInterrupt:
+        platform.stop()

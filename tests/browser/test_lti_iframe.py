@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from board.extensions import db
 from board.lti import registration
+from board.lti.demo_platform import LEARNER, DemoPlatform
 from board.lti.models import LtiAccount, LtiContext
 from tests import factories
-from tests.lti.platform import LEARNER, TestPlatform
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -36,8 +36,8 @@ def blocking_browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def framing_platform(live_server) -> Iterator[TestPlatform]:
-    platform = TestPlatform(public_host=LMS_HOST)
+def framing_platform(live_server) -> Iterator[DemoPlatform]:
+    platform = DemoPlatform(public_host=LMS_HOST)
     platform.tool_url = live_server
     platform.start()
     yield platform

@@ -11,16 +11,15 @@ from sqlalchemy import func, select
 
 from board.extensions import db
 from board.lti import registration
+from board.lti.demo_platform import DemoPlatform, read_launch_form
 from board.lti.models import LtiAccount, LtiContext
 from board.models import Course, Membership, User
 from tests.browser.conftest import live_server  # noqa: F401  (Board over HTTP, for the platform to call)
 
-from .platform import TestPlatform, read_launch_form
-
 
 @pytest.fixture(scope="session")
-def test_platform(live_server) -> Iterator[TestPlatform]:  # noqa: F811
-    platform = TestPlatform()
+def test_platform(live_server) -> Iterator[DemoPlatform]:  # noqa: F811
+    platform = DemoPlatform()
     platform.tool_url = live_server
     platform.start()
     yield platform
@@ -28,7 +27,7 @@ def test_platform(live_server) -> Iterator[TestPlatform]:  # noqa: F811
 
 
 @pytest.fixture
-def lms(test_platform) -> TestPlatform:
+def lms(test_platform) -> DemoPlatform:
     """The test platform, reset, and registered in Board as a site admin would."""
     test_platform.reset()
     registration.add_platform(**test_platform.registration_values())

@@ -10,13 +10,12 @@ import requests
 from sqlalchemy import select
 
 from board.extensions import db
+from board.lti.demo_platform import INSTRUCTOR, LEARNER
 from board.lti.launch import CLAIM
 from board.lti.models import LtiLineItem
 from board.lti.people import AGS_CLAIM
 from board.models import Course, User
 from tests import factories
-
-from .platform import INSTRUCTOR, LEARNER
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _FORM = re.compile(r'<form method="post" action="([^"]+)">\s*<input type="hidden" name="JWT" value="([^"]+)">')

@@ -10,13 +10,12 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.lti import grades
+from board.lti.demo_platform import INSTRUCTOR, LEARNER
 from board.lti.models import LtiLineItem
 from board.models import Course, User, utcnow
 from board.outbox import service as outbox
 from board.outbox.models import OutboxItem
 from tests import factories
-
-from .platform import INSTRUCTOR, LEARNER
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

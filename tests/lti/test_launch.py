@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from board.extensions import db
+from board.lti.demo_platform import INSTRUCTOR, LEARNER
 from board.lti.models import LtiAccount, LtiContext
 from board.models import Course, Membership, Role, User
 
 from .conftest import counts
-from .platform import INSTRUCTOR, LEARNER
 
 
 def _instructor_sets_up_course(lms, lms_browser):

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from board.extensions import db
+from board.lti.demo_platform import INSTRUCTOR, LEARNER, MENTOR, ROLE, TEACHING_ASSISTANT
 from board.lti.models import LtiAccount, LtiContext
 from board.lti.people import board_role
 from board.models import Course, Membership, Role, User
 from tests import factories
-
-from .platform import INSTRUCTOR, LEARNER, MENTOR, ROLE, TEACHING_ASSISTANT
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from board.lti.demo_platform import DEPLOYMENT_ID, INSTRUCTOR, LEARNER, MENTOR, new_key
 from board.lti.launch import CLAIM, STATE_COOKIE_PREFIX
 
 from .conftest import counts
-from .platform import DEPLOYMENT_ID, INSTRUCTOR, LEARNER, MENTOR, new_key
 
 
 def _refused(response, status: int, words: str) -> None:

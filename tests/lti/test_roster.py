@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.lti import roster
+from board.lti.demo_platform import INSTRUCTOR, LEARNER, TEACHING_ASSISTANT
 from board.lti.models import LtiContext
 from board.models import Course, Membership, Post, Role, User, utcnow
 from board.outbox import service as outbox
 from tests import factories
-
-from .platform import INSTRUCTOR, LEARNER, TEACHING_ASSISTANT
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CONTEXT = "course-101"

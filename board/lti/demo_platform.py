@@ -1,5 +1,6 @@
-"""A real LTI 1.3 platform for the tests: PyPI's lti1p3platform, subclassed and served by a small Flask app on a
-loopback port in a thread. It initiates logins, answers the OIDC authentication request with a signed id_token,
+"""A real LTI 1.3 platform for the tests and the demo (`flask --app board lti demo-platform`): PyPI's lti1p3platform
+(an optional dependency: the `test` and `lti-demo` extras), subclassed and served by a small Flask app on a loopback
+port in a thread. It initiates logins, answers the OIDC authentication request with a signed id_token,
 and publishes its keys (rotatable, with the Cache-Control header a test chooses).
 
 A test describes the next launch with `platform.launch_spec(...)`, which returns the URL an LMS page would send
@@ -15,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from html import escape, unescape
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, request
 from jwcrypto.jwk import JWK
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
@@ -30,6 +31,10 @@ INSTRUCTOR = [ROLE + "Instructor"]
 LEARNER = [ROLE + "Learner"]
 TEACHING_ASSISTANT = [ROLE + "Instructor", ROLE[:-1] + "/Instructor#TeachingAssistant"]
 MENTOR = [ROLE + "Mentor"]
+DEMO_PEOPLE = {
+    "instructor": {"sub": "demo-instructor", "roles": INSTRUCTOR, "name": "Ada Instructor", "email": "ada@lms.example"},
+    "student": {"sub": "demo-student", "roles": LEARNER, "name": "Grace Student", "email": "grace@lms.example"},
+}
 
 
 def new_key() -> tuple[str, str]:
@@ -58,7 +63,7 @@ class LaunchSpec:
 class _Registration(Registration):
     """The platform's registration of Board, signing with whichever key the platform currently uses."""
 
-    def __init__(self, platform: TestPlatform):
+    def __init__(self, platform: DemoPlatform):
         self.platform = platform
 
     def get_kid(self):
@@ -149,12 +154,10 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
         ).format(**launch_data)
 
 
-class TestPlatform:
+class DemoPlatform:
     """The platform served on loopback. `tool_url` is Board's base URL (where logins and launches go)."""
 
-    __test__ = False  # not a test class, whatever its name
-
-    def __init__(self, public_host: str = "127.0.0.1"):
+    def __init__(self, public_host: str = "127.0.0.1", port: int = 0):
         self.keys: list[tuple[str, str]] = [new_key()]
         self.signing = self.keys[0]
         self.jwks_cache_control = "no-store"
@@ -170,7 +173,7 @@ class TestPlatform:
         self.tool_url = ""
         self._hints = itertools.count(1)
         self.app = self._make_app()
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
+        self.server = make_server("127.0.0.1", port, self.app, threaded=True, request_handler=_Quiet)
         # Board fetches keys and tokens at `url`; browsers meet the platform at `public_url` (another site than
         # Board's 127.0.0.1 in the iframe test, mapped to loopback by Chromium's host resolver rules).
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -268,6 +271,24 @@ class TestPlatform:
             if page * self.page_size < len(members):
                 response.headers["Link"] = f'<{request.base_url}?page={page + 1}>; rel="next"'
             return response
+
+        @app.get("/demo")
+        def demo_page():
+            # The demo's LMS course page: launch Board as one of its people.
+            links = "".join(
+                f'<li><a href="/demo/launch?as={who}">Open Board as {person["name"]} ({who})</a></li>'
+                for who, person in DEMO_PEOPLE.items()
+            )
+            return f"<!doctype html><title>Demo LMS</title><h1>Demo LMS: History 101</h1><ul>{links}</ul>"
+
+        @app.get("/demo/launch")
+        def demo_launch():
+            person = DEMO_PEOPLE.get(request.args.get("as", ""))
+            if person is None:
+                return "unknown person", 404
+            return redirect(
+                self.launch_spec(person["sub"], person["roles"], name=person["name"], email=person["email"])
+            )
 
         @app.get("/course")
         def course_page():

@@ -54,6 +54,7 @@ def add_platform():
             auth_login_url=form.auth_login_url.data,
             auth_token_url=form.auth_token_url.data,
             key_set_url=form.key_set_url.data,
+            auth_audience=form.auth_audience.data,
         )
     except registration.RegistrationError as error:
         form.issuer.errors = [str(error)]

@@ -18,7 +18,10 @@ lti = AppGroup("lti", help="LTI 1.3: platforms (LMSs) and Board's signing keys."
 @click.option("--auth-token-url", required=True, help="The platform's OAuth2 access token URL.")
 @click.option("--key-set-url", required=True, help="The platform's public keyset (JWKS) URL.")
 @click.option("--name", default="", help="A name for people to read (default: the issuer's host).")
-def add_platform(issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url, name) -> None:
+@click.option("--auth-audience", default="", help="The token endpoint's audience, if not its URL (Brightspace).")
+def add_platform(
+    issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url, name, auth_audience
+) -> None:
     """Register a platform, or add deployment ids to one registered with the same issuer and client id."""
     try:
         platform = registration.add_platform(
@@ -29,6 +32,7 @@ def add_platform(issuer, client_id, deployment_ids, auth_login_url, auth_token_u
             auth_token_url=auth_token_url,
             key_set_url=key_set_url,
             name=name,
+            auth_audience=auth_audience,
         )
     except registration.RegistrationError as error:
         raise click.ClickException(str(error)) from error

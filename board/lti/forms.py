@@ -16,6 +16,7 @@ class PlatformForm(FlaskForm):
     auth_login_url = StringField("OIDC authentication URL", validators=[DataRequired(), Length(max=500)])
     auth_token_url = StringField("Access token URL", validators=[DataRequired(), Length(max=500)])
     key_set_url = StringField("Public keyset (JWKS) URL", validators=[DataRequired(), Length(max=500)])
+    auth_audience = StringField("Token audience (Brightspace only)", validators=[Length(max=500)])
 
 
 class CourseSetupForm(FlaskForm):

@@ -25,6 +25,9 @@ class LtiPlatform(db.Model):
     auth_login_url: Mapped[str] = mapped_column(String(500))
     auth_token_url: Mapped[str] = mapped_column(String(500))
     key_set_url: Mapped[str] = mapped_column(String(500))
+    # The audience of Board's client assertion when the token endpoint wants another than its own URL (Brightspace:
+    # https://api.brightspace.com/auth/token); None: the token URL.
+    auth_audience: Mapped[str | None] = mapped_column(String(500))
     # The platform's key set as last fetched, kept only as long as its Cache-Control/Expires headers allowed.
     key_set_json: Mapped[str | None] = mapped_column(Text)
     key_set_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -37,6 +37,7 @@ def add_platform(
     auth_token_url: str,
     key_set_url: str,
     name: str = "",
+    auth_audience: str = "",
 ) -> LtiPlatform:
     """Register a platform (or add deployment ids to one already registered with this issuer and client id)."""
     issuer = _http_url(issuer, "issuer")
@@ -60,6 +61,7 @@ def add_platform(
     platform.name = (name or "").strip()[:120] or urlsplit(issuer).netloc
     for field, url in endpoints.items():
         setattr(platform, field, url)
+    platform.auth_audience = (auth_audience or "").strip()[:500] or None
     known = {d.deployment_id for d in platform.deployments}
     for deployment_id in deployment_ids:
         if deployment_id not in known:
@@ -106,6 +108,7 @@ def to_registration(platform: LtiPlatform) -> Registration:
         .set_auth_login_url(platform.auth_login_url)
         .set_auth_token_url(platform.auth_token_url)
         .set_key_set_url(platform.key_set_url)
+        .set_auth_audience(platform.auth_audience)
         .set_tool_private_key(key.private_pem)
         .set_tool_public_key(keys.public_pem(key))
     )

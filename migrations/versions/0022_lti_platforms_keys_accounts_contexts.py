@@ -41,6 +41,7 @@ def upgrade():
         sa.Column("auth_login_url", sa.String(length=500), nullable=False),
         sa.Column("auth_token_url", sa.String(length=500), nullable=False),
         sa.Column("key_set_url", sa.String(length=500), nullable=False),
+        sa.Column("auth_audience", sa.String(length=500), nullable=True),
         sa.Column("key_set_json", sa.Text(), nullable=True),
         sa.Column("key_set_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from board.extensions import db
-from board.lti import keys
+from board.lti import keys, registration
 from board.lti.models import LtiDeployment, LtiKey, LtiPlatform
 from board.models import utcnow
 from tests import factories
@@ -109,3 +109,10 @@ def test_jwks_publishes_the_signing_key_and_rotation_keeps_the_old_one(app, clie
     assert first_kid in result.output
     kids = {k["kid"] for k in client.get("/lti/jwks.json").get_json()["keys"]}
     assert first_kid not in kids and second.kid in kids and len(kids) == 2
+
+
+def test_token_audience_is_kept_for_brightspace(app):
+    args = [*PLATFORM, "--auth-audience", "https://api.brightspace.com/auth/token"]
+    assert app.test_cli_runner().invoke(args=["lti", "add-platform", *args]).exit_code == 0
+    platform = db.session.scalar(select(LtiPlatform))
+    assert registration.to_registration(platform).get_auth_audience() == "https://api.brightspace.com/auth/token"

@@ -215,7 +215,7 @@ def world(request, app, make_visitor, inbox) -> World:
     db.session.commit()
     _crawl(make_visitor(admin), ["/admin/", "/admin/lti/"], seen, limit=2)
     # What an LMS posts to the LTI login and launch (no page of Board's offers these forms), and an instructor's
-    # first launch from an LMS course (shown only after such a launch): tests/lti/ drives them for real.
+    # first launch and deep linking choice (shown only after such launches): tests/lti/ drives them for real.
     registration.add_platform(
         issuer="https://lms.example",
         client_id="fuzz",
@@ -228,6 +228,7 @@ def world(request, app, make_visitor, inbox) -> World:
     seen.post["/lti/login"].update(iss="https://lms.example", client_id="fuzz", login_hint="x")
     seen.saw("/lti/launch", "POST", [("id_token", "a.b.c"), ("state", "")])
     seen.saw("/lti/course-setup", "POST", [("choice", "new"), ("course_id", "")])
+    seen.saw("/lti/deep-link", "POST", [("target", "home")])
     anonymous = make_visitor()
     # The pages behind emailed links, with real links: a password reset for someone else, a registration to confirm.
     target = factories.user("Fuzz Target", email="fuzz-target@example.edu")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import sessions
@@ -27,6 +28,7 @@ from .models import LtiContext, LtiPlatform
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 PENDING = "lti_pending_context"
 DEEP_LINK = "lti_deep_link_request"
+RACED = "Board was already setting this up from another launch. Open Board from your LMS again."
 STATE_COOKIE_PATH = "/lti/"
 
 
@@ -94,10 +96,14 @@ def launch():
             request.form.to_dict(), request.cookies, host=request.host, secure=request.is_secure
         )
         user, target = _admit(accepted)
+        db.session.commit()
     except lti_launch.LaunchRefused as refused:
         db.session.rollback()
         return _refused(refused)
-    db.session.commit()
+    except IntegrityError:
+        # Another launch of the same person or LMS course (a double click) made the same rows first.
+        db.session.rollback()
+        return _refused(lti_launch.LaunchRefused(RACED, status=409))
     sessions.log_in(user, remember=False, user_agent=request.user_agent.string, address=request.remote_addr)
     response = redirect(url_for("lti.signed_in", next=target, **accepted.login_params), code=303)
     state = request.form.get("state", "")
@@ -185,14 +191,19 @@ def course_setup():
     form = CourseSetupForm()
     form.course_id.choices = [SelectChoice(c.id, c.title) for c in mine]
     if form.validate_on_submit():
-        if form.choice.data == "existing":
-            course = next((c for c in mine if c.id == form.course_id.data), None)
-            if course is None:
-                form.course_id.errors = ["Choose one of your courses."]
-                return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), 400
-            people.link_context(pending, course)
-        else:
-            course = people.new_course_for(current_user, pending)
+        try:
+            if form.choice.data == "existing":
+                course = next((c for c in mine if c.id == form.course_id.data), None)
+                if course is None:
+                    form.course_id.errors = ["Choose one of your courses."]
+                    return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), 400
+                people.link_context(pending, course)
+            else:
+                course = people.new_course_for(current_user, pending)
+        except IntegrityError:
+            db.session.rollback()  # the LMS course was linked meanwhile (another instructor, another tab)
+            session.pop(PENDING, None)
+            return _refused(lti_launch.LaunchRefused(RACED, status=409))
         roster.queue_sync(db.session.scalar(select(LtiContext).where(LtiContext.course_id == course.id)))
         db.session.commit()
         session.pop(PENDING, None)

@@ -113,3 +113,14 @@ def test_students_not_from_the_lms_are_not_sent(lms, lms_browser):
     _release(teacher, course, reading)
     assert lms.scores == []
     assert "Not from the LMS" in _grades_page(teacher, course, reading)
+
+
+def test_a_token_the_lms_no_longer_takes_is_replaced(lms, lms_browser):
+    teacher, course, iris, grace = _linked_course(lms, lms_browser)
+    reading = factories.reading(course, iris, title="Week 5", max_points=5)
+    _grade(teacher, course, reading, grace, 3)
+    _release(teacher, course, reading)
+    assert len(lms.scores_for("student-1")) == 1
+    lms.rotate_key()  # the platform's access tokens, signed with its old key, are refused from now on
+    _grade(teacher, course, reading, grace, 5)
+    assert [s["scoreGiven"] for s in lms.scores_for("student-1")] == [3, 5]

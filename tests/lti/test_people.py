@@ -114,3 +114,29 @@ def test_signed_in_person_links_their_existing_account_once(lms, lms_browser):
     other = browser.open_from_lms(lms.launch_spec("teacher-2", INSTRUCTOR, name="Someone else"))
     assert other.status_code == 303
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 2
+
+
+def test_two_first_launches_at_once_give_no_error(lms, lms_browser, monkeypatch):
+    """A double click in the LMS: two first launches of one person race; the loser's insert of the same LMS account
+    fails its unique constraint. It gets a clear page, not a 500 (simulated: the loser's lookup ran before the
+    winner committed)."""
+    first = lms_browser().open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Ada"))
+    assert first.status_code == 303
+    from board.lti import people as lti_people
+
+    monkeypatch.setattr(lti_people, "linked_user", lambda platform, sub: None)
+    second = lms_browser().open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Ada"))
+    assert second.status_code == 409, second.get_data(as_text=True)
+    assert "Open Board from your LMS again" in second.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(LtiAccount)) == 1
+
+
+def test_course_set_up_in_two_tabs_is_made_once(lms, lms_browser):
+    first, second = lms_browser(), lms_browser()
+    for browser in (first, second):
+        browser.follow(browser.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Ada")))
+    assert _setup(first).status_code == 302
+    raced = _setup(second)
+    assert raced.status_code == 409
+    assert "Open Board from your LMS again" in raced.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(Course)) == 1

@@ -229,6 +229,9 @@ def world(request, app, make_visitor, inbox) -> World:
     seen.saw("/lti/launch", "POST", [("id_token", "a.b.c"), ("state", "")])
     seen.saw("/lti/course-setup", "POST", [("choice", "new"), ("course_id", "")])
     seen.saw("/lti/deep-link", "POST", [("target", "home")])
+    seen.saw(
+        "/lti/register", "POST", [("openid_configuration", "https://lms.example/config"), ("registration_token", "")]
+    )
     anonymous = make_visitor()
     # The pages behind emailed links, with real links: a password reset for someone else, a registration to confirm.
     target = factories.user("Fuzz Target", email="fuzz-target@example.edu")

@@ -20,6 +20,7 @@ def tool_urls() -> dict:
         "Public keyset (JWKS) URL": url_for("lti.jwks", _external=True),
         "Redirect URIs": url_for("lti.launch", _external=True),
         "Domain": url_for("courses.index", _external=True).split("//", 1)[1].rstrip("/"),
+        "Dynamic Registration URL (Moodle, Canvas)": url_for("lti.dynamic_register", _external=True),
     }
 
 

@@ -85,8 +85,8 @@ class _Config(LTI1P3PlatformConfAbstract):
         return (
             _Registration(platform)
             .set_iss(platform.issuer)
-            .set_client_id(CLIENT_ID)
-            .set_deployment_id(DEPLOYMENT_ID)
+            .set_client_id(platform.client_id)
+            .set_deployment_id(platform.deployment_id)
             .set_oidc_login_url(platform.tool_url + "/lti/login")
             .set_launch_url(platform.tool_url + "/lti/launch")
             .set_deeplink_launch_url(platform.tool_url + "/lti/launch")
@@ -163,6 +163,9 @@ class DemoPlatform:
         self.jwks_cache_control = "no-store"
         self.jwks_fetches = 0
         self.specs: dict[str, LaunchSpec] = {}
+        self.client_id, self.deployment_id = CLIENT_ID, DEPLOYMENT_ID  # Board's, as registered here
+        self.registration_token = "registration-token-1"  # what Dynamic Registration must present
+        self.registrations: list[dict] = []  # what tools sent to the Dynamic Registration endpoint
         self.line_items: dict[str, list[dict]] = {}  # context id → its gradebook columns
         self.scores: list[dict] = []  # every score posted, in order (AGS: the latest per user and item counts)
         self.members: dict[str, list[dict]] = {}  # context id → its roster (NRPS)
@@ -272,6 +275,44 @@ class DemoPlatform:
                 response.headers["Link"] = f'<{request.base_url}?page={page + 1}>; rel="next"'
             return response
 
+        @app.get("/.well-known/openid-configuration")
+        def openid_configuration():
+            # LTI Dynamic Registration: what a tool reads first.
+            return jsonify(
+                {
+                    "issuer": self.issuer,
+                    "authorization_endpoint": self.public_url + "/auth",
+                    "token_endpoint": self.url + "/token",
+                    "jwks_uri": self.url + "/jwks",
+                    "registration_endpoint": self.url + "/register",
+                    "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                    "scopes_supported": ["openid"],
+                    "response_types_supported": ["id_token"],
+                    "claims_supported": ["iss", "sub", "name", "email"],
+                    "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                        "product_family_code": "board-demo-lms",
+                        "version": "1.0",
+                        "messages_supported": [{"type": "LtiResourceLinkRequest"}, {"type": "LtiDeepLinkingRequest"}],
+                    },
+                }
+            )
+
+        @app.post("/register")
+        def register():
+            if request.headers.get("Authorization") != f"Bearer {self.registration_token}":
+                return jsonify({"error": "invalid_token"}), 401
+            sent = request.get_json(force=True)
+            self.registrations.append(sent)
+            self.client_id, self.deployment_id = f"board-dynamic-{len(self.registrations)}", "deployment-dynamic"
+            tool = sent.get("https://purl.imsglobal.org/spec/lti-tool-configuration", {})
+            answer = {**sent, "client_id": self.client_id}
+            answer["https://purl.imsglobal.org/spec/lti-tool-configuration"] = {
+                **tool,
+                "deployment_id": self.deployment_id,
+            }
+            return jsonify(answer)
+
         @app.get("/demo")
         def demo_page():
             # The demo's LMS course page: launch Board as one of its people.
@@ -329,6 +370,8 @@ class DemoPlatform:
         self.page_size = 2
         self.member_pages_served = 0
         self.deep_linked.clear()
+        self.client_id, self.deployment_id = CLIENT_ID, DEPLOYMENT_ID
+        self.registrations.clear()
 
     def rotate_key(self, *, keep_old: bool = False) -> None:
         """Sign with a new key from now on (D2L does this hourly); the old one is dropped unless `keep_old`."""
@@ -358,8 +401,8 @@ class DemoPlatform:
         """What a site admin copies from the LMS into Board."""
         return {
             "issuer": self.issuer,
-            "client_id": CLIENT_ID,
-            "deployment_ids": [DEPLOYMENT_ID],
+            "client_id": self.client_id,
+            "deployment_ids": [self.deployment_id],
             "auth_login_url": self.public_url + "/auth",
             "auth_token_url": self.url + "/token",
             "key_set_url": self.url + "/jwks",

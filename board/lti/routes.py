@@ -20,7 +20,7 @@ from ..extensions import csrf, db
 from ..forms import EmptyForm
 from ..models import Course
 from . import deep_linking as dl
-from . import keys, people, registration, roster
+from . import dynamic_registration, keys, people, registration, roster
 from . import launch as lti_launch
 from .forms import CourseSetupForm, DeepLinkForm
 from .models import LtiContext, LtiPlatform
@@ -254,3 +254,34 @@ def deep_link():
         return render_template("lti/deep_link_return.html", return_url=return_url, token=token, course=course)
     status = 400 if request.method == "POST" else 200
     return render_template("lti/deep_link.html", form=form, course=course), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+def dynamic_register():
+    """LTI Dynamic Registration, opened by the LMS: a site admin confirms, then Board and the LMS register each other."""
+    if not current_user.is_admin:
+        abort(404)
+    source = request.form if request.method == "POST" else request.args
+    openid_configuration = source.get("openid_configuration", "")
+    registration_token = source.get("registration_token", "")
+    form = EmptyForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            platform = dynamic_registration.register(openid_configuration, registration_token)
+        except dynamic_registration.DynamicRegistrationError as refused:
+            db.session.rollback()
+            error = str(refused)
+        else:
+            keys.signing_key()
+            return render_template("lti/registered.html", platform=platform)
+    page = render_template(
+        "lti/register.html",
+        form=form,
+        error=error,
+        host=urlsplit(openid_configuration).netloc or "(no address given)",
+        openid_configuration=openid_configuration,
+        registration_token=registration_token,
+    )
+    return page, 400 if request.method == "POST" else 200

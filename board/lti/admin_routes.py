@@ -56,6 +56,7 @@ def add_platform():
             auth_token_url=form.auth_token_url.data,
             key_set_url=form.key_set_url.data,
             auth_audience=form.auth_audience.data,
+            frame_origins=(form.frame_origins.data or "").split(),
         )
     except registration.RegistrationError as error:
         form.issuer.errors = [str(error)]

@@ -19,8 +19,14 @@ lti = AppGroup("lti", help="LTI 1.3: platforms (LMSs) and Board's signing keys."
 @click.option("--key-set-url", required=True, help="The platform's public keyset (JWKS) URL.")
 @click.option("--name", default="", help="A name for people to read (default: the issuer's host).")
 @click.option("--auth-audience", default="", help="The token endpoint's audience, if not its URL (Brightspace).")
+@click.option(
+    "--frame-origin",
+    "frame_origins",
+    multiple=True,
+    help="The LMS's own address, if its pages are not on the issuer's host (Canvas: https://school.instructure.com).",
+)
 def add_platform(
-    issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url, name, auth_audience
+    issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url, name, auth_audience, frame_origins
 ) -> None:
     """Register a platform, or add deployment ids to one registered with the same issuer and client id."""
     try:
@@ -33,6 +39,7 @@ def add_platform(
             key_set_url=key_set_url,
             name=name,
             auth_audience=auth_audience,
+            frame_origins=list(frame_origins) or None,
         )
     except registration.RegistrationError as error:
         raise click.ClickException(str(error)) from error

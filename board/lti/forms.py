@@ -17,6 +17,10 @@ class PlatformForm(FlaskForm):
     auth_token_url = StringField("Access token URL", validators=[DataRequired(), Length(max=500)])
     key_set_url = StringField("Public keyset (JWKS) URL", validators=[DataRequired(), Length(max=500)])
     auth_audience = StringField("Token audience (Brightspace only)", validators=[Length(max=500)])
+    frame_origins = TextAreaField(
+        "The LMS's own addresses, one a line (where its pages are not on the issuer's host, as with Canvas)",
+        validators=[Length(max=2000)],
+    )
 
 
 class CourseSetupForm(FlaskForm):

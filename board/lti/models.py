@@ -28,6 +28,9 @@ class LtiPlatform(db.Model):
     # The audience of Board's client assertion when the token endpoint wants another than its own URL (Brightspace:
     # https://api.brightspace.com/auth/token); None: the token URL.
     auth_audience: Mapped[str | None] = mapped_column(String(500))
+    # More web origins whose pages may show Board in a frame, space-separated: the LMS's own address when it differs
+    # from the issuer's (Canvas: https://yourschool.instructure.com, while the issuer is canvas.instructure.com).
+    frame_origins: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The platform's key set as last fetched, kept only as long as its Cache-Control/Expires headers allowed.
     key_set_json: Mapped[str | None] = mapped_column(Text)
     key_set_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,12 @@ def _http_url(value: str, what: str) -> str:
     return value
 
 
+def _origin(url: str) -> str:
+    """The scheme and host of an address (a frame origin), refusing anything else."""
+    parts = urlsplit(_http_url(url, "frame origin"))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def add_platform(
     *,
     issuer: str,
@@ -38,6 +44,7 @@ def add_platform(
     key_set_url: str,
     name: str = "",
     auth_audience: str = "",
+    frame_origins: list[str] | None = None,
 ) -> LtiPlatform:
     """Register a platform (or add deployment ids to one already registered with this issuer and client id)."""
     issuer = _http_url(issuer, "issuer")
@@ -62,6 +69,8 @@ def add_platform(
     for field, url in endpoints.items():
         setattr(platform, field, url)
     platform.auth_audience = (auth_audience or "").strip()[:500] or None
+    if frame_origins is not None:
+        platform.frame_origins = " ".join(_origin(url) for url in frame_origins if url and url.strip())
     known = {d.deployment_id for d in platform.deployments}
     for deployment_id in deployment_ids:
         if deployment_id not in known:
@@ -88,10 +97,11 @@ def find_platform(issuer: str, client_id: str | None) -> LtiPlatform | None:
 
 
 def platform_origins() -> list[str]:
-    """The web origins of every registered platform (issuer and sign-in page), for frame-ancestors."""
+    """The web origins of every registered platform (issuer, sign-in page, frame origins), for frame-ancestors."""
     origins: set[str] = set()
-    for issuer, login in db.session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url)):
-        for url in (issuer, login):
+    rows = db.session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url, LtiPlatform.frame_origins))
+    for issuer, login, more in rows:
+        for url in (issuer, login, *(more or "").split()):
             parts = urlsplit(url)
             if parts.scheme in ("http", "https") and parts.netloc:
                 origins.add(f"{parts.scheme}://{parts.netloc}")

@@ -42,6 +42,7 @@ def upgrade():
         sa.Column("auth_token_url", sa.String(length=500), nullable=False),
         sa.Column("key_set_url", sa.String(length=500), nullable=False),
         sa.Column("auth_audience", sa.String(length=500), nullable=True),
+        sa.Column("frame_origins", sa.Text(), server_default="", nullable=False),
         sa.Column("key_set_json", sa.Text(), nullable=True),
         sa.Column("key_set_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

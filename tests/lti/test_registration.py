@@ -3,6 +3,8 @@ with the old key still published."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from board.extensions import db
@@ -116,3 +118,18 @@ def test_token_audience_is_kept_for_brightspace(app):
     assert app.test_cli_runner().invoke(args=["lti", "add-platform", *args]).exit_code == 0
     platform = db.session.scalar(select(LtiPlatform))
     assert registration.to_registration(platform).get_auth_audience() == "https://api.brightspace.com/auth/token"
+
+
+def test_lms_pages_on_another_host_than_the_issuer_may_frame_board(app, client):
+    args = [*PLATFORM, "--frame-origin", "https://school.instructure.com/courses/1"]
+    assert app.test_cli_runner().invoke(args=["lti", "add-platform", *args]).exit_code == 0
+    policy = client.get("/lti/signed-in").headers["Content-Security-Policy"]
+    frames = re.search(r"frame-ancestors ([^;]+);", policy).group(1).split()
+    assert frames == [
+        "'self'",
+        "https://canvas.instructure.com",
+        "https://school.instructure.com",
+        "https://sso.canvaslms.com",
+    ]
+    refused = app.test_cli_runner().invoke(args=["lti", "add-platform", *PLATFORM, "--frame-origin", "javascript:x"])
+    assert refused.exit_code != 0 and "frame origin must be an https:// address" in refused.output

@@ -19,6 +19,7 @@ from ..courses import services as courses_services
 from ..extensions import csrf, db
 from ..forms import EmptyForm
 from ..models import Course
+from ..urls import safe_next
 from . import deep_linking as dl
 from . import dynamic_registration, keys, people, registration, roster
 from . import launch as lti_launch
@@ -166,9 +167,7 @@ def _linking_user():
 @bp.get("/signed-in")
 def signed_in():
     """After a launch: on to Board if this browser kept the sign-in, else offer to open Board in a new window."""
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        target = url_for("courses.dashboard")
+    target = safe_next(request.args.get("next")) or url_for("courses.dashboard")
     if current_user.is_authenticated:
         return redirect(target)
     retry = {name: request.args[name] for name in lti_launch.LOGIN_PARAMS if request.args.get(name)}

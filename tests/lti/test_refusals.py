@@ -143,3 +143,12 @@ def test_login_and_launch_pages_may_be_framed_by_registered_platforms_only(lms, 
     home = lms_browser().client.get("/login")
     assert "frame-ancestors 'none'" in home.headers["Content-Security-Policy"]
     assert home.headers["X-Frame-Options"] == "DENY"
+
+
+def test_signed_in_page_stays_on_board(lms, lms_browser):
+    browser = lms_browser()
+    browser.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR))  # signed in
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"):
+        response = browser.client.get("/lti/signed-in", query_string={"next": target}, base_url=browser.board_url)
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/courses", target

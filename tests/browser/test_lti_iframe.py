@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
 from board.extensions import db
@@ -26,13 +26,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def blocking_browser() -> Iterator[Browser]:
-    """Chromium that blocks third-party cookies (partitioned ones, CHIPS, still work) and resolves the LMS's host."""
+def blocking_browser(browser: Browser) -> Iterator[Browser]:
+    """Chromium that blocks third-party cookies (partitioned ones, CHIPS, still work) and resolves the LMS's host;
+    launched by the session's Playwright (a second Playwright may not start in the same thread)."""
     args = [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LMS_HOST} 127.0.0.1", "--test-third-party-cookie-phaseout"]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
-        yield chromium
-        chromium.close()
+    chromium = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -62,11 +62,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         models,  # noqa: F401  (registers the tables with the metadata)
-        pagecache,
+        write_guard,
     )
-    from .pagecache import models as pagecache_models  # noqa: F401
 
-    pagecache.init_app(app)
+    write_guard.install_for(app)
     from .admin.routes import bp as admin_bp
     from .auth import models as auth_models  # noqa: F401
     from .auth.routes import bp as auth_bp

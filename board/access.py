@@ -6,7 +6,7 @@ post or comment the viewer may not see. A member who may see a thing but not act
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import abort
 from sqlalchemy import and_, exists, or_, select, true
@@ -40,6 +40,8 @@ class CourseContext:
     course: Course
     membership: Membership
     user: User
+    # The visibility clauses, built once per request (a page asks for the same one up to three times).
+    clauses: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_staff(self) -> bool:
@@ -124,6 +126,13 @@ def visible_posts_clause(ctx: CourseContext, *, include_deleted: bool = False):
     With include_deleted, staff also see posts their authors deleted (a deleted response that unlocked a
     reading stays visible to instructors, with its revisions).
     """
+    key = ("visible_posts", include_deleted)
+    if key not in ctx.clauses:
+        ctx.clauses[key] = _visible_posts_clause(ctx, include_deleted)
+    return ctx.clauses[key]
+
+
+def _visible_posts_clause(ctx: CourseContext, include_deleted: bool):
     own = Post.author_id == ctx.user.id
     conditions = [Post.course_id == ctx.course.id]
     if not (include_deleted and ctx.is_staff):

@@ -75,9 +75,6 @@ def from_environment(instance_path: Path) -> dict:
         "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         # Account email (reset links, registration) to any one address, so nobody can flood a mailbox through Board.
         "ACCOUNT_EMAIL_LIMIT": os.environ.get("ACCOUNT_EMAIL_LIMIT", "1 per 5 minutes;10 per day"),
-        # Rendered pages kept per process until the next write (board/pagecache/); 0 bytes turns the cache off.
-        "PAGE_CACHE_BYTES": int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 1024 * 1024)) or 0),
-        "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "60") or 60),
         # Uploads (board/uploads/; README's "Uploads"): where the bytes live, and what the site allows. Quotas are
         # Canvas's defaults: 50 MB per person in a course, 500 MB per course.
         "UPLOADS_URL": os.environ.get("UPLOADS_URL", ""),

@@ -45,8 +45,8 @@ class Base(DeclarativeBase):
 
 class BoardSession(Session):
     """db.session. On PostgreSQL a GET (or HEAD) request reads without a transaction: its statements run in
-    autocommit, which spares the BEGIN and ROLLBACK round trips that each page otherwise pays (on a page served
-    from the page cache they were two of its three). Nothing writes on GET (tests/test_site_walk.py), and under
+    autocommit, which spares the BEGIN and ROLLBACK round trips that each page otherwise pays (two round trips
+    on every page). Nothing writes on GET (tests/test_site_walk.py), and under
     PostgreSQL's READ COMMITTED every statement takes its own snapshot either way, so a page reads exactly what it
     read inside a transaction. Requests that may write, and everything outside a request, keep their transaction."""
 
@@ -71,71 +71,6 @@ def _note_method() -> None:
 
 def _reads_only(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql" and has_request_context() and g.get(_READS_ONLY, False)
-
-
-def first_row(statement, parameters: dict) -> tuple | None:
-    """The first row of a small SELECT run on every request (the page cache's one query, auth/sessions.py), sent
-    on a pooled connection of the app's engine straight through its driver: SQLAlchemy's Connection, execution
-    context and Result cost that request more than the query itself (0.2 of a kept page's 0.57 ms of CPU).
-
-    SQLAlchemy still compiles the statement (once per dialect) and converts each parameter by its type; the result
-    comes back as the driver gives it, so the statement must select only integers and strings. On PostgreSQL the
-    query runs in autocommit (no BEGIN and ROLLBACK). The statements observers (tests/sql.py) see it too."""
-    engine = db.engine
-    dialect = engine.dialect
-    compiled, convert, names = _compiled(statement, dialect)
-    values = compiled.construct_params(parameters)  # with the statement's own literals
-    for name, processor in convert.items():
-        values[name] = processor(values[name])
-    bound = [values[name] for name in names] if names is not None else values
-    sql = compiled.string
-    for observe in STATEMENT_OBSERVERS:
-        observe(sql)
-    connection = driver = None
-    try:
-        connection = engine.raw_connection()
-        driver = connection.driver_connection
-        autocommit = dialect.name == "postgresql" and not driver.autocommit
-        if autocommit:
-            driver.autocommit = True
-        try:
-            cursor = connection.cursor()
-            cursor.execute(sql, bound)
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            if autocommit and not driver.closed:
-                driver.autocommit = False
-    except dialect.loaded_dbapi.Error as error:
-        # As SQLAlchemy's own Connection does: the error wrapped in its exception classes (the app's handlers know
-        # those: a locked SQLite is a 503), and a lost server replaces the whole pool, since the same outage closed
-        # every other pooled connection too.
-        lost = dialect.is_disconnect(error, driver, None)
-        if lost:
-            if connection is not None:
-                connection.invalidate(error)
-            engine.dispose()
-        raise exc.DBAPIError.instance(
-            sql, bound, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
-        ) from error
-    finally:
-        if connection is not None:
-            connection.close()  # back to the pool
-    return None if row is None else tuple(row)
-
-
-#: Callables given each statement that first_row() runs (it bypasses the engine's events); tests count with them.
-STATEMENT_OBSERVERS: list = []
-
-
-@functools.cache
-def _compiled(statement, dialect):
-    compiled = statement.compile(dialect=dialect)
-    convert = {}
-    for name, bind in compiled.binds.items():
-        if (processor := bind.type.bind_processor(dialect)) is not None:
-            convert[name] = processor
-    return compiled, convert, (tuple(compiled.positiontup) if compiled.positional else None)
 
 
 def _autocommit(engine: Engine) -> Engine:
@@ -197,7 +132,7 @@ def configure_database(app: Flask) -> None:
 
 # A pooled connection that sat unused this long is pinged before use ("SELECT 1"), and replaced if the server has
 # gone away meanwhile (a restart, or a proxy or firewall that drops idle connections). SQLAlchemy's pool_pre_ping
-# pings on every checkout: one more round trip on every request, a sixth of a page served from the page cache on
+# pings on every checkout: one more round trip on every request, a sixth of a small page's time on
 # PostgreSQL. A connection in steady use is not pinged; if the server restarts under it, that request fails, the
 # failure invalidates the whole pool, and the next requests connect afresh.
 PING_AFTER_IDLE = 10.0  # seconds

@@ -512,7 +512,7 @@ def _recount_comments(session) -> None:
     """Keep posts.comment_count right whatever changed the comments, just before COMMIT. Counting at the flush locked
     the post from the comment's INSERT to COMMIT, across everything the request did in between (notifying the
     thread's watchers, say), so a class commenting on one post at once went one at a time through all of it; now the
-    lock covers the count, the page cache's version and COMMIT. (Commit flushes what is pending after this hook, so
+    lock covers the count and COMMIT. (Commit flushes what is pending after this hook, so
     it flushes first, to note it.)"""
     session.flush()
     touched = session.info.pop(_TOUCHED_POSTS, None)

@@ -65,7 +65,7 @@ def _is_preview() -> bool:
 def init_app(app: Flask) -> None:
     """Bind the limiter, with its per-request check skipped on GET and HEAD. Every limit here is on writing
     (methods=["POST"]; Board sets no default limits), yet Flask-Limiter's before_request hook resolves them on every
-    request: a tenth of a page served from the page cache (board/pagecache/), even with a request filter."""
+    request: about 0.1 ms, even with a request filter."""
     if app.config.get("RATELIMIT_STORAGE_URI", "").startswith(("redis://", "rediss://")):
         # A Redis that stopped answering (rather than refusing) costs a request two seconds, then the fallback.
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2})

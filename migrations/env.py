@@ -91,9 +91,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    from board.pagecache.versioning import not_counting
-
-    with connectable.connect() as connection, not_counting(connection), sqlite_migration_settings(connection):
+    with connectable.connect() as connection, sqlite_migration_settings(connection):
         # One transaction for the whole upgrade on SQLite too (sqlite_migration_settings): a failed one changes nothing.
         context.configure(connection=connection, target_metadata=get_metadata(), transactional_ddl=True, **conf_args)
 

@@ -4,26 +4,23 @@
   that may write (POST) keeps its transaction, and a connection a GET used goes back to the pool transactional.
 - A pooled connection is pinged before use only after sitting idle for PING_AFTER_IDLE seconds, so a connection the
   server dropped while it was idle is replaced; one in steady use costs no ping.
-- extensions.first_row, the page cache's one query, goes straight through the driver: outside any transaction, its
-  parameters converted by their types, its errors SQLAlchemy's, and seen by the query counters.
 """
 
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import datetime
 
 import pytest
-from sqlalchemy import Integer, String, bindparam, cast, create_engine, func, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from board import extensions
-from board.extensions import db, first_row
-from board.models import Comment, UTCDateTime, utcnow
+from board.extensions import db
+from board.models import Comment
 from tests import factories
-from tests.sql import count_queries, watching
+from tests.sql import watching
 
 postgresql_only = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
@@ -38,8 +35,6 @@ def modes():
     log = []
 
     def record(conn, statement):
-        if conn is None:
-            return  # extensions.first_row, straight through the driver (its own test is below)
         dbapi = conn.connection.dbapi_connection
         autocommit = dbapi.autocommit if conn.dialect.name == "postgresql" else not dbapi.in_transaction
         log.append(
@@ -160,30 +155,6 @@ def test_a_connection_in_steady_use_is_not_pinged(thread, make_visitor, monkeypa
     with pytest.raises(OperationalError):
         sam.get(url)
     assert sam.get(url).status_code == 200
-
-
-@postgresql_only
-def test_first_row_reads_outside_any_transaction_and_leaves_the_connection_as_it_was(app):
-    """extensions.first_row (the page cache's one query) goes straight through the driver: on PostgreSQL in autocommit,
-    so its statement is a transaction of its own (now() is when the statement began, not when a BEGIN did)."""
-    own_transaction = select(func.now() == func.statement_timestamp())
-    with app.app_context():
-        assert first_row(own_transaction, {}) == (True,)
-        with db.engine.connect() as conn:  # the same pooled connection, back in the pool's own mode
-            assert conn.connection.driver_connection.autocommit is False
-            conn.exec_driver_sql("SELECT 1")  # the driver sends BEGIN first, a round trip before the statement
-            assert conn.execute(own_transaction).scalar() is False
-            conn.rollback()
-
-
-def test_first_row_converts_parameters_by_their_types_and_is_seen_by_the_query_counters(app):
-    when = bindparam("when", type_=UTCDateTime())
-    statement = select(cast(when, String) == cast(when, String), bindparam("number", type_=Integer()) + 1)
-    with app.app_context(), count_queries() as log:
-        assert first_row(statement, {"when": utcnow(), "number": 41}) == (True, 42)
-        with pytest.raises(ValueError, match="naive datetimes"):  # UTCDateTime's own check ran
-            first_row(statement, {"when": datetime(2026, 1, 1), "number": 1})
-    assert len(log) == 1
 
 
 def test_a_request_context_that_a_job_pushes_keeps_its_transaction(app):

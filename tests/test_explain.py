@@ -249,38 +249,3 @@ def test_no_page_reads_a_whole_table_of_comments_or_posts(make_visitor):
                     for scan in _full_scans(statement, parameters)
                 ]
     assert not problems, "\n".join(problems)
-
-
-def test_a_readers_latest_read_mark_is_found_in_its_index_not_by_reading_them_all():
-    """Every request asks for the reader's latest read mark (the page cache's reader version, in the user loader and
-    in sessions.page_versions): a student who has read the 2,000 responses of a big course must not cost 2,000 rows
-    on every page."""
-    from board.notifications.read_models import PostRead
-    from board.pagecache.versioning import reader_version
-
-    course = factories.course()
-    reader, other = factories.member(course, Role.STUDENT, "Reader"), factories.member(course, Role.STUDENT, "Other")
-    _fill(course, factories.instructor_of(course), reader, responses=RESPONSES, comments=RESPONSES)
-    start = utcnow() - timedelta(days=30)
-    posts = _ids(Post, course_id=course.id)
-    db.session.execute(
-        insert(PostRead),
-        [
-            {"user_id": person.id, "post_id": post, "last_comment_id": 0, "read_at": start + timedelta(minutes=n)}
-            for person in (reader, other)
-            for n, post in enumerate(posts)
-        ],
-    )
-    db.session.commit()
-    _analyze()
-    with _selects() as seen:
-        latest = db.session.scalar(select(reader_version(reader.id)))
-    assert latest.startswith(str((start + timedelta(minutes=len(posts) - 1)).date()))  # as text (see reader_version)
-    [(sql, parameters)] = [(sql, parameters) for sql, parameters in seen if "max(post_reads.read_at)" in sql]
-    with db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql, parameters).scalar()
-            used = [node.get("Index Name") for node in _nodes(plan[0]["Plan"]) if node.get("Relation Name")]
-        else:
-            used = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters).all()]
-    assert any("ix_post_reads_user_read" in (step or "") for step in used), used

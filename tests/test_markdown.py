@@ -24,9 +24,11 @@ from board.markdown import _md, render_markdown
 from board.posts.forms import BODY_MAX
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "markdown_ordinary.json").read_text())
-# The worst input here is 3.3 times the ordinary document; under coverage's tracer, which slows the inline parser's
-# loops more than ordinary text, it was 7.3 times (CI). A quadratic input is hundreds of times.
-RATIO = 6 * (2.5 if sys.gettrace() else 1)
+# The worst input here ("[" 99,999 times, then "]") was 3.3 times the ordinary document, 5.0 times since uploads'
+# link-label rule (December 2026; linear: 0.19, 0.40 and 0.80 s for 25, 50 and 100 thousand characters), and over
+# 6 on a machine busy with other processes; under coverage's tracer, which slows the inline parser's loops more
+# than ordinary text, it was 7.3 times (CI). A quadratic input is hundreds of times.
+RATIO = 10 * (2.5 if sys.gettrace() else 1)
 
 
 def _fill(unit: str, length: int = BODY_MAX) -> str:

@@ -1,8 +1,8 @@
 """Flask's signed-cookie sessions, with each cookie's contents kept per process once its signature has been checked.
 
 A browser sends the same session cookie on every request until its session changes. Checking the signature and
-decoding the cookie (HMAC, base64, zlib, tagged JSON) cost a tenth of a page served from the page cache
-(board/pagecache/). A cookie this process has already verified is the same string, signed by the same keys, so its
+decoding the cookie (HMAC, base64, zlib, tagged JSON) cost about 0.05 ms a request
+(a fifth of a bare Flask "hello"). A cookie this process has already verified is the same string, signed by the same keys, so its
 contents come from here instead:
 - copied, since a request may change its session (a flashed message, logging in or out);
 - its age checked again against the session's lifetime, as the signature check would;

@@ -18,7 +18,7 @@ from flask_login import login_user, logout_user
 from flask_login.config import COOKIE_DURATION
 from sqlalchemy import Delete, bindparam, delete, select
 
-from ..extensions import db, first_row
+from ..extensions import db
 from ..models import MAX_ID, User, UserSession, utcnow
 
 _SEPARATOR = ":"
@@ -61,23 +61,20 @@ def log_in(user: User, *, remember: bool, user_agent: str, address: str | None) 
 @functools.cache
 def _load_statement():
     """The user loader's query, built once (every request runs it; building it cost more than running it): the user,
-    their session, the header's notification count and the page cache's versions (the database's writes, and the
-    user's own read marks), which are read here, before any of the page's own queries (board/pagecache/)."""
+    their session and the header's notification count."""
     from ..notifications.services import unread_count_of
-    from ..pagecache.versioning import current_version, reader_version
 
     user_id = bindparam("user_id")
     return (
-        select(User, UserSession.id, unread_count_of(user_id), current_version(), reader_version(user_id))
+        select(User, UserSession.id, unread_count_of(user_id))
         .join(UserSession, UserSession.user_id == User.id)
         .where(*_live_session(user_id))
     )
 
 
 def _live_session(user_id) -> tuple:
-    """What makes the session a browser names live, for both queries that check it (the user loader's and the page
-    cache's): its token's hash, its user, and not older than any cookie may be (the parameters token_hash and
-    oldest, filled by _parameters)."""
+    """What makes the session a browser names live: its token's hash, its user, and not older than any cookie may be
+    (the parameters token_hash and oldest, filled by _parameters)."""
     return (
         UserSession.token_hash == bindparam("token_hash"),
         UserSession.user_id == user_id,
@@ -106,33 +103,11 @@ def load(session_user_id: str) -> User | None:
     row = db.session.execute(_load_statement(), _parameters(user_id, token)).first()
     if row is None:
         return None
-    user, session_id, unread, version, reads = row
+    user, session_id, unread = row
     user.session_token = token
     user.session_id = session_id
     user.unread_notifications = unread
-    user.page_version = (version, reads)
     return user
-
-
-@functools.cache
-def _versions_statement():
-    """The page cache's versions for a live session, without the user (see page_versions)."""
-    from ..pagecache.versioning import current_version, reader_version
-
-    user_id = bindparam("user_id")
-    return select(current_version(), reader_version(user_id)).where(*_live_session(user_id))
-
-
-def page_versions(session_user_id: str) -> tuple[str, tuple] | None:
-    """The session's token and the page cache's versions (as `load` sets them on the user) if the session this id
-    names is live, else None: what board/pagecache/ needs to serve a kept page, in one query sent straight through
-    the driver (extensions.first_row), without loading the user into the ORM session (most of a kept page's cost)."""
-    parsed = _parse(session_user_id)
-    if parsed is None:
-        return None
-    user_id, token = parsed
-    row = first_row(_versions_statement(), _parameters(user_id, token))
-    return None if row is None else (token, row)
 
 
 def log_out(user: User) -> None:

@@ -14,7 +14,6 @@ from ..keyset import Window
 from ..models import utcnow
 from ..moderation import queries as moderation_queries
 from ..notifications import unread
-from ..pagecache import cached_page
 from ..posts import queries
 from ..uploads import usage as upload_usage
 from . import services
@@ -87,7 +86,6 @@ def join():
 
 @bp.get("/c/<slug>/")
 @login_required
-@cached_page
 def home(slug):
     ctx = access.course_context(current_user, slug)
     weeks = current_week_first(queries.course_readings(ctx), utcnow())
@@ -112,7 +110,6 @@ def home(slug):
 
 @bp.get("/c/<slug>/people/<int:user_id>")
 @login_required
-@cached_page
 def person(slug, user_id):
     ctx = access.course_context(current_user, slug)
     person, person_membership = access.get_member(ctx, user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -16,10 +16,6 @@ class PostRead(db.Model):
     the page's beacon or its "Mark as read" button; never moves back."""
 
     __tablename__ = "post_reads"
-    # Every request asks for the reader's latest read_at (pagecache.versioning.reader_version): found in this index,
-    # not by reading all of the person's read marks.
-    __table_args__ = (Index("ix_post_reads_user_read", "user_id", "read_at"),)
-
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True)
     last_comment_id: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -20,15 +20,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from .. import timezones
 from ..desk.grading_forms import finite_number
-from ..pagecache.store import per_response
 
 BODY_MAX = 100_000
 
 
 def new_submission_key() -> str:
-    """A random key for one composer form, so that sending it twice creates one item; a kept page (board/pagecache/)
-    gets new ones each time it is reused, so two tabs never share one."""
-    return per_response(lambda: secrets.token_urlsafe(24))
+    """A random key for one composer form, so that sending it twice creates one item (each page gets its own, so two
+    tabs never share one)."""
+    return secrets.token_urlsafe(24)
 
 
 class _SubmissionKey:

@@ -23,7 +23,6 @@ from ..moderation.queries import comment_awards
 from ..notifications import services as notification_services
 from ..notifications import unread
 from ..notifications.forms import watch_form
-from ..pagecache import cached_page
 from ..templating import author_name
 from . import attachments, queries, services, submissions
 from .forms import CommentEditForm, CommentForm, PreviewForm, ReadingForm, ResponseForm, new_submission_key
@@ -163,7 +162,6 @@ def _saved_message(post: Post) -> str:
 
 
 @bp.get("/posts/<int:post_id>")
-@cached_page
 def show(slug, post_id):
     ctx = _context(slug)
     post = access.get_post(ctx, post_id)

@@ -1,4 +1,4 @@
-"""An upload reaches no one by a side door: a feed reader, a search result, an email, or a page kept in the page cache
+"""An upload reaches no one by a side door: a feed reader, a search result or an email
 show or fetch nothing the person could not fetch from the post's own page."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """LTI 1.3: registered platforms and deployments, Board's signing keys, used launch nonces, and the links from LMS
 users and courses to Board accounts and courses
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 18:19:22.465135
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -77,6 +77,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk.routes import bp as desk_bp
     from .errors import register_error_pages
     from .feeds.routes import bp as feeds_bp
+    from .lti import grades as lti_grades
+    from .lti import models as lti_models  # noqa: F401
+    from .lti import roster as lti_roster
+    from .lti.admin_routes import bp as lti_admin_bp
+    from .lti.routes import bp as lti_bp
     from .moderation.routes import bp as moderation_bp
     from .notifications import models as notification_models  # noqa: F401
     from .notifications import read_models  # noqa: F401
@@ -103,8 +108,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(desk_bp)
     app.register_blueprint(read_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(lti_admin_bp)
     upload_refs.register()
     register_template_helpers(app)
+    app.jinja_env.globals["lti_grade_status"] = lti_grades.status_for  # the grading page's "In the LMS" column
+    app.jinja_env.globals["lti_roster_status"] = lti_roster.status_of  # the roster page's last sync and error
     register_commands(app)
     for module in TASK_MODULES:
         import_module(module)  # each area's jobs and outbox handlers, on the one queue (web and worker alike)
@@ -121,6 +130,7 @@ TASK_MODULES = (
     "board.notifications.tasks",
     "board.desk.tasks",
     "board.uploads.tasks",
+    "board.lti.tasks",
 )
 
 
@@ -156,14 +166,19 @@ def _register_security_headers(app: Flask) -> None:
         # A page that wrote an inline <style> of its own names it by nonce; nothing else inline is allowed. No plugins
         # (<object>, <embed>) at all: default-src 'self' alone would still let them load content from this site.
         styles = f"'self' 'nonce-{g.style_nonce}'" if "style_nonce" in g else "'self'"
+        # Only the LTI launch pages may be framed, and by the registered platforms only (board/lti/routes.py).
+        frames = g.get("frame_ancestors", "'none'")
+        # Forms post to Board, except the deep linking answer, which posts to the LMS that asked (board/lti/).
+        forms = f"'self' {g.form_action}" if "form_action" in g else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; img-src {images}; style-src {styles}; script-src 'self'; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            f"frame-ancestors {frames}; form-action {forms}; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if frames == "'none'":
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if app.config.get("SESSION_COOKIE_SECURE"):
             # Secure cookies mean Board is served over HTTPS; a year, renewed on every visit. Not includeSubDomains:

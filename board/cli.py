@@ -32,6 +32,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_posts)
     app.cli.add_command(export_course)
     app.cli.add_command(import_course)
+    from .lti.cli import lti
+
+    app.cli.add_command(lti)
 
 
 @click.command("create-user")

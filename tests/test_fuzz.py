@@ -22,6 +22,8 @@ from werkzeug.routing import MapAdapter, Rule
 
 from board.extensions import db
 from board.feeds import tokens
+from board.lti import registration
+from board.lti.launch import LOGIN_PARAMS
 from board.models import Award, AwardType, Membership, Report, Role, Visibility
 from board.notifications import batches
 from board.notifications import services as notifications
@@ -211,7 +213,25 @@ def world(request, app, make_visitor, inbox) -> World:
     admin = factories.user("Site Admin", email="fuzz-admin@example.edu")
     admin.is_admin = True
     db.session.commit()
-    _crawl(make_visitor(admin), ["/admin/"], seen, limit=1)
+    _crawl(make_visitor(admin), ["/admin/", "/admin/lti/"], seen, limit=2)
+    # What an LMS posts to the LTI login and launch (no page of Board's offers these forms), and an instructor's
+    # first launch and deep linking choice (shown only after such launches): tests/lti/ drives them for real.
+    registration.add_platform(
+        issuer="https://lms.example",
+        client_id="fuzz",
+        deployment_ids=["1"],
+        auth_login_url="https://lms.example/auth",
+        auth_token_url="https://lms.example/token",
+        key_set_url="https://lms.example/jwks",
+    )
+    seen.saw("/lti/login", "POST", {name: "" for name in LOGIN_PARAMS}.items())
+    seen.post["/lti/login"].update(iss="https://lms.example", client_id="fuzz", login_hint="x")
+    seen.saw("/lti/launch", "POST", [("id_token", "a.b.c"), ("state", "")])
+    seen.saw("/lti/course-setup", "POST", [("choice", "new"), ("course_id", "")])
+    seen.saw("/lti/deep-link", "POST", [("target", "home")])
+    seen.saw(
+        "/lti/register", "POST", [("openid_configuration", "https://lms.example/config"), ("registration_token", "")]
+    )
     anonymous = make_visitor()
     # The pages behind emailed links, with real links: a password reset for someone else, a registration to confirm.
     target = factories.user("Fuzz Target", email="fuzz-target@example.edu")

@@ -170,6 +170,19 @@ RECIPES: dict[str, list[dict]] = {
         {"id": 2, "upload_id": 2, "post_id": 3, "comment_id": 1},
         {"id": 3, "upload_id": 3, "post_id": 8, "comment_id": None},
     ],
+    # LTI (from 0023 and 0024): two platforms, Board's keys (one retired), LMS people and courses, grades sent.
+    "lti_platforms": [{"id": 1, "auth_audience": None}, {"id": 2, "frame_origins": "https://school.example"}],
+    "lti_deployments": [{"id": 1, "platform_id": 1}, {"id": 2, "platform_id": 1}, {"id": 3, "platform_id": 2}],
+    "lti_keys": [{"id": 1, "retired_at": None}, {"id": 2}],
+    "lti_used_nonces": [{"id": 1, "platform_id": 1}, {"id": 2, "platform_id": 2}],
+    "lti_accounts": [
+        {"id": 1, "platform_id": 1, "user_id": 1},
+        {"id": 2, "platform_id": 1, "user_id": 2},
+        {"id": 3, "platform_id": 2, "user_id": 2},
+    ],
+    "lti_contexts": [{"id": 1, "platform_id": 1, "course_id": 1}, {"id": 2, "platform_id": 2, "course_id": 2}],
+    "lti_line_items": [{"id": 1, "context_id": 1, "reading_id": 1}, {"id": 2, "context_id": 2, "reading_id": 7}],
+    "lti_scores": [{"id": 1, "grade_id": 1}],
 }
 
 _T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

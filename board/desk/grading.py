@@ -16,7 +16,7 @@ from ..audit import record
 from ..extensions import db
 from ..markdown import render_markdown
 from ..models import Comment, Membership, Post, PostKind, PostStatus, Role, User, utcnow
-from . import participation
+from . import participation, signals
 from .models import Grade
 from .participation import Cell
 
@@ -233,6 +233,7 @@ def save_grade(
             grade,
             detail=f"{student.display_name} on “{reading.title}”: {before} → {_points_text(points)}, {feedback_note}",
         )
+        signals.grade_saved.send(grade)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # another grader created this student's first grade at the same moment
@@ -294,4 +295,6 @@ def set_released(ctx: CourseContext, reading: Post, released: bool, *, confirmed
     reading.grades_released_at = utcnow() if released else None
     action = "grade:release" if released else "grade:withdraw"
     record(ctx, action, reading, detail=f"grades for “{reading.title}” {'released' if released else 'withdrawn'}")
+    if released:
+        signals.grades_released.send(reading)
     db.session.commit()

@@ -539,6 +539,13 @@ SITE_ROUTES |= {"notifications.switch"}
 SITE_ROUTES |= {"admin.upload_quotas"}
 # One's own feed links: turned on, renewed, turned off (tests/feeds/test_feeds.py).
 SITE_ROUTES |= {"feeds.renew", "feeds.turn_off"}
+# LTI: the login and launch the LMS posts (guarded by the signed state, the browser's nonce cookie and the id_token:
+# tests/lti/test_refusals.py), an instructor's first launch (their own pending LMS course only) and asking to link
+# one's own account (tests/lti/test_people.py), registering a platform (site admin only: tests/lti/test_registration.py),
+# choosing a deep link's content (staff of the course their own pending LMS request names: tests/lti/test_deep_linking.py),
+# Dynamic Registration (site admin only: tests/lti/test_dynamic_registration.py).
+SITE_ROUTES |= {"lti.login", "lti.launch", "lti.course_setup", "lti.link", "lti_admin.add_platform", "lti.deep_link"}
+SITE_ROUTES |= {"lti.dynamic_register"}
 
 
 def _post_rules(app):

@@ -1,0 +1,94 @@
+"""Roster sync (NRPS): the LMS course's members, read page by page from the platform's membership service, become
+the Board course's LMS members. New members are added with their roles, changed roles change, and LMS members who
+left (or are inactive) lose their membership; their posts stay. Members who joined Board by code are left alone."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .. import outbox
+from ..extensions import db
+from ..models import Course, Membership, Role, utcnow
+from . import people, services
+from .models import LtiAccount, LtiContext, LtiPlatform
+
+ROSTER_KIND = "lti_roster"
+_ERROR_LENGTH = 1000
+
+
+class RosterError(RuntimeError):
+    """The platform's roster could not be used; nothing was changed."""
+
+
+def queue_sync(context: LtiContext, *, key: str | None = None) -> None:
+    """Queue a sync of `context`'s roster (an outbox row, in the caller's transaction)."""
+    if context.memberships_url:
+        outbox.add(ROSTER_KIND, {"context_id": context.id}, key=key)
+
+
+def queue_all(day: str) -> int:
+    """Queue a sync of every LMS course with a membership service (nightly); once a day each. Commits."""
+    contexts = db.session.scalars(select(LtiContext).where(LtiContext.memberships_url.is_not(None))).all()
+    for context in contexts:
+        queue_sync(context, key=f"lti-roster:{context.id}:{day}")
+    db.session.commit()
+    return len(contexts)
+
+
+def sync(context_id: int) -> None:
+    """Sync one LMS course's roster; on failure the error is kept on the context (the roster page shows it) and
+    raised again, so the outbox tries later."""
+    context = db.session.get(LtiContext, context_id)
+    if context is None or (service := services.nrps(context)) is None:
+        return
+    try:
+        members = service.get_members()
+        if not members:
+            raise RosterError("The LMS returned an empty roster; nothing was changed.")
+    except Exception as error:
+        db.session.rollback()
+        context = db.session.get(LtiContext, context_id)
+        context.sync_error = str(error)[:_ERROR_LENGTH]
+        db.session.commit()
+        raise
+    _apply(context, members)
+    context.last_synced_at = utcnow()
+    context.sync_error = None
+
+
+def _apply(context: LtiContext, members: list[dict]) -> None:
+    platform = db.session.get(LtiPlatform, context.platform_id)
+    course = db.session.get(Course, context.course_id)
+    present: set[int] = set()
+    for member in members:
+        if not isinstance(member, dict) or not member.get("user_id"):
+            continue
+        role = people.board_role(member.get("roles"))
+        if role is None or member.get("status", "Active") != "Active":
+            continue
+        claims = {
+            "sub": str(member["user_id"]),
+            **{k: member.get(k) for k in ("name", "given_name", "family_name", "email")},
+        }
+        user = people.account_for(platform, claims)
+        db.session.flush()
+        people.enrol(course, user, role)
+        present.add(user.id)
+    db.session.flush()
+    lms_members = db.session.scalars(
+        select(Membership)
+        .join(LtiAccount, LtiAccount.user_id == Membership.user_id)
+        .where(Membership.course_id == course.id, LtiAccount.platform_id == platform.id)
+    ).all()
+    instructors_left = sum(1 for m in lms_members if m.role == Role.INSTRUCTOR and m.user_id in present)
+    for membership in lms_members:
+        if membership.user_id in present:
+            continue
+        if membership.role == Role.INSTRUCTOR and instructors_left == 0:
+            continue  # a course keeps an instructor, whatever the LMS says
+        db.session.delete(membership)
+
+
+def status_of(course: Course) -> LtiContext | None:
+    """The LMS course linked to `course` (its last sync and error), for the roster page; None if none."""
+    return db.session.scalar(select(LtiContext).where(LtiContext.course_id == course.id).limit(1))

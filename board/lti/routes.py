@@ -1,0 +1,286 @@
+"""/lti: Board's JWKS, the OIDC login and launch, the "open in a new window" step and an instructor's first launch.
+
+The login and launch are posted by the LMS (no CSRF token can come with them); what guards them is the signed
+state, the nonce bound to this browser's cookie and the id_token's signature. Their pages may be framed by the
+registered platforms only."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from ..auth import sessions
+from ..courses import services as courses_services
+from ..extensions import csrf, db
+from ..forms import EmptyForm
+from ..models import Course
+from ..urls import safe_next
+from . import deep_linking as dl
+from . import dynamic_registration, keys, people, registration, roster
+from . import launch as lti_launch
+from .forms import CourseSetupForm, DeepLinkForm
+from .models import LtiContext, LtiPlatform
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+PENDING = "lti_pending_context"
+DEEP_LINK = "lti_deep_link_request"
+RACED = "Board was already setting this up from another launch. Open Board from your LMS again."
+STATE_COOKIE_PATH = "/lti/"
+
+
+@bp.after_request
+def _framed_by_platforms(response):
+    # The LMS shows these pages in its iframe; no other site may frame them (nor any other page of Board).
+    if request.endpoint != "lti.jwks":
+        g.frame_ancestors = " ".join(["'self'", *registration.platform_origins()])
+    return response
+
+
+def _deep_link_course(request_data: dict):
+    """The course an instructor's pending deep linking request is about, if they may choose for it (else 404)."""
+    platform = db.session.get(LtiPlatform, request_data.get("platform_id"))
+    context_id = request_data.get("context_id")
+    context = (
+        platform and context_id and people.context_of(platform, {lti_launch.CLAIM + "context": {"id": context_id}})
+    )
+    if context is None:
+        abort(404)
+    course = db.session.get(Course, context.course_id)
+    membership = courses_services.membership_of(current_user, course)
+    if membership is None or membership.role not in (people.Role.INSTRUCTOR, people.Role.ASSISTANT):
+        abort(404)
+    return course
+
+
+@bp.get("/jwks.json")
+def jwks():
+    """Board's public keys (the current one and those retired lately), for platforms to check what Board signs."""
+    response = jsonify(keys.published_keys())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login():
+    """Third-party initiated login: send the browser to the platform with a state and a nonce."""
+    params = request.values.to_dict()
+    try:
+        started = lti_launch.begin_login(params, launch_url=url_for("lti.launch", _external=True), host=request.host)
+    except lti_launch.LaunchRefused as refused:
+        return _refused(refused)
+    response = redirect(started.redirect_url, code=302)
+    response.set_cookie(
+        started.cookie_name,
+        started.cookie_value,
+        max_age=lti_launch.STATE_MAX_AGE,
+        path=STATE_COOKIE_PATH,
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
+    )
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch():
+    """The platform posts the id_token here: check it, find or make the account, course and membership, sign in."""
+    try:
+        accepted = lti_launch.check_launch(
+            request.form.to_dict(), request.cookies, host=request.host, secure=request.is_secure
+        )
+        user, target = _admit(accepted)
+        db.session.commit()
+    except lti_launch.LaunchRefused as refused:
+        db.session.rollback()
+        return _refused(refused)
+    except IntegrityError:
+        # Another launch of the same person or LMS course (a double click) made the same rows first.
+        db.session.rollback()
+        return _refused(lti_launch.LaunchRefused(RACED, status=409))
+    sessions.log_in(user, remember=False, user_agent=request.user_agent.string, address=request.remote_addr)
+    response = redirect(url_for("lti.signed_in", next=target, **accepted.login_params), code=303)
+    state = request.form.get("state", "")
+    for name in request.cookies:
+        if name.startswith(lti_launch.STATE_COOKIE_PREFIX) and state:
+            response.delete_cookie(name, path=STATE_COOKIE_PATH, secure=True, samesite="None", partitioned=True)
+    return response
+
+
+def _admit(accepted: lti_launch.Launch):
+    """The launch's account and where it goes; raises LaunchRefused for a role or course Board cannot admit."""
+    platform, claims = accepted.platform, accepted.claims
+    role = people.board_role(claims.get(lti_launch.CLAIM + "roles"))
+    if role is None:
+        raise lti_launch.LaunchRefused(
+            "Your role in this LMS course gives no access to Board (it admits instructors, teaching assistants and "
+            "students; observers and mentors are not admitted).",
+            status=403,
+        )
+    context = people.context_of(platform, claims)
+    deep_linking = dl.is_deep_linking(claims)
+    if deep_linking:
+        if role not in (people.Role.INSTRUCTOR, people.Role.ASSISTANT):
+            raise lti_launch.LaunchRefused("Only the course's staff may choose what an LMS link opens.", status=403)
+        session[DEEP_LINK] = dl.pending_request(platform, claims)
+    if context is None:
+        pending = people.pending_context(platform, claims)
+        if pending is None:
+            raise lti_launch.LaunchRefused("Open Board from inside a course in your LMS.")
+        if role != people.Role.INSTRUCTOR:
+            raise lti_launch.LaunchRefused(
+                "Your instructor has not set up Board for this course yet. Try again after they open it from the LMS.",
+                status=409,
+            )
+        user = people.account_for(platform, claims, link_to=_linking_user())
+        session[PENDING] = pending
+        return user, url_for("lti.course_setup")
+    people.note_services(context, claims)
+    user = people.account_for(platform, claims, link_to=_linking_user())
+    course = db.session.get(Course, context.course_id)
+    people.enrol(course, user, role)
+    if role == people.Role.INSTRUCTOR:
+        roster.queue_sync(context)  # after this launch commits: who is in the LMS course now
+    if deep_linking:
+        return user, url_for("lti.deep_link")
+    if (reading := dl.target_reading(claims, course)) is not None:
+        dl.note_line_item(context, reading, claims)
+        return user, url_for("posts.show", slug=course.slug, post_id=reading.id)
+    return user, url_for("courses.home", slug=course.slug)
+
+
+def _linking_user():
+    """The signed-in person who asked (on /lti/link) that this browser's next new LMS user be linked to them."""
+    if not current_user.is_authenticated or session.get("lti_link") != current_user.id:
+        return None
+    session.pop("lti_link")
+    return current_user._get_current_object()
+
+
+@bp.get("/signed-in")
+def signed_in():
+    """After a launch: on to Board if this browser kept the sign-in, else offer to open Board in a new window."""
+    target = safe_next(request.args.get("next")) or url_for("courses.dashboard")
+    if current_user.is_authenticated:
+        return redirect(target)
+    retry = {name: request.args[name] for name in lti_launch.LOGIN_PARAMS if request.args.get(name)}
+    return render_template("lti/new_window.html", retry=retry, reason=None), 200
+
+
+def _refused(refused: lti_launch.LaunchRefused):
+    template = "lti/new_window.html" if refused.retry else "lti/refused.html"
+    return render_template(template, reason=refused.reason, retry=refused.retry), refused.status
+
+
+@bp.route("/course-setup", methods=["GET", "POST"])
+@login_required
+def course_setup():
+    """An instructor's first launch from an LMS course: make a new Board course for it, or link one of theirs."""
+    pending = session.get(PENDING)
+    if not pending or db.session.get(LtiPlatform, pending.get("platform_id")) is None:
+        abort(404)
+    mine = people.my_courses(current_user)
+    form = CourseSetupForm()
+    form.course_id.choices = [SelectChoice(c.id, c.title) for c in mine]
+    if form.validate_on_submit():
+        try:
+            if form.choice.data == "existing":
+                course = next((c for c in mine if c.id == form.course_id.data), None)
+                if course is None:
+                    form.course_id.errors = ["Choose one of your courses."]
+                    return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), 400
+                people.link_context(pending, course)
+            else:
+                course = people.new_course_for(current_user, pending)
+        except IntegrityError:
+            db.session.rollback()  # the LMS course was linked meanwhile (another instructor, another tab)
+            session.pop(PENDING, None)
+            return _refused(lti_launch.LaunchRefused(RACED, status=409))
+        roster.queue_sync(db.session.scalar(select(LtiContext).where(LtiContext.course_id == course.id)))
+        db.session.commit()
+        session.pop(PENDING, None)
+        flash(f"{pending['title']} in your LMS now opens {course.title} in Board.", "success")
+        if session.get(DEEP_LINK):
+            return redirect(url_for("lti.deep_link"))
+        return redirect(url_for("courses.home", slug=course.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), status
+
+
+@bp.route("/link", methods=["GET", "POST"])
+@login_required
+def link():
+    """Link this Board account to an LMS account: the next launch in this browser from an LMS user Board has not
+    seen yet signs in here instead of making a new account (never matched by email)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        session["lti_link"] = current_user.id
+        flash("Now open Board from your LMS in this browser: that launch will be linked to this account.", "info")
+        return redirect(url_for("lti.link"))
+    return render_template("lti/link.html", form=form, waiting=session.get("lti_link") == current_user.id)
+
+
+@bp.route("/deep-link", methods=["GET", "POST"])
+@login_required
+def deep_link():
+    """Choose what the LMS link opens (the course home or one reading); answers the LMS with a signed response."""
+    request_data = session.get(DEEP_LINK)
+    if not request_data:
+        abort(404)
+    course = _deep_link_course(request_data)
+    readings = dl.readings(course)
+    form = DeepLinkForm()
+    form.target.choices = [SelectChoice("home", f"The course home ({course.title})")] + [
+        SelectChoice(str(r.id), r.title + (f" · graded out of {r.max_points:g}" if r.max_points else ""))
+        for r in readings
+    ]
+    if form.validate_on_submit():
+        reading = next((r for r in readings if str(r.id) == form.target.data), None)
+        token = dl.response_jwt(request_data, course, reading, url_for("lti.launch", _external=True))
+        return_url = request_data["settings"].get("deep_link_return_url", "")
+        parts = urlsplit(return_url)  # from the platform's signed id_token
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            abort(400)
+        session.pop(DEEP_LINK, None)
+        g.form_action = f"{parts.scheme}://{parts.netloc}"
+        return render_template("lti/deep_link_return.html", return_url=return_url, token=token, course=course)
+    status = 400 if request.method == "POST" else 200
+    return render_template("lti/deep_link.html", form=form, course=course), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+def dynamic_register():
+    """LTI Dynamic Registration, opened by the LMS: a site admin confirms, then Board and the LMS register each other."""
+    if not current_user.is_admin:
+        abort(404)
+    source = request.form if request.method == "POST" else request.args
+    openid_configuration = source.get("openid_configuration", "")
+    registration_token = source.get("registration_token", "")
+    form = EmptyForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            platform = dynamic_registration.register(openid_configuration, registration_token)
+        except dynamic_registration.DynamicRegistrationError as refused:
+            db.session.rollback()
+            error = str(refused)
+        else:
+            keys.signing_key()
+            return render_template("lti/registered.html", platform=platform)
+    page = render_template(
+        "lti/register.html",
+        form=form,
+        error=error,
+        host=urlsplit(openid_configuration).netloc or "(no address given)",
+        openid_configuration=openid_configuration,
+        registration_token=registration_token,
+    )
+    return page, 400 if request.method == "POST" else 200

@@ -1,0 +1,88 @@
+"""Calling a platform's LTI Advantage services (AGS, NRPS) with pylti1p3: its service connector gets an access
+token with a client assertion signed by Board's key, and pages through results."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.exception import LtiServiceException
+from pylti1p3.names_roles import NamesRolesProvisioningService
+from pylti1p3.service_connector import REQUESTS_USER_AGENT, ServiceConnector
+
+from ..extensions import db
+from . import registration
+from .models import LtiContext, LtiPlatform
+
+TIMEOUT = 15  # seconds for any one call to a platform
+AGS_SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+]
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+
+
+class _TimedSession(requests.Session):
+    """requests with a timeout on every call (pylti1p3 sets none, and a silent platform must not hold a worker)."""
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", TIMEOUT)
+        return super().request(*args, **kwargs)
+
+
+# Access tokens this process holds, by pylti1p3's key (issuer and scopes): (token, monotonic expiry). A platform's
+# tokens live an hour; a job that sends a class's grades asks once.
+_tokens: dict[str, tuple[str, float]] = {}
+_TOKEN_MARGIN = 60  # seconds before its expiry that a token is no longer used
+
+
+class BoardServiceConnector(ServiceConnector):
+    """pylti1p3's connector with the access-token cache it leaves to each tool."""
+
+    def _get_cached_access_token(self, scope_key: str) -> str | None:
+        token, until = _tokens.get(scope_key, (None, 0.0))
+        return token if token and time.monotonic() < until else None
+
+    def _cache_access_token(self, scope_key: str, access_token: str, expires_in: float) -> None:
+        try:
+            seconds = float(expires_in)
+        except (TypeError, ValueError):
+            seconds = 0.0
+        if seconds > _TOKEN_MARGIN:
+            _tokens[scope_key] = (access_token, time.monotonic() + seconds - _TOKEN_MARGIN)
+
+    def make_service_request(self, scopes, url, **kwargs):
+        try:
+            return super().make_service_request(scopes, url, **kwargs)
+        except LtiServiceException as error:
+            if getattr(error, "response", None) is None or error.response.status_code != 401:
+                raise
+        # The platform no longer takes the token it gave (revoked, or its keys changed): ask for a new one, once.
+        _tokens.pop(self._scope_key(sorted(scopes)), None)
+        return super().make_service_request(scopes, url, **kwargs)
+
+
+def connector(platform: LtiPlatform) -> ServiceConnector:
+    """A service connector for `platform`, signing with Board's current key."""
+    session = _TimedSession()
+    session.headers["User-Agent"] = REQUESTS_USER_AGENT
+    return BoardServiceConnector(registration.to_registration(platform), session)
+
+
+def ags(context: LtiContext) -> AssignmentsGradesService | None:
+    """The grade service of the LMS course, if its launches named one."""
+    if not context.lineitems_url:
+        return None
+    platform = db.session.get(LtiPlatform, context.platform_id)
+    return AssignmentsGradesService(connector(platform), {"scope": AGS_SCOPES, "lineitems": context.lineitems_url})
+
+
+def nrps(context: LtiContext) -> NamesRolesProvisioningService | None:
+    """The roster service of the LMS course, if its launches named one."""
+    if not context.memberships_url:
+        return None
+    platform = db.session.get(LtiPlatform, context.platform_id)
+    data = {"context_memberships_url": context.memberships_url, "service_versions": ["2.0"]}
+    return NamesRolesProvisioningService(connector(platform), data)

@@ -1,0 +1,90 @@
+"""LTI fixtures: Board served on loopback (the platform fetches its keys), the test platform (tests/lti/platform.py)
+registered in Board, and a browser that goes from the LMS to Board and back through real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from board.extensions import db
+from board.lti import registration
+from board.lti.demo_platform import DemoPlatform, read_launch_form
+from board.lti.models import LtiAccount, LtiContext
+from board.models import Course, Membership, User
+from tests.browser.conftest import live_server  # noqa: F401  (Board over HTTP, for the platform to call)
+
+
+@pytest.fixture(scope="session")
+def test_platform(live_server) -> Iterator[DemoPlatform]:  # noqa: F811
+    platform = DemoPlatform()
+    platform.tool_url = live_server
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+def lms(test_platform) -> DemoPlatform:
+    """The test platform, reset, and registered in Board as a site admin would."""
+    test_platform.reset()
+    registration.add_platform(**test_platform.registration_values())
+    return test_platform
+
+
+class LmsBrowser:
+    """A person's browser: Board through the test client (at the live server's address, so hosts match), the
+    platform through real HTTP."""
+
+    def __init__(self, client, board_url: str):
+        self.client = client
+        self.board_url = board_url
+        self.last_form: dict | None = None
+
+    def start(self, login_url: str):
+        """Open Board's login initiation; returns Board's response (a redirect to the platform, or a refusal)."""
+        assert login_url.startswith(self.board_url), login_url
+        return self.client.get(login_url)
+
+    def authenticate(self, platform_auth_url: str) -> tuple[str, dict]:
+        """The platform's answer to Board's authentication request: the launch form's target and fields."""
+        answer = requests.get(platform_auth_url, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return read_launch_form(answer.text)
+
+    def post_launch(self, action: str, form: dict):
+        return self.client.post(action, data=form)
+
+    def open_from_lms(self, login_url: str):
+        """The whole launch: login initiation, the platform's sign-in, the launch post. Returns the launch response."""
+        started = self.start(login_url)
+        assert started.status_code == 302, started.get_data(as_text=True)
+        action, form = self.authenticate(started.headers["Location"])
+        self.last_form = form
+        return self.post_launch(action, form)
+
+    def follow(self, response):
+        """Follow redirects within Board; returns the final response."""
+        while response.status_code in (302, 303):
+            response = self.client.get(response.headers["Location"], base_url=self.board_url)
+        return response
+
+
+@pytest.fixture
+def lms_browser(app, live_server):  # noqa: F811
+    """A factory of browsers, each with its own cookies."""
+
+    def make() -> LmsBrowser:
+        return LmsBrowser(app.test_client(), live_server)
+
+    return make
+
+
+def counts() -> dict:
+    """How many accounts, courses, memberships and LTI links exist (a refused launch changes none)."""
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (User, Course, Membership, LtiAccount, LtiContext)
+    }

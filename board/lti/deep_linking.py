@@ -12,12 +12,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Course, Post, PostKind, PostStatus
 from . import registration
-from .launch import CLAIM
+from .claims import AGS_CLAIM, CLAIM, DEEP_LINKING, DL_SETTINGS
 from .models import LtiContext, LtiLineItem, LtiPlatform
-from .people import AGS_CLAIM
 
-DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
-DEEP_LINKING = "LtiDeepLinkingRequest"
 TARGET = "board_target"  # the custom parameter a deep-linked item carries: "home" or "reading:<id>"
 
 

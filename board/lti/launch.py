@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import utcnow
 from . import registration
+from .claims import CLAIM, MALFORMED, LaunchRefused, check_claim_types
 from .models import LtiPlatform, LtiUsedNonce
 
 STATE_MAX_AGE = 600  # seconds from /lti/login to /lti/launch
@@ -40,18 +41,6 @@ NONCE_KEPT = timedelta(seconds=STATE_MAX_AGE + 2 * LEEWAY)  # a token this old i
 FETCH_TIMEOUT = 5
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id")
 STATE_COOKIE_PREFIX = "lti_state_"
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-
-
-class LaunchRefused(Exception):
-    """A login or launch Board will not accept. `reason` is shown on the page; `retry` (login parameters) offers
-    "Open Board in a new window" when the browser, not the platform, is what failed."""
-
-    def __init__(self, reason: str, *, status: int = 400, retry: dict | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.retry = retry
 
 
 @dataclass
@@ -81,9 +70,11 @@ def _nonce_for(binding: str) -> str:
     return hmac.new(current_app.secret_key.encode(), b"lti-nonce:" + binding.encode(), hashlib.sha256).hexdigest()
 
 
-def on_own_host(url: str, host: str) -> bool:
+def on_own_host(url, host: str) -> bool:
     """Whether `url` is an http(s) address on `host` (Board's own, as the request names it)."""
-    parts = urlsplit(url or "")
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
@@ -162,6 +153,15 @@ class BoardMessageLaunch(MessageLaunch):
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
 
+    def validate_jwt_format(self):
+        super().validate_jwt_format()
+        header, body = self._jwt.get("header"), self._jwt.get("body")
+        if not isinstance(header, dict) or not isinstance(body, dict):
+            raise LaunchRefused(MALFORMED + " (its header or body is not a JSON object).")
+        if not all(isinstance(header.get(name, ""), str) for name in ("kid", "alg")):
+            raise LaunchRefused(MALFORMED + " (its key id or algorithm is not a string).")
+        return self
+
     def validate_state(self):
         return self  # checked before: the signed state and this browser's cookie (check_launch)
 
@@ -209,6 +209,7 @@ class BoardMessageLaunch(MessageLaunch):
             azp is not None and azp != self.platform.client_id
         ):
             raise LaunchRefused("The launch was meant for another tool (its azp claim).", status=403)
+        check_claim_types(body)
         return self
 
 
@@ -292,6 +293,10 @@ def check_launch(form: dict, cookies: dict, *, host: str, secure: bool) -> Launc
         launch.validate()
     except LtiException as error:
         raise LaunchRefused(_library_reason(str(error)), status=403) from error
+    except (AttributeError, TypeError, ValueError, KeyError) as error:
+        # Whatever else an odd token trips in the library is a refusal too, never a 500.
+        current_app.logger.warning("LTI launch refused, malformed id_token: %r", error)
+        raise LaunchRefused(MALFORMED + ".") from error
     claims = launch.get_launch_data()
     if claims.get("iss") != platform.issuer:
         raise LaunchRefused("The launch names another LMS as its issuer.", status=403)

@@ -10,13 +10,11 @@ from ..auth import services as accounts
 from ..courses import services as courses
 from ..extensions import db
 from ..models import Course, Membership, Role, User
-from .launch import CLAIM
+from .claims import AGS_CLAIM, CLAIM, NRPS_CLAIM
 from .models import LtiAccount, LtiContext, LtiPlatform
 
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 _INSTRUCTOR_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 def _context_role_names(uris: list[str]) -> set[str]:
@@ -121,11 +119,12 @@ def pending_context(platform: LtiPlatform, claims: dict) -> dict | None:
     context = claims.get(CLAIM + "context") or {}
     if not isinstance(context, dict) or not context.get("id"):
         return None
+    title, label = (value if isinstance(value, str) else "" for value in (context.get("title"), context.get("label")))
     return {
         "platform_id": platform.id,
         "context_id": str(context["id"])[:255],
-        "title": str(context.get("title") or context.get("label") or "Course from your LMS")[:200],
-        "label": str(context.get("label") or "")[:40],
+        "title": (title or label or "Course from your LMS")[:200],
+        "label": label[:40],
         **service_urls(claims),
     }
 
@@ -134,10 +133,11 @@ def service_urls(claims: dict) -> dict:
     """The NRPS membership and AGS line items URLs a launch names (None where it names none)."""
     nrps = claims.get(NRPS_CLAIM) or {}
     ags = claims.get(AGS_CLAIM) or {}
-    return {
-        "memberships_url": (nrps.get("context_memberships_url") if isinstance(nrps, dict) else None),
-        "lineitems_url": (ags.get("lineitems") if isinstance(ags, dict) else None),
+    urls = {
+        "memberships_url": nrps.get("context_memberships_url") if isinstance(nrps, dict) else None,
+        "lineitems_url": ags.get("lineitems") if isinstance(ags, dict) else None,
     }
+    return {name: url[:500] if isinstance(url, str) and url else None for name, url in urls.items()}
 
 
 def note_services(context: LtiContext, claims: dict) -> None:

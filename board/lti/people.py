@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from sqlalchemy import select
 
@@ -17,27 +18,38 @@ _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 _INSTRUCTOR_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
 
 
+_PRINCIPAL = re.compile(r"[A-Za-z]+")
+
+
 def _context_role_names(uris: list[str]) -> set[str]:
-    """Context role names from LTI role URIs: "…/membership#Instructor" → "Instructor", the sub-role
-    "…/membership/Instructor#TeachingAssistant" → "TeachingAssistant", and the bare short names LTI 1.3 still allows.
-    Institution and system roles (…/institution/person#…) say nothing about this course and are left out."""
+    """Context role names from LTI role URIs, by principal role: "…/membership#Instructor" → "Instructor", and
+    "…/membership/Learner#Instructor" → "Learner" (a sub-role's fragment never adds a role); the one exception is
+    the Instructor#TeachingAssistant… sub-roles → "TeachingAssistant". Bare short names ("Learner") LTI 1.3 still
+    allows count too. Institution and system roles (…/institution/person#…) say nothing about this course."""
     names = set()
     for uri in uris:
         if not isinstance(uri, str):
             continue
         if uri.startswith(_MEMBERSHIP + "#"):
-            names.add(uri.split("#", 1)[1])
+            principal, sub_role = uri[len(_MEMBERSHIP) + 1 :], ""
         elif uri.startswith(_MEMBERSHIP + "/"):
-            names.add(uri.rsplit("#", 1)[-1])
+            principal, _, sub_role = uri[len(_MEMBERSHIP) + 1 :].partition("#")
         elif "/" not in uri and "#" not in uri:
-            names.add(uri)
+            principal, sub_role = uri, ""
+        else:
+            continue
+        if not _PRINCIPAL.fullmatch(principal) or principal == "TeachingAssistant":
+            continue  # not a principal role (TeachingAssistant is only ever a sub-role of Instructor)
+        names.add(principal)
+        if principal == "Instructor" and sub_role.startswith("TeachingAssistant"):
+            names.add("TeachingAssistant")
     return names
 
 
 def board_role(uris) -> Role | None:
-    """Board's role for LTI role URIs: TeachingAssistant → assistant (Canvas sends it with Instructor, so it wins);
-    Instructor, Administrator, ContentDeveloper → instructor; Learner → student; anything else, Mentor included →
-    None (Board has no read-only observer role, so a mentor gets no access)."""
+    """Board's role for LTI role URIs: an Instructor#TeachingAssistant… sub-role → assistant (Canvas sends it with
+    Instructor, so it wins); Instructor, Administrator, ContentDeveloper → instructor; Learner → student; anything
+    else, Mentor included → None (Board has no read-only observer role, so a mentor gets no access)."""
     names = _context_role_names(uris if isinstance(uris, list) else [])
     if "TeachingAssistant" in names:
         return Role.ASSISTANT

@@ -173,6 +173,7 @@ class DemoPlatform:
         self.member_pages_served = 0
         self.deep_linked: list[dict] = []  # content items the tool returned by deep linking
         self.fail_scores = False  # answer score posts with a 503, as an LMS under maintenance does
+        self.token_requests: list[dict] = []  # what each access token request asked for (its form)
         self.tool_url = ""
         self._hints = itertools.count(1)
         self.app = self._make_app()
@@ -200,6 +201,7 @@ class DemoPlatform:
         @app.post("/token")
         def token():
             # Client credentials with a JWT client assertion, checked against Board's JWKS URL (fetched over HTTP).
+            self.token_requests.append(request.form.to_dict())
             config = _Config(platform=self)
             config.get_registration()
             try:
@@ -367,6 +369,7 @@ class DemoPlatform:
         self.scores.clear()
         self.members.clear()
         self.fail_scores = False
+        self.token_requests.clear()
         self.page_size = 2
         self.member_pages_served = 0
         self.deep_linked.clear()

@@ -3,6 +3,7 @@ token with a client assertion signed by Board's key, and pages through results."
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import requests
@@ -32,7 +33,8 @@ class _TimedSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-# Access tokens this process holds, by pylti1p3's key (issuer and scopes): (token, monotonic expiry). A platform's
+# Access tokens this process holds, by registration and scopes (BoardServiceConnector._scope_key): (token, monotonic
+# expiry). A platform's
 # tokens live an hour; a job that sends a class's grades asks once.
 _tokens: dict[str, tuple[str, float]] = {}
 _TOKEN_MARGIN = 60  # seconds before its expiry that a token is no longer used
@@ -40,6 +42,18 @@ _TOKEN_MARGIN = 60  # seconds before its expiry that a token is no longer used
 
 class BoardServiceConnector(ServiceConnector):
     """pylti1p3's connector with the access-token cache it leaves to each tool."""
+
+    def _scope_key(self, scopes) -> str:
+        # pylti1p3 keys by issuer and scopes only, but every Canvas Cloud school shares one issuer: a token is kept
+        # for one registration (issuer, client id, token URL) and its scopes, and never sent on another's behalf.
+        registration = self._registration
+        parts = (
+            registration.get_issuer(),
+            registration.get_client_id(),
+            registration.get_auth_token_url(),
+            *sorted(scopes),
+        )
+        return hashlib.sha256("\n".join(str(part or "") for part in parts).encode()).hexdigest()
 
     def _get_cached_access_token(self, scope_key: str) -> str | None:
         token, until = _tokens.get(scope_key, (None, 0.0))

@@ -20,6 +20,9 @@ NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 DEEP_LINKING = "LtiDeepLinkingRequest"
+RESOURCE_LINK = "LtiResourceLinkRequest"
+# pylti1p3 also accepts LtiSubmissionReviewRequest and DataPrivacyLaunchRequest; Board has nothing to show for them.
+MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING)
 # The type each claim Board reads must have when present: a token signed by the platform may still carry a list
 # where a string belongs, and Board refuses it rather than tripping over it later.
 CLAIM_TYPES: dict[str, type] = {
@@ -46,6 +49,12 @@ def check_claim_types(claims: dict) -> None:
     for name, kind in CLAIM_TYPES.items():
         if name in claims and not isinstance(claims[name], kind):
             raise LaunchRefused(_wrong_type(name, kind))
+    message_type = claims.get(CLAIM + "message_type")
+    if message_type is not None and message_type not in MESSAGE_TYPES:
+        raise LaunchRefused(
+            f"Board does not support this kind of launch ({message_type[:60]}): it opens LMS links to Board and "
+            "lets instructors choose what a link opens."
+        )
     context = claims.get(CLAIM + "context")
     if context is not None and not isinstance(context.get("id"), str):
         raise LaunchRefused(_wrong_type(CLAIM + "context", dict, "with a string id"))

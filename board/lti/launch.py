@@ -60,6 +60,7 @@ class Launch:
     claims: dict
     login_params: dict = field(default_factory=dict)
     message_launch: MessageLaunch | None = None
+    state_cookie: str = ""  # the name of this launch's state cookie (the only one the launch deletes)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -303,7 +304,7 @@ def check_launch(form: dict, cookies: dict, *, host: str, secure: bool) -> Launc
     if not on_own_host(claims.get(CLAIM + "target_link_uri", ""), host):
         raise LaunchRefused("The LMS asked Board to open an address on another site.", status=403)
     _use_nonce(platform, claims["nonce"])
-    return Launch(platform, dict(claims), login_params, launch)
+    return Launch(platform, dict(claims), login_params, launch, STATE_COOKIE_PREFIX + sid)
 
 
 def _library_reason(message: str) -> str:

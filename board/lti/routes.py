@@ -33,10 +33,15 @@ RACED = "Board was already setting this up from another launch. Open Board from 
 STATE_COOKIE_PATH = "/lti/"
 
 
+# The pages the LMS shows in its iframe, during a launch. Every other page (linking an account, confirming a dynamic
+# registration…) keeps frame-ancestors 'none': framed, it could be clickjacked.
+FRAMED = {"lti.login", "lti.launch", "lti.signed_in", "lti.course_setup", "lti.deep_link"}
+
+
 @bp.after_request
 def _framed_by_platforms(response):
-    # The LMS shows these pages in its iframe; no other site may frame them (nor any other page of Board).
-    if request.endpoint != "lti.jwks":
+    # Only the registered platforms may frame the launch pages (no other site, nor any other page of Board).
+    if request.endpoint in FRAMED:
         g.frame_ancestors = " ".join(["'self'", *registration.platform_origins()])
     return response
 
@@ -96,7 +101,7 @@ def launch():
         accepted = lti_launch.check_launch(
             request.form.to_dict(), request.cookies, host=request.host, secure=request.is_secure
         )
-        user, target = _admit(accepted)
+        user, target, kept = _admit(accepted)
         db.session.commit()
     except lti_launch.LaunchRefused as refused:
         db.session.rollback()
@@ -105,17 +110,21 @@ def launch():
         # Another launch of the same person or LMS course (a double click) made the same rows first.
         db.session.rollback()
         return _refused(lti_launch.LaunchRefused(RACED, status=409))
+    # Nothing of whoever used this browser before survives the sign-in; what the launch leaves for later is tied to
+    # the person it signs in (course_setup and deep_link check it).
+    session.clear()
     sessions.log_in(user, remember=False, user_agent=request.user_agent.string, address=request.remote_addr)
+    session.update({name: {**value, "user_id": user.id} for name, value in kept.items()})
     response = redirect(url_for("lti.signed_in", next=target, **accepted.login_params), code=303)
-    state = request.form.get("state", "")
-    for name in request.cookies:
-        if name.startswith(lti_launch.STATE_COOKIE_PREFIX) and state:
-            response.delete_cookie(name, path=STATE_COOKIE_PATH, secure=True, samesite="None", partitioned=True)
+    response.delete_cookie(
+        accepted.state_cookie, path=STATE_COOKIE_PATH, secure=True, samesite="None", partitioned=True
+    )
     return response
 
 
 def _admit(accepted: lti_launch.Launch):
-    """The launch's account and where it goes; raises LaunchRefused for a role or course Board cannot admit."""
+    """The launch's account, where it goes, and what to keep in the session for the next page (a pending course
+    setup, a deep linking request); raises LaunchRefused for a role or course Board cannot admit."""
     platform, claims = accepted.platform, accepted.claims
     role = people.board_role(claims.get(lti_launch.CLAIM + "roles"))
     if role is None:
@@ -126,10 +135,11 @@ def _admit(accepted: lti_launch.Launch):
         )
     context = people.context_of(platform, claims)
     deep_linking = dl.is_deep_linking(claims)
+    kept = {}
     if deep_linking:
         if role not in (people.Role.INSTRUCTOR, people.Role.ASSISTANT):
             raise lti_launch.LaunchRefused("Only the course's staff may choose what an LMS link opens.", status=403)
-        session[DEEP_LINK] = dl.pending_request(platform, claims)
+        kept[DEEP_LINK] = dl.pending_request(platform, claims)
     if context is None:
         pending = people.pending_context(platform, claims)
         if pending is None:
@@ -140,8 +150,8 @@ def _admit(accepted: lti_launch.Launch):
                 status=409,
             )
         user = people.account_for(platform, claims, link_to=_linking_user())
-        session[PENDING] = pending
-        return user, url_for("lti.course_setup")
+        kept[PENDING] = pending
+        return user, url_for("lti.course_setup"), kept
     people.note_services(context, claims)
     user = people.account_for(platform, claims, link_to=_linking_user())
     course = db.session.get(Course, context.course_id)
@@ -149,11 +159,11 @@ def _admit(accepted: lti_launch.Launch):
     if role == people.Role.INSTRUCTOR:
         roster.queue_sync(context)  # after this launch commits: who is in the LMS course now
     if deep_linking:
-        return user, url_for("lti.deep_link")
+        return user, url_for("lti.deep_link"), kept
     if (reading := dl.target_reading(claims, course)) is not None:
         dl.note_line_item(context, reading, claims)
-        return user, url_for("posts.show", slug=course.slug, post_id=reading.id)
-    return user, url_for("courses.home", slug=course.slug)
+        return user, url_for("posts.show", slug=course.slug, post_id=reading.id), kept
+    return user, url_for("courses.home", slug=course.slug), kept
 
 
 def _linking_user():
@@ -179,12 +189,20 @@ def _refused(refused: lti_launch.LaunchRefused):
     return render_template(template, reason=refused.reason, retry=refused.retry), refused.status
 
 
+def _kept_for_me(name: str) -> dict:
+    """What a launch kept in the session under `name` for the person it signed in; 404 for anyone else."""
+    kept = session.get(name)
+    if not isinstance(kept, dict) or kept.get("user_id") != current_user.id:
+        abort(404)
+    return kept
+
+
 @bp.route("/course-setup", methods=["GET", "POST"])
 @login_required
 def course_setup():
     """An instructor's first launch from an LMS course: make a new Board course for it, or link one of theirs."""
-    pending = session.get(PENDING)
-    if not pending or db.session.get(LtiPlatform, pending.get("platform_id")) is None:
+    pending = _kept_for_me(PENDING)
+    if db.session.get(LtiPlatform, pending.get("platform_id")) is None:
         abort(404)
     mine = people.my_courses(current_user)
     form = CourseSetupForm()
@@ -231,9 +249,7 @@ def link():
 @login_required
 def deep_link():
     """Choose what the LMS link opens (the course home or one reading); answers the LMS with a signed response."""
-    request_data = session.get(DEEP_LINK)
-    if not request_data:
-        abort(404)
+    request_data = _kept_for_me(DEEP_LINK)
     course = _deep_link_course(request_data)
     readings = dl.readings(course)
     form = DeepLinkForm()

@@ -6,6 +6,7 @@ import pytest
 
 from board.lti.demo_platform import DEPLOYMENT_ID, INSTRUCTOR, LEARNER, MENTOR, new_key
 from board.lti.launch import CLAIM, STATE_COOKIE_PREFIX
+from board.lti.people import AGS_CLAIM
 
 from .conftest import counts
 
@@ -152,3 +153,48 @@ def test_signed_in_page_stays_on_board(lms, lms_browser):
         response = browser.client.get("/lti/signed-in", query_string={"next": target}, base_url=browser.board_url)
         assert response.status_code == 302
         assert response.headers["Location"] == "/courses", target
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {
+            "extra_claims": {
+                CLAIM + "message_type": "LtiSubmissionReviewRequest",
+                CLAIM + "for_user": {"user_id": "student-1"},
+                AGS_CLAIM: {"scope": [], "lineitems": "x", "lineitem": "https://lms.example/lineitems/1"},
+            }
+        },
+        {
+            "extra_claims": {CLAIM + "message_type": "DataPrivacyLaunchRequest", CLAIM + "for_user": {"user_id": "s"}},
+            "remove_claims": (CLAIM + "resource_link", CLAIM + "context"),
+            "context_id": None,
+        },
+    ],
+    ids=["submission-review", "data-privacy"],
+)
+def test_other_message_types_are_refused(lms, lms_browser, spec):
+    # pylti1p3 accepts these; Board has nothing to show for them, and must not treat them as ordinary launches.
+    before = counts()
+    response = lms_browser().open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, **spec))
+    _refused(response, 400, "Board does not support this kind of launch")
+    assert counts() == before
+
+
+@pytest.mark.parametrize("path", ["/lti/link", "/lti/register", "/lti/jwks.json"])
+def test_other_lti_pages_may_not_be_framed(lms, lms_browser, path):
+    browser = lms_browser()
+    browser.follow(browser.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR)))  # signed in
+    response = browser.client.get(path, base_url=browser.board_url)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_launch_pages_may_be_framed_by_the_platform(lms, lms_browser):
+    browser = lms_browser()
+    launched = browser.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR))
+    signed_in = browser.client.get(launched.headers["Location"], base_url=browser.board_url)
+    setup = browser.client.get("/lti/course-setup", base_url=browser.board_url)
+    login = lms_browser().start(lms.launch_spec("teacher-1", INSTRUCTOR))
+    for response in (launched, signed_in, setup, login):
+        assert f"frame-ancestors 'self' {lms.url};" in response.headers["Content-Security-Policy"]

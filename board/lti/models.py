@@ -101,10 +101,13 @@ class LtiContext(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
     context_id: Mapped[str] = mapped_column(String(255))
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    # One LMS course per Board course: two racing setups cannot link one course twice.
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True, unique=True)
     title: Mapped[str] = mapped_column(String(255), default="")
     memberships_url: Mapped[str | None] = mapped_column(String(500))
     lineitems_url: Mapped[str | None] = mapped_column(String(500))
+    # The AGS scopes the latest launch granted, space-separated (Board asks for no others); None: not known yet.
+    ags_scopes: Mapped[str | None] = mapped_column(Text)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

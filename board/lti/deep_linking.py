@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Course, Post, PostKind, PostStatus
-from . import registration
+from . import people, registration
 from .claims import AGS_CLAIM, CLAIM, DEEP_LINKING, DL_SETTINGS
 from .models import LtiContext, LtiLineItem, LtiPlatform
 
@@ -81,13 +81,14 @@ def target_reading(claims: dict, course: Course) -> Post | None:
 def note_line_item(context: LtiContext, reading: Post, claims: dict) -> None:
     """Keep the line item the LMS made for a deep-linked graded reading (its launches name it), so grades go there."""
     endpoint = claims.get(AGS_CLAIM) or {}
-    url = endpoint.get("lineitem") if isinstance(endpoint, dict) else None
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+    platform = db.session.get(LtiPlatform, context.platform_id)
+    url = people.service_url(platform, endpoint.get("lineitem") if isinstance(endpoint, dict) else None, "line item")
+    if url is None:
         return
     known = db.session.scalar(
         select(LtiLineItem).where(LtiLineItem.context_id == context.id, LtiLineItem.reading_id == reading.id)
     )
     if known is None:
-        db.session.add(LtiLineItem(context_id=context.id, reading_id=reading.id, url=url[:500]))
+        db.session.add(LtiLineItem(context_id=context.id, reading_id=reading.id, url=url))
     else:
-        known.url = url[:500]
+        known.url = url

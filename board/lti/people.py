@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..auth import services as accounts
 from ..courses import services as courses
 from ..extensions import db
 from ..models import Course, Membership, Role, User
+from . import registration
 from .claims import AGS_CLAIM, CLAIM, NRPS_CLAIM
 from .models import LtiAccount, LtiContext, LtiPlatform
 
@@ -137,26 +139,47 @@ def pending_context(platform: LtiPlatform, claims: dict) -> dict | None:
         "context_id": str(context["id"])[:255],
         "title": (title or label or "Course from your LMS")[:200],
         "label": label[:40],
-        **service_urls(claims),
+        **service_urls(platform, claims),
     }
 
 
-def service_urls(claims: dict) -> dict:
-    """The NRPS membership and AGS line items URLs a launch names (None where it names none)."""
+def service_urls(platform: LtiPlatform, claims: dict) -> dict:
+    """The NRPS membership and AGS line items URLs a launch names (None where it names none, or names an address
+    not on the platform's registered hosts), and the AGS scopes it grants (None when it names no AGS endpoint)."""
     nrps = claims.get(NRPS_CLAIM) or {}
     ags = claims.get(AGS_CLAIM) or {}
     urls = {
         "memberships_url": nrps.get("context_memberships_url") if isinstance(nrps, dict) else None,
         "lineitems_url": ags.get("lineitems") if isinstance(ags, dict) else None,
     }
-    return {name: url[:500] if isinstance(url, str) and url else None for name, url in urls.items()}
+    found = {name: service_url(platform, url, name) for name, url in urls.items()}
+    scopes = ags.get("scope") if isinstance(ags, dict) else None
+    found["ags_scopes"] = " ".join(s for s in scopes if isinstance(s, str))[:2000] if isinstance(scopes, list) else None
+    return found
+
+
+def service_url(platform: LtiPlatform, url, what: str) -> str | None:
+    """`url` if it is an address on the platform's registered hosts, else None (and the reason logged)."""
+    if not isinstance(url, str) or not url:
+        return None
+    if not registration.on_platform_host(platform, url) or len(url) > 500:
+        current_app.logger.warning(
+            "LTI: ignored the %s %r from %s: not on the LMS's registered hosts (%s)",
+            what,
+            url[:200],
+            platform.issuer,
+            ", ".join(sorted(registration.platform_hosts(platform))),
+        )
+        return None
+    return url
 
 
 def note_services(context: LtiContext, claims: dict) -> None:
-    """Keep the service URLs the latest launch named (platforms may move them)."""
-    for name, url in service_urls(claims).items():
-        if isinstance(url, str) and url:
-            setattr(context, name, url[:500])
+    """Keep the service URLs and AGS scopes the latest launch named (platforms may move them)."""
+    platform = db.session.get(LtiPlatform, context.platform_id)
+    for name, value in service_urls(platform, claims).items():
+        if value is not None:
+            setattr(context, name, value)
 
 
 def enrol(course: Course, user: User, role: Role) -> Membership:
@@ -197,6 +220,7 @@ def link_context(pending: dict, course: Course) -> LtiContext:
         title=pending["title"],
         memberships_url=pending.get("memberships_url"),
         lineitems_url=pending.get("lineitems_url"),
+        ags_scopes=pending.get("ags_scopes"),
     )
     db.session.add(context)
     db.session.commit()

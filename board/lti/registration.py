@@ -108,6 +108,25 @@ def platform_origins() -> list[str]:
     return sorted(origins)
 
 
+def platform_hosts(platform: LtiPlatform) -> set[str]:
+    """The hosts (with their ports) the platform was registered with: its issuer, sign-in, token and key set URLs,
+    and its frame origins (Canvas serves its services at the school's own address, given there). Service URLs a
+    launch names must be on one of them: Board's bearer token goes nowhere else."""
+    urls = (platform.issuer, platform.auth_login_url, platform.auth_token_url, platform.key_set_url)
+    return {host for url in (*urls, *(platform.frame_origins or "").split()) if (host := _host(url))}
+
+
+def _host(url) -> str:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    return parts.netloc.lower() if parts and parts.scheme in ("http", "https") else ""
+
+
+def on_platform_host(platform: LtiPlatform, url) -> bool:
+    """Whether `url` is an http(s) address on one of the platform's registered hosts."""
+    host = _host(url)
+    return bool(host) and host in platform_hosts(platform)
+
+
 def to_registration(platform: LtiPlatform) -> Registration:
     """pylti1p3's view of a platform, with Board's current signing key."""
     key = keys.signing_key()

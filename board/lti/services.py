@@ -7,6 +7,7 @@ import hashlib
 import time
 
 import requests
+from flask import current_app
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
@@ -23,6 +24,14 @@ AGS_SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/score",
 ]
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+
+
+class ServiceRefused(LtiServiceException):
+    """A service call Board will not make: its URL is not on the platform's registered hosts."""
+
+    def __init__(self, message: str):
+        Exception.__init__(self, message)
+        self.response = None
 
 
 class _TimedSession(requests.Session):
@@ -68,6 +77,12 @@ class BoardServiceConnector(ServiceConnector):
             _tokens[scope_key] = (access_token, time.monotonic() + seconds - _TOKEN_MARGIN)
 
     def make_service_request(self, scopes, url, **kwargs):
+        # Every call with Board's bearer token passes here (paging included): only to the platform's own hosts.
+        if not registration.on_platform_host(self.platform, url):
+            hosts = ", ".join(sorted(registration.platform_hosts(self.platform)))
+            message = f"Board did not call {str(url)[:200]!r}: it is not on the LMS's registered hosts ({hosts})."
+            current_app.logger.warning("LTI: %s", message)
+            raise ServiceRefused(message)
         try:
             return super().make_service_request(scopes, url, **kwargs)
         except LtiServiceException as error:
@@ -82,15 +97,22 @@ def connector(platform: LtiPlatform) -> ServiceConnector:
     """A service connector for `platform`, signing with Board's current key."""
     session = _TimedSession()
     session.headers["User-Agent"] = REQUESTS_USER_AGENT
-    return BoardServiceConnector(registration.to_registration(platform), session)
+    board_connector = BoardServiceConnector(registration.to_registration(platform), session)
+    board_connector.platform = platform
+    return board_connector
 
 
 def ags(context: LtiContext) -> AssignmentsGradesService | None:
     """The grade service of the LMS course, if its launches named one."""
     if not context.lineitems_url:
         return None
+    # Only the scopes the launches granted (a platform may refuse a token asking for more); unknown yet: all three.
+    granted = AGS_SCOPES if context.ags_scopes is None else context.ags_scopes.split()
+    scopes = [scope for scope in AGS_SCOPES if scope in granted]
+    if not scopes:
+        return None
     platform = db.session.get(LtiPlatform, context.platform_id)
-    return AssignmentsGradesService(connector(platform), {"scope": AGS_SCOPES, "lineitems": context.lineitems_url})
+    return AssignmentsGradesService(connector(platform), {"scope": scopes, "lineitems": context.lineitems_url})
 
 
 def nrps(context: LtiContext) -> NamesRolesProvisioningService | None:

@@ -36,6 +36,7 @@ STATE_COOKIE_PATH = "/lti/"
 # The pages the LMS shows in its iframe, during a launch. Every other page (linking an account, confirming a dynamic
 # registration…) keeps frame-ancestors 'none': framed, it could be clickjacked.
 FRAMED = {"lti.login", "lti.launch", "lti.signed_in", "lti.course_setup", "lti.deep_link"}
+FRAMED_TARGETS = ("lti.course_setup", "lti.deep_link")  # where a launch may send the browser, framed still
 
 
 @bp.after_request
@@ -179,6 +180,11 @@ def signed_in():
     """After a launch: on to Board if this browser kept the sign-in, else offer to open Board in a new window."""
     target = safe_next(request.args.get("next")) or url_for("courses.dashboard")
     if current_user.is_authenticated:
+        framed_page = urlsplit(target).path in {url_for(endpoint) for endpoint in FRAMED_TARGETS}
+        if request.headers.get("Sec-Fetch-Dest") == "iframe" and not framed_page:
+            # Signed in inside the LMS's frame (Board shares its site), but Board's other pages refuse to be
+            # framed: redirecting would leave a blank frame, so offer the page in a tab of its own.
+            return render_template("lti/open_board.html", target=target)
         return redirect(target)
     retry = {name: request.args[name] for name in lti_launch.LOGIN_PARAMS if request.args.get(name)}
     return render_template("lti/new_window.html", retry=retry, reason=None), 200

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from board.extensions import db
-from board.lti.demo_platform import INSTRUCTOR
+from board.lti.demo_platform import INSTRUCTOR, LEARNER
 from board.lti.launch import STATE_COOKIE_PREFIX
 from board.models import Course, Role
 from tests import factories
@@ -88,3 +88,32 @@ def test_a_launch_deletes_only_its_own_state_cookie(lms, lms_browser):
     assert len(deleted) == 1, deleted
     again = browser.post_launch(second_action, second_form)
     assert again.status_code == 303, again.get_data(as_text=True)
+
+
+def test_signed_in_in_a_frame_offers_board_in_a_new_tab(lms, lms_browser):
+    teacher = lms_browser()
+    teacher.follow(teacher.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR)))
+    assert _post(teacher, "/lti/course-setup", {"choice": "new"}).status_code == 302
+    course = db.session.scalar(select(Course))
+    student = lms_browser()
+    launched = student.open_from_lms(lms.launch_spec("student-1", LEARNER))
+    signed_in = launched.headers["Location"]
+    # In the LMS's iframe, with the session cookie working there: the course home cannot be framed, so no redirect
+    # into a blank frame, but a link that opens it in a new tab.
+    framed = student.client.get(signed_in, base_url=student.board_url, headers={"Sec-Fetch-Dest": "iframe"})
+    assert framed.status_code == 200
+    page = framed.get_data(as_text=True)
+    assert f'href="/c/{course.slug}/" target="_blank" rel="noopener">Open Board</a>' in page
+    assert f"frame-ancestors 'self' {lms.url};" in framed.headers["Content-Security-Policy"]
+    # A whole tab of its own goes straight on.
+    on = student.client.get(signed_in, base_url=student.board_url, headers={"Sec-Fetch-Dest": "document"})
+    assert on.status_code == 302 and on.headers["Location"] == f"/c/{course.slug}/"
+
+
+def test_signed_in_in_a_frame_goes_on_to_a_framed_launch_page(lms, lms_browser):
+    browser = lms_browser()
+    launched = browser.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR))
+    framed = browser.client.get(
+        launched.headers["Location"], base_url=browser.board_url, headers={"Sec-Fetch-Dest": "iframe"}
+    )
+    assert framed.status_code == 302 and framed.headers["Location"] == "/lti/course-setup"

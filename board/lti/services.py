@@ -9,7 +9,7 @@ import time
 import requests
 from flask import current_app
 from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.exception import LtiServiceException
+from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import REQUESTS_USER_AGENT, ServiceConnector
 
@@ -26,12 +26,8 @@ AGS_SCOPES = [
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
 
-class ServiceRefused(LtiServiceException):
+class ServiceRefused(LtiException):
     """A service call Board will not make: its URL is not on the platform's registered hosts."""
-
-    def __init__(self, message: str):
-        Exception.__init__(self, message)
-        self.response = None
 
 
 class _TimedSession(requests.Session):

@@ -1,5 +1,5 @@
-"""LTI tables: platforms and their deployments, Board's own keys, used nonces, and the links from an LMS user or
-course (context) to a Board account or course."""
+"""LTI tables: platforms and their deployments, Board's own keys, used nonces, the links from an LMS user or
+course (context) to a Board account or course, and the memberships the LMS made."""
 
 from __future__ import annotations
 
@@ -107,6 +107,18 @@ class LtiContext(db.Model):
     lineitems_url: Mapped[str | None] = mapped_column(String(500))
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LtiMembership(db.Model):
+    """A membership the LMS made: a launch or a roster sync of this LMS course enrolled the person. Roster sync
+    removes only these when the person leaves the LMS course; a member who joined by code (or created the course, or
+    was imported) has none and is never removed by a sync, whatever LMS accounts they have."""
+
+    __tablename__ = "lti_memberships"
+
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

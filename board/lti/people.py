@@ -11,7 +11,7 @@ from ..courses import services as courses
 from ..extensions import db
 from ..models import Course, Membership, Role, User
 from .launch import CLAIM
-from .models import LtiAccount, LtiContext, LtiPlatform
+from .models import LtiAccount, LtiContext, LtiMembership, LtiPlatform
 
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 _INSTRUCTOR_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
@@ -147,13 +147,16 @@ def note_services(context: LtiContext, claims: dict) -> None:
             setattr(context, name, url[:500])
 
 
-def enrol(course: Course, user: User, role: Role) -> Membership:
-    """Give `user` the launch's role in `course` (the LMS is the source of truth), keeping the course's last
-    instructor. Not committed."""
+def enrol(context: LtiContext, course: Course, user: User, role: Role) -> Membership:
+    """Give `user` the LMS course's role in `course` (the LMS is the source of truth), keeping the course's last
+    instructor. A membership made here is recorded as the LMS's (a roster sync may remove it); one that existed (a
+    join code) stays the person's own. Not committed."""
     membership = courses.membership_of(user, course)
     if membership is None:
         membership = Membership(course_id=course.id, user_id=user.id, role=role)
         db.session.add(membership)
+        db.session.flush()
+        db.session.add(LtiMembership(membership_id=membership.id, context_id=context.id))
     elif membership.role != role and not (membership.role == Role.INSTRUCTOR and _sole_instructor(course)):
         membership.role = role
     return membership

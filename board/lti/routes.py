@@ -145,7 +145,7 @@ def _admit(accepted: lti_launch.Launch):
     people.note_services(context, claims)
     user = people.account_for(platform, claims, link_to=_linking_user())
     course = db.session.get(Course, context.course_id)
-    people.enrol(course, user, role)
+    people.enrol(context, course, user, role)
     if role == people.Role.INSTRUCTOR:
         roster.queue_sync(context)  # after this launch commits: who is in the LMS course now
     if deep_linking:

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from board.extensions import db
 from board.courses import services as courses
+from board.extensions import db
 from board.lti import roster
 from board.lti.demo_platform import INSTRUCTOR, LEARNER, TEACHING_ASSISTANT
 from board.lti.models import LtiContext

@@ -185,6 +185,7 @@ RECIPES: dict[str, list[dict]] = {
     "lti_scores": [{"id": 1, "grade_id": 1}],
     # From 0026 (whose upgrade marks memberships 1 and 2 itself: made at their LMS account's time).
     "lti_memberships": [{"membership_id": 3, "context_id": 1}],
+    "lti_pending_identities": [{"id": 1, "platform_id": 1}],
 }
 
 _T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

@@ -122,6 +122,22 @@ class LtiMembership(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class LtiPendingIdentity(db.Model):
+    """A checked launch of an LMS user Board has not seen, waiting (a few minutes, once) for the person to choose on
+    a page of Board's own site: link it to the account signed in there, or make a new account. The platform's launch
+    is a cross-site post, which carries no Board session; so the choice is made after it, where the session is."""
+
+    __tablename__ = "lti_pending_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # in the page's address
+    secret_hash: Mapped[str] = mapped_column(String(64))  # the secret itself is in this browser's /lti/ cookie
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    claims: Mapped[str] = mapped_column(Text)  # the id_token's claims, JSON
+    login_params: Mapped[str] = mapped_column(Text, default="{}")  # to start again in a new window, JSON
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class LtiLineItem(db.Model):
     """The LMS gradebook column (AGS line item) of a graded reading, made by Board or chosen by deep linking."""
 

@@ -81,13 +81,13 @@ def _free_email(platform: LtiPlatform, claims: dict) -> str:
 
 
 def account_for(platform: LtiPlatform, claims: dict, *, link_to: User | None = None) -> User:
-    """The launch's Board account: the linked one, else `link_to` (a signed-in person who asked to link), else a new
-    account from the name and email claims. Not committed."""
+    """The launch's Board account: the linked one, else `link_to` (the signed-in person who chose, on the identity
+    page, to link it), else a new account from the name and email claims. Not committed."""
     sub = str(claims["sub"])[:255]
     user = linked_user(platform, sub)
     if user is not None:
         return user
-    if link_to is not None and not _has_link(platform, link_to):
+    if link_to is not None and not has_link(platform, link_to):
         user = link_to
     else:
         user = User(email=_free_email(platform, claims), display_name=display_name(platform, claims))
@@ -97,7 +97,8 @@ def account_for(platform: LtiPlatform, claims: dict, *, link_to: User | None = N
     return user
 
 
-def _has_link(platform: LtiPlatform, user: User) -> bool:
+def has_link(platform: LtiPlatform, user: User) -> bool:
+    """Whether `user` already has an LMS identity on this platform (each account links one per LMS)."""
     return (
         db.session.scalar(
             select(LtiAccount.id).where(LtiAccount.platform_id == platform.id, LtiAccount.user_id == user.id)

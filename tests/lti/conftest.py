@@ -3,6 +3,7 @@ registered in Board, and a browser that goes from the LMS to Board and back thro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -71,13 +72,25 @@ class LmsBrowser:
                 self.client.delete_cookie(key, domain=domain, path=path)  # deleted by the answer
         return response
 
-    def open_from_lms(self, login_url: str):
-        """The whole launch: login initiation, the platform's sign-in, the launch post. Returns the launch response."""
+    def open_from_lms(self, login_url: str, *, identity: str | None = "new"):
+        """The whole launch: login initiation, the platform's sign-in, the launch post. Returns the launch response;
+        for an LMS user Board has not seen, by default the answer to choosing `identity` ("new": a new Board
+        account, "link": the account signed in here) on the identity page it leads to (None: stop before)."""
         started = self.start(login_url)
         assert started.status_code == 302, started.get_data(as_text=True)
         action, form = self.authenticate(started.headers["Location"])
         self.last_form = form
-        return self.post_launch(action, form)
+        response = self.post_launch(action, form)
+        if identity is None or not response.headers.get("Location", "").startswith("/lti/identity/"):
+            return response
+        return self.choose_identity(response.headers["Location"], identity)
+
+    def choose_identity(self, page_url: str, choice: str):
+        """Choose on the identity page (a same-site page, where Board's session cookie is sent)."""
+        page = self.client.get(page_url, base_url=self.board_url)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+        return self.client.post(page_url, data={"csrf_token": token, "choice": choice}, base_url=self.board_url)
 
     def follow(self, response):
         """Follow redirects within Board; returns the final response."""

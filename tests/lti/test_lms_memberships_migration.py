@@ -18,7 +18,7 @@ from tests import factories
 
 
 def _migration():
-    path = resource_dir("migrations") / "versions" / "0026_lti_memberships.py"
+    path = resource_dir("migrations") / "versions" / "0026_lti_memberships_pending_identities.py"
     spec = importlib.util.spec_from_file_location("migration_0026", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

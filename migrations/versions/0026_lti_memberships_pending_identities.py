@@ -1,5 +1,6 @@
 """Memberships the LMS made (a launch or a roster sync enrolled the person): roster sync removes only these, never a
-member who joined by code. Existing memberships are marked where the data shows the LMS made them
+member who joined by code; existing memberships are marked where the data shows the LMS made them. Pending LMS
+identities: a first launch waits there for the person to link it to their account or make a new one
 
 Revision ID: 0026
 Revises: 0025 (0024 on branch ltifix2 alone; see down_revision)
@@ -55,6 +56,27 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_lti_memberships_context_id"), ["context_id"], unique=False)
     mark_lms_memberships(op.get_bind())
 
+    op.create_table(
+        "lti_pending_identities",
+        sa.Column("id", _id(), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("platform_id", _id(), nullable=False),
+        sa.Column("claims", sa.Text(), nullable=False),
+        sa.Column("login_params", sa.Text(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["platform_id"],
+            ["lti_platforms.id"],
+            name=op.f("fk_lti_pending_identities_platform_id_lti_platforms"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lti_pending_identities")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_lti_pending_identities_public_id")),
+    )
+    with op.batch_alter_table("lti_pending_identities", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_lti_pending_identities_expires_at"), ["expires_at"], unique=False)
+
 
 def mark_lms_memberships(connection) -> int:
     """Record as the LMS's the existing memberships that the data shows a launch or sync made (see above)."""
@@ -107,6 +129,10 @@ def _naive(moment):
 
 
 def downgrade():
+    with op.batch_alter_table("lti_pending_identities", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lti_pending_identities_expires_at"))
+
+    op.drop_table("lti_pending_identities")
     with op.batch_alter_table("lti_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lti_memberships_context_id"))
 

@@ -1,10 +1,13 @@
 """People and courses from launches: role mapping, roles that change in the LMS, a course linked to an existing
-Board course, and an existing Board account linked from a signed-in page (never by email)."""
+Board course, and an existing Board account linked after a first launch (a cross-site post that carries no Board
+session) on Board's own identity page, signed in there: once, by the browser that launched, within ten minutes, never
+by email."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -133,6 +136,29 @@ def test_signed_in_person_links_their_existing_account_once(lms, lms_browser):
     assert db.session.scalar(select(db.func.count()).select_from(LtiAccount)) == 1
     assert browser.choose_identity(second_url, "new").status_code == 303
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 2
+
+
+def test_person_not_signed_in_signs_in_from_the_identity_page_and_links(lms, lms_browser):
+    existing = factories.user("Ada Existing", email="ada@uni.edu")
+    browser = lms_browser()
+    page_url = _first_launch(browser, lms, "student-1", name="Ada")
+    page = browser.client.get(page_url, base_url=browser.board_url).get_data(as_text=True)
+    assert "Link this LMS identity" not in page and "Use a new Board account" in page
+    sign_in = re.search(r'href="(/login\?next=[^"]+)"', page).group(1)
+    form = browser.client.get(unescape(sign_in), base_url=browser.board_url).get_data(as_text=True)
+    back = browser.client.post(
+        unescape(sign_in),
+        data={
+            "csrf_token": _TOKEN.search(form).group(1),
+            "email": existing.email,
+            "password": factories.PASSWORD,
+            "next": page_url,
+        },
+        base_url=browser.board_url,
+    )
+    assert back.status_code == 302 and back.headers["Location"].endswith(page_url)
+    assert browser.choose_identity(page_url, "link").status_code == 303
+    assert db.session.scalar(select(LtiAccount.user_id)) == existing.id
 
 
 def test_pending_identity_is_used_once_and_expires(lms, lms_browser):

@@ -16,7 +16,6 @@ from datetime import timedelta
 from sqlalchemy import event, insert, select, text
 
 from board.extensions import db
-from board.notifications.models import Notification
 from board.models import (
     AuditEntry,
     Award,
@@ -33,6 +32,7 @@ from board.models import (
     recount_comments,
     utcnow,
 )
+from board.notifications.models import Notification
 from tests import factories
 
 COMMENTS = 50_000  # in each of two courses

@@ -15,6 +15,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from html import escape, unescape
+from urllib.parse import urlencode
 
 from flask import Flask, jsonify, redirect, request
 from jwcrypto.jwk import JWK
@@ -26,6 +27,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 CLIENT_ID = "board-client"
 DEPLOYMENT_ID = "deployment-1"
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 INSTRUCTOR = [ROLE + "Instructor"]
 LEARNER = [ROLE + "Learner"]
@@ -58,6 +60,7 @@ class LaunchSpec:
     expires_in: int = 300
     sign_with: tuple[str, str] | None = None  # (kid, private PEM) instead of the platform's current key
     deep_link: bool = False  # a deep linking request: the tool chooses content for a new link
+    resource_link_id: str = "link-1"  # the LMS link launched through
 
 
 class _Registration(Registration):
@@ -118,7 +121,9 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
     def prepare_launch(self, preflight_response):
         spec = self.spec
         self.set_user_data(spec.sub, spec.roles, full_name=spec.name, email_address=spec.email)
-        self.set_resource_link_claim("link-1", title="Board")
+        self.set_resource_link_claim(spec.resource_link_id, title="Board")
+        if spec.resource_link_id in self.platform.link_members:  # whoever launched through a link can open it
+            self.platform.link_members[spec.resource_link_id].add(spec.sub)
         if spec.context_id:
             self.set_launch_context_claim(spec.context_id, context_title=spec.context_title, context_label="HIST101")
             self.platform.enrol(spec.context_id, spec.sub, spec.roles, name=spec.name, email=spec.email)
@@ -169,6 +174,8 @@ class DemoPlatform:
         self.line_items: dict[str, list[dict]] = {}  # context id → its gradebook columns
         self.scores: list[dict] = []  # every score posted, in order (AGS: the latest per user and item counts)
         self.members: dict[str, list[dict]] = {}  # context id → its roster (NRPS)
+        self.link_members: dict[str, set[str]] = {}  # links restricted to some members (by sub); others: everyone
+        self.rlids_asked: list[str | None] = []  # the `rlid` of each roster page served
         self.page_size = 2
         self.member_pages_served = 0
         self.deep_linked: list[dict] = []  # content items the tool returned by deep linking
@@ -267,12 +274,19 @@ class DemoPlatform:
             if not authorized("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"):
                 return "unauthorized", 401
             members = self.members.get(context_id, [])
+            rlid = request.args.get("rlid")  # NRPS: only the members who can open this link, with its message
+            if rlid is not None:
+                allowed, link = self.link_members.get(rlid), {CLAIM + "resource_link": {"id": rlid}}
+                members = [{**m, "message": [link]} for m in members if allowed is None or m["user_id"] in allowed]
             page = int(request.args.get("page", "1"))
             self.member_pages_served += 1
-            chunk = members[(page - 1) * self.page_size : page * self.page_size]
-            response = jsonify({"id": request.base_url, "context": {"id": context_id}, "members": chunk})
-            if page * self.page_size < len(members):
-                response.headers["Link"] = f'<{request.base_url}?page={page + 1}>; rel="next"'
+            self.rlids_asked.append(rlid)
+            size = int(request.args.get("limit", self.page_size))  # NRPS: the tool may ask for a page size
+            chunk = members[(page - 1) * size : page * size]
+            response = jsonify({"id": request.url, "context": {"id": context_id}, "members": chunk})
+            if page * size < len(members):
+                following = urlencode({**request.args.to_dict(), "page": page + 1})
+                response.headers["Link"] = f'<{request.base_url}?{following}>; rel="next"'
             return response
 
         @app.get("/.well-known/openid-configuration")
@@ -366,6 +380,8 @@ class DemoPlatform:
         self.line_items.clear()
         self.scores.clear()
         self.members.clear()
+        self.link_members.clear()
+        self.rlids_asked.clear()
         self.fail_scores = False
         self.page_size = 2
         self.member_pages_served = 0
@@ -388,6 +404,10 @@ class DemoPlatform:
             roster.append(member)
         member["roles"] = roles
         member.update({k: v for k, v in (("name", name), ("email", email)) if v})
+
+    def restrict_link(self, link_id: str, subs: list[str]) -> None:
+        """Make an LMS link visible to these members only (a link for one section); others can open every link."""
+        self.link_members[link_id] = set(subs)
 
     def unenrol(self, context_id: str, sub: str) -> None:
         """Take someone off the LMS course's roster."""

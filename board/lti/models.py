@@ -105,6 +105,9 @@ class LtiContext(db.Model):
     title: Mapped[str] = mapped_column(String(255), default="")
     memberships_url: Mapped[str | None] = mapped_column(String(500))
     lineitems_url: Mapped[str | None] = mapped_column(String(500))
+    # The LMS link (resource link id) the course was set up from: the roster sync asks for the members who can open
+    # it (NRPS `rlid`), so a link the LMS shows to one section brings that section only. None: the whole LMS course.
+    resource_link_id: Mapped[str | None] = mapped_column(String(255))
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -127,8 +127,16 @@ def pending_context(platform: LtiPlatform, claims: dict) -> dict | None:
         "context_id": str(context["id"])[:255],
         "title": str(context.get("title") or context.get("label") or "Course from your LMS")[:200],
         "label": str(context.get("label") or "")[:40],
+        "resource_link_id": resource_link_of(claims),
         **service_urls(claims),
     }
+
+
+def resource_link_of(claims: dict) -> str | None:
+    """The id of the LMS link the launch came through (None for a deep linking request, which has none)."""
+    link = claims.get(CLAIM + "resource_link") or {}
+    link_id = link.get("id") if isinstance(link, dict) else None
+    return str(link_id)[:255] if link_id not in (None, "") else None
 
 
 def service_urls(claims: dict) -> dict:
@@ -189,6 +197,7 @@ def link_context(pending: dict, course: Course) -> LtiContext:
         title=pending["title"],
         memberships_url=pending.get("memberships_url"),
         lineitems_url=pending.get("lineitems_url"),
+        resource_link_id=pending.get("resource_link_id"),
     )
     db.session.add(context)
     db.session.commit()

@@ -1,7 +1,9 @@
 """Roster sync (NRPS): the LMS course's members, read page by page from the platform's membership service, become
-the Board course's LMS members. New members are added with their roles, changed roles change, and LMS members who
-left (or are inactive) lose their membership; their posts stay. Only memberships the LMS made (LtiMembership) are
-ever removed: members who joined Board by code are left alone, even when they have an LMS account."""
+the Board course's LMS members. Where Board knows the LMS link the course was set up from, it asks for the members
+who can open that link (`rlid`): a link the LMS shows to one section brings that section. New members are added with
+their roles, changed roles change, and LMS members who left (or are inactive, or lost access to the link) lose their
+membership; their posts stay. Only memberships the LMS made (LtiMembership) are ever removed: members who joined
+Board by code are left alone, even when they have an LMS account."""
 
 from __future__ import annotations
 
@@ -43,7 +45,9 @@ def sync(context_id: int) -> None:
     if context is None or (service := services.nrps(context)) is None:
         return
     try:
-        members = service.get_members()
+        # The members who can open the link the course was set up from, where it is known (NRPS `rlid`; pylti1p3
+        # adds it to the URL's query and follows the platform's next-page links as given); else the whole LMS course.
+        members = service.get_members(resource_link_id=context.resource_link_id)
         if not members:
             raise RosterError("The LMS returned an empty roster; nothing was changed.")
     except Exception as error:

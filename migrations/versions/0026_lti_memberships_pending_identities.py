@@ -3,7 +3,7 @@ member who joined by code; existing memberships are marked where the data shows 
 identities: a first launch waits there for the person to link it to their account or make a new one
 
 Revision ID: 0026
-Revises: 0025 (0024 on branch ltifix2 alone; see down_revision)
+Revises: 0025
 Create Date: 2026-12-07 19:40:00.000000
 
 Before this revision nothing recorded how a membership was made. The one case the rows still tell apart: the
@@ -21,7 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0026"
-down_revision = "0024"  # "0025" once merged after the launch-validation branch (its 0025)
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -21,9 +21,9 @@ _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CONTEXT = "course-101"
 
 
-def _set_up(lms, lms_browser):
+def _set_up(lms, lms_browser, link="link-1"):
     teacher = lms_browser()
-    teacher.follow(teacher.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Iris")))
+    teacher.follow(teacher.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Iris", resource_link_id=link)))
     page = teacher.client.get("/lti/course-setup", base_url=teacher.board_url).get_data(as_text=True)
     done = teacher.client.post(
         "/lti/course-setup",
@@ -98,6 +98,48 @@ def test_sync_removes_only_members_the_lms_made(lms, lms_browser):
     roles = _roles(course)
     assert "Ada" not in roles
     assert roles["Zed"] == Role.ASSISTANT and roles["Iris"] == Role.INSTRUCTOR
+
+
+def test_sync_asks_for_the_members_of_the_link_the_course_was_set_up_from(lms, lms_browser):
+    lms.page_size = 2
+    for number, name in enumerate(["Ada", "Bo", "Cy", "Dee"], start=1):
+        lms.enrol(CONTEXT, f"student-{number}", LEARNER, name=name)
+    lms.restrict_link("section-a", ["student-1", "student-3", "student-4"])  # Bo is in another section
+    teacher, course = _set_up(lms, lms_browser, link="section-a")
+    assert db.session.scalar(select(LtiContext.resource_link_id)) == "section-a"
+    assert _roles(course) == {"Iris": Role.INSTRUCTOR, "Ada": Role.STUDENT, "Cy": Role.STUDENT, "Dee": Role.STUDENT}
+    assert lms.rlids_asked == ["section-a", "section-a"]  # two pages: the next-page link kept the rlid
+
+    # Ada loses access to the link (moved to another section); Iris opens Board through another, open link: the
+    # course keeps the link it was set up from.
+    lms.restrict_link("section-a", ["student-3", "student-4"])
+    assert lms_browser().open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Iris")).status_code == 303
+    assert lms.rlids_asked[-1] == "section-a"
+    assert _roles(course) == {"Iris": Role.INSTRUCTOR, "Cy": Role.STUDENT, "Dee": Role.STUDENT}
+    assert "Last synced with the LMS" in _roster_page(teacher, course)
+
+    # A membership URL with a query of its own keeps it: here a page size (NRPS `limit`), so three members, one page.
+    context = db.session.scalar(select(LtiContext))
+    context.memberships_url += "?limit=3"
+    pages = lms.member_pages_served
+    roster.queue_sync(context)
+    db.session.commit()
+    assert lms.member_pages_served == pages + 1 and lms.rlids_asked[-1] == "section-a"
+    assert _roles(course) == {"Iris": Role.INSTRUCTOR, "Cy": Role.STUDENT, "Dee": Role.STUDENT}
+
+
+def test_sync_without_a_known_link_reads_the_whole_lms_course(lms, lms_browser):
+    lms.enrol(CONTEXT, "student-1", LEARNER, name="Ada")
+    lms.enrol(CONTEXT, "student-2", LEARNER, name="Bo")
+    lms.restrict_link("section-a", ["student-1"])
+    _teacher, course = _set_up(lms, lms_browser, link="section-a")
+    assert "Bo" not in _roles(course)
+    context = db.session.scalar(select(LtiContext))
+    context.resource_link_id = None  # as for a course set up before Board kept the link
+    roster.queue_sync(context)
+    db.session.commit()
+    assert lms.rlids_asked[-1] is None
+    assert _roles(course) == {"Iris": Role.INSTRUCTOR, "Ada": Role.STUDENT, "Bo": Role.STUDENT}
 
 
 def test_failed_sync_is_shown_and_changes_nothing(lms, lms_browser):

@@ -215,7 +215,8 @@ def world(request, app, make_visitor, inbox) -> World:
     db.session.commit()
     _crawl(make_visitor(admin), ["/admin/", "/admin/lti/"], seen, limit=2)
     # What an LMS posts to the LTI login and launch (no page of Board's offers these forms), and an instructor's
-    # first launch and deep linking choice (shown only after such launches): tests/lti/ drives them for real.
+    # first launch, a first launch's choice of account and the deep linking choice (shown only after such launches):
+    # tests/lti/ drives them for real.
     registration.add_platform(
         issuer="https://lms.example",
         client_id="fuzz",
@@ -228,6 +229,7 @@ def world(request, app, make_visitor, inbox) -> World:
     seen.post["/lti/login"].update(iss="https://lms.example", client_id="fuzz", login_hint="x")
     seen.saw("/lti/launch", "POST", [("id_token", "a.b.c"), ("state", "")])
     seen.saw("/lti/course-setup", "POST", [("choice", "new"), ("course_id", "")])
+    seen.saw("/lti/identity/no-such-launch", "POST", [("choice", "link")])
     seen.saw("/lti/deep-link", "POST", [("target", "home")])
     seen.saw(
         "/lti/register", "POST", [("openid_configuration", "https://lms.example/config"), ("registration_token", "")]

@@ -183,6 +183,9 @@ RECIPES: dict[str, list[dict]] = {
     "lti_contexts": [{"id": 1, "platform_id": 1, "course_id": 1}, {"id": 2, "platform_id": 2, "course_id": 2}],
     "lti_line_items": [{"id": 1, "context_id": 1, "reading_id": 1}, {"id": 2, "context_id": 2, "reading_id": 7}],
     "lti_scores": [{"id": 1, "grade_id": 1}],
+    # From 0027 (whose upgrade marks memberships 1 and 2 itself: made at their LMS account's time).
+    "lti_memberships": [{"membership_id": 3, "context_id": 1}],
+    "lti_pending_identities": [{"id": 1, "platform_id": 1}],
 }
 
 _T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

@@ -41,3 +41,13 @@ class DeepLinkForm(FlaskForm):
     """What a new LMS link opens: the course home, or one published reading (choices set by the view)."""
 
     target = RadioField("This LMS link opens", choices=[], validators=[DataRequired()])
+
+
+class IdentityForm(FlaskForm):
+    """An LMS user Board has not seen: link the account signed in here, or make a new one."""
+
+    choice = RadioField(
+        "This LMS identity opens",
+        choices=[SelectChoice("link", "My Board account"), SelectChoice("new", "A new Board account")],
+        validators=[DataRequired()],
+    )

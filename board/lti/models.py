@@ -1,5 +1,5 @@
-"""LTI tables: platforms and their deployments, Board's own keys, used nonces, and the links from an LMS user or
-course (context) to a Board account or course."""
+"""LTI tables: platforms and their deployments, Board's own keys, used nonces, the links from an LMS user or
+course (context) to a Board account or course, and the memberships the LMS made."""
 
 from __future__ import annotations
 
@@ -114,6 +114,34 @@ class LtiContext(db.Model):
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LtiMembership(db.Model):
+    """A membership the LMS made: a launch or a roster sync of this LMS course enrolled the person. Roster sync
+    removes only these when the person leaves the LMS course; a member who joined by code (or created the course, or
+    was imported) has none and is never removed by a sync, whatever LMS accounts they have."""
+
+    __tablename__ = "lti_memberships"
+
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LtiPendingIdentity(db.Model):
+    """A checked launch of an LMS user Board has not seen, waiting (a few minutes, once) for the person to choose on
+    a page of Board's own site: link it to the account signed in there, or make a new account. The platform's launch
+    is a cross-site post, which carries no Board session; so the choice is made after it, where the session is."""
+
+    __tablename__ = "lti_pending_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # in the page's address
+    secret_hash: Mapped[str] = mapped_column(String(64))  # the secret itself is in this browser's /lti/ cookie
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    claims: Mapped[str] = mapped_column(Text)  # the id_token's claims, JSON
+    login_params: Mapped[str] = mapped_column(Text, default="{}")  # to start again in a new window, JSON
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class LtiLineItem(db.Model):

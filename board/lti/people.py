@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Course, Membership, Role, User
 from . import registration
 from .claims import AGS_CLAIM, CLAIM, NRPS_CLAIM
-from .models import LtiAccount, LtiContext, LtiPlatform
+from .models import LtiAccount, LtiContext, LtiMembership, LtiPlatform
 
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 _INSTRUCTOR_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
@@ -93,13 +93,13 @@ def _free_email(platform: LtiPlatform, claims: dict) -> str:
 
 
 def account_for(platform: LtiPlatform, claims: dict, *, link_to: User | None = None) -> User:
-    """The launch's Board account: the linked one, else `link_to` (a signed-in person who asked to link), else a new
-    account from the name and email claims. Not committed."""
+    """The launch's Board account: the linked one, else `link_to` (the signed-in person who chose, on the identity
+    page, to link it), else a new account from the name and email claims. Not committed."""
     sub = str(claims["sub"])[:255]
     user = linked_user(platform, sub)
     if user is not None:
         return user
-    if link_to is not None and not _has_link(platform, link_to):
+    if link_to is not None and not has_link(platform, link_to):
         user = link_to
     else:
         user = User(email=_free_email(platform, claims), display_name=display_name(platform, claims))
@@ -109,7 +109,8 @@ def account_for(platform: LtiPlatform, claims: dict, *, link_to: User | None = N
     return user
 
 
-def _has_link(platform: LtiPlatform, user: User) -> bool:
+def has_link(platform: LtiPlatform, user: User) -> bool:
+    """Whether `user` already has an LMS identity on this platform (each account links one per LMS)."""
     return (
         db.session.scalar(
             select(LtiAccount.id).where(LtiAccount.platform_id == platform.id, LtiAccount.user_id == user.id)
@@ -190,13 +191,16 @@ def note_services(context: LtiContext, claims: dict) -> None:
             setattr(context, name, value)
 
 
-def enrol(course: Course, user: User, role: Role) -> Membership:
-    """Give `user` the launch's role in `course` (the LMS is the source of truth), keeping the course's last
-    instructor. Not committed."""
+def enrol(context: LtiContext, course: Course, user: User, role: Role) -> Membership:
+    """Give `user` the LMS course's role in `course` (the LMS is the source of truth), keeping the course's last
+    instructor. A membership made here is recorded as the LMS's (a roster sync may remove it); one that existed (a
+    join code) stays the person's own. Not committed."""
     membership = courses.membership_of(user, course)
     if membership is None:
         membership = Membership(course_id=course.id, user_id=user.id, role=role)
         db.session.add(membership)
+        db.session.flush()
+        db.session.add(LtiMembership(membership_id=membership.id, context_id=context.id))
     elif membership.role != role and not (membership.role == Role.INSTRUCTOR and _sole_instructor(course)):
         membership.role = role
     return membership

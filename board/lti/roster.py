@@ -2,17 +2,18 @@
 the Board course's LMS members. Where Board knows the LMS link the course was set up from, it asks for the members
 who can open that link (`rlid`): a link the LMS shows to one section brings that section. New members are added with
 their roles, changed roles change, and LMS members who left (or are inactive, or lost access to the link) lose their
-membership; their posts stay. Members who joined Board by code are left alone."""
+membership; their posts stay. Only memberships the LMS made (LtiMembership) are ever removed: members who joined
+Board by code are left alone, even when they have an LMS account."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import outbox
 from ..extensions import db
 from ..models import Course, Membership, Role, utcnow
 from . import people, services
-from .models import LtiAccount, LtiContext, LtiPlatform
+from .models import LtiContext, LtiMembership, LtiPlatform
 
 ROSTER_KIND = "lti_roster"
 _ERROR_LENGTH = 1000
@@ -76,19 +77,24 @@ def _apply(context: LtiContext, members: list[dict]) -> None:
         }
         user = people.account_for(platform, claims)
         db.session.flush()
-        people.enrol(course, user, role)
+        people.enrol(context, course, user, role)
         present.add(user.id)
     db.session.flush()
-    lms_members = db.session.scalars(
-        select(Membership)
-        .join(LtiAccount, LtiAccount.user_id == Membership.user_id)
-        .where(Membership.course_id == course.id, LtiAccount.platform_id == platform.id)
-    ).all()
-    instructors_left = sum(1 for m in lms_members if m.role == Role.INSTRUCTOR and m.user_id in present)
-    for membership in lms_members:
-        if membership.user_id in present:
-            continue
-        if membership.role == Role.INSTRUCTOR and instructors_left == 0:
+    left = [
+        membership
+        for membership in db.session.scalars(
+            select(Membership)
+            .join(LtiMembership, LtiMembership.membership_id == Membership.id)
+            .where(Membership.course_id == course.id, LtiMembership.context_id == context.id)
+        )
+        if membership.user_id not in present
+    ]
+    instructors = db.session.scalar(
+        select(func.count()).where(Membership.course_id == course.id, Membership.role == Role.INSTRUCTOR)
+    )
+    instructors_kept = instructors - sum(1 for m in left if m.role == Role.INSTRUCTOR)
+    for membership in left:
+        if membership.role == Role.INSTRUCTOR and instructors_kept == 0:
             continue  # a course keeps an instructor, whatever the LMS says
         db.session.delete(membership)
 

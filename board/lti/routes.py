@@ -21,9 +21,9 @@ from ..forms import EmptyForm
 from ..models import Course
 from ..urls import safe_next
 from . import deep_linking as dl
-from . import dynamic_registration, keys, people, registration, roster
+from . import dynamic_registration, keys, pending, people, registration, roster
 from . import launch as lti_launch
-from .forms import CourseSetupForm, DeepLinkForm
+from .forms import CourseSetupForm, DeepLinkForm, IdentityForm
 from .models import LtiContext, LtiPlatform
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -31,11 +31,13 @@ PENDING = "lti_pending_context"
 DEEP_LINK = "lti_deep_link_request"
 RACED = "Board was already setting this up from another launch. Open Board from your LMS again."
 STATE_COOKIE_PATH = "/lti/"
+# Board's cookies on the launch path: sent with the platform's cross-site post, and kept apart per top-level site.
+_LTI_COOKIE = {"path": STATE_COOKIE_PATH, "secure": True, "httponly": True, "samesite": "None", "partitioned": True}
 
 
 # The pages the LMS shows in its iframe, during a launch. Every other page (linking an account, confirming a dynamic
 # registration…) keeps frame-ancestors 'none': framed, it could be clickjacked.
-FRAMED = {"lti.login", "lti.launch", "lti.signed_in", "lti.course_setup", "lti.deep_link"}
+FRAMED = {"lti.login", "lti.launch", "lti.identity", "lti.signed_in", "lti.course_setup", "lti.deep_link"}
 FRAMED_TARGETS = ("lti.course_setup", "lti.deep_link")  # where a launch may send the browser, framed still
 
 
@@ -97,11 +99,25 @@ def login():
 @bp.post("/launch")
 @csrf.exempt
 def launch():
-    """The platform posts the id_token here: check it, find or make the account, course and membership, sign in."""
+    """The platform posts the id_token here: check it, find or make the account, course and membership, sign in.
+    An LMS user Board has not seen goes on to the identity page first (the launch is a cross-site post, which
+    carries no Board session: whether they already have an account is asked on Board's own site)."""
     try:
         accepted = lti_launch.check_launch(
             request.form.to_dict(), request.cookies, host=request.host, secure=request.is_secure
         )
+        if people.linked_user(accepted.platform, str(accepted.claims["sub"])[:255]) is None:
+            _check_admissible(accepted)
+            public_id, secret = pending.keep(accepted.platform, accepted.claims, accepted.login_params)
+            db.session.commit()
+            response = redirect(url_for("lti.identity", public_id=public_id), code=303)
+            response.set_cookie(
+                pending.COOKIE_PREFIX + public_id,
+                secret,
+                max_age=int(pending.KEPT.total_seconds()),
+                **_LTI_COOKIE,
+            )
+            return _without_state_cookie(accepted, response)
         user, target, kept = _admit(accepted)
         db.session.commit()
     except lti_launch.LaunchRefused as refused:
@@ -111,21 +127,28 @@ def launch():
         # Another launch of the same person or LMS course (a double click) made the same rows first.
         db.session.rollback()
         return _refused(lti_launch.LaunchRefused(RACED, status=409))
-    # Nothing of whoever used this browser before survives the sign-in; what the launch leaves for later is tied to
-    # the person it signs in (course_setup and deep_link check it).
+    _sign_in(user, kept)
+    return _without_state_cookie(
+        accepted, redirect(url_for("lti.signed_in", next=target, **accepted.login_params), code=303)
+    )
+
+
+def _sign_in(user, kept: dict) -> None:
+    """Sign `user` in. Nothing of whoever used this browser before survives; what the launch leaves for later is tied
+    to the person it signs in (course_setup and deep_link check it)."""
     session.clear()
     sessions.log_in(user, remember=False, user_agent=request.user_agent.string, address=request.remote_addr)
     session.update({name: {**value, "user_id": user.id} for name, value in kept.items()})
-    response = redirect(url_for("lti.signed_in", next=target, **accepted.login_params), code=303)
-    response.delete_cookie(
-        accepted.state_cookie, path=STATE_COOKIE_PATH, secure=True, samesite="None", partitioned=True
-    )
+
+
+def _without_state_cookie(accepted: lti_launch.Launch, response):
+    """This launch's state cookie deleted (only its own: another tab's launch may be under way)."""
+    response.delete_cookie(accepted.state_cookie, **_LTI_COOKIE)
     return response
 
 
-def _admit(accepted: lti_launch.Launch):
-    """The launch's account, where it goes, and what to keep in the session for the next page (a pending course
-    setup, a deep linking request); raises LaunchRefused for a role or course Board cannot admit."""
+def _check_admissible(accepted: lti_launch.Launch) -> people.Role:
+    """The launch's Board role, if Board can admit it as it stands; raises LaunchRefused (nothing written)."""
     platform, claims = accepted.platform, accepted.claims
     role = people.board_role(claims.get(lti_launch.CLAIM + "roles"))
     if role is None:
@@ -134,29 +157,38 @@ def _admit(accepted: lti_launch.Launch):
             "students; observers and mentors are not admitted).",
             status=403,
         )
-    context = people.context_of(platform, claims)
-    deep_linking = dl.is_deep_linking(claims)
-    kept = {}
-    if deep_linking:
-        if role not in (people.Role.INSTRUCTOR, people.Role.ASSISTANT):
-            raise lti_launch.LaunchRefused("Only the course's staff may choose what an LMS link opens.", status=403)
-        kept[DEEP_LINK] = dl.pending_request(platform, claims)
-    if context is None:
-        pending = people.pending_context(platform, claims)
-        if pending is None:
+    if dl.is_deep_linking(claims) and role not in (people.Role.INSTRUCTOR, people.Role.ASSISTANT):
+        raise lti_launch.LaunchRefused("Only the course's staff may choose what an LMS link opens.", status=403)
+    if people.context_of(platform, claims) is None:
+        if people.pending_context(platform, claims) is None:
             raise lti_launch.LaunchRefused("Open Board from inside a course in your LMS.")
         if role != people.Role.INSTRUCTOR:
             raise lti_launch.LaunchRefused(
                 "Your instructor has not set up Board for this course yet. Try again after they open it from the LMS.",
                 status=409,
             )
-        user = people.account_for(platform, claims, link_to=_linking_user())
-        kept[PENDING] = pending
+    return role
+
+
+def _admit(accepted: lti_launch.Launch, *, link_to=None):
+    """The launch's account (`link_to`: a signed-in person who chose it, for an LMS user Board has not seen), where
+    it goes, and what to keep in the session for the next page (a pending course setup, a deep linking request);
+    raises LaunchRefused for a role or course Board cannot admit."""
+    platform, claims = accepted.platform, accepted.claims
+    role = _check_admissible(accepted)
+    context = people.context_of(platform, claims)
+    deep_linking = dl.is_deep_linking(claims)
+    kept = {}
+    if deep_linking:
+        kept[DEEP_LINK] = dl.pending_request(platform, claims)
+    if context is None:
+        user = people.account_for(platform, claims, link_to=link_to)
+        kept[PENDING] = people.pending_context(platform, claims)
         return user, url_for("lti.course_setup"), kept
     people.note_services(context, claims)
-    user = people.account_for(platform, claims, link_to=_linking_user())
+    user = people.account_for(platform, claims, link_to=link_to)
     course = db.session.get(Course, context.course_id)
-    people.enrol(course, user, role)
+    people.enrol(context, course, user, role)
     if role == people.Role.INSTRUCTOR:
         roster.queue_sync(context)  # after this launch commits: who is in the LMS course now
     if deep_linking:
@@ -167,12 +199,63 @@ def _admit(accepted: lti_launch.Launch):
     return user, url_for("courses.home", slug=course.slug), kept
 
 
-def _linking_user():
-    """The signed-in person who asked (on /lti/link) that this browser's next new LMS user be linked to them."""
-    if not current_user.is_authenticated or session.get("lti_link") != current_user.id:
-        return None
-    session.pop("lti_link")
-    return current_user._get_current_object()
+GONE = (
+    "This sign-in from your LMS has expired, was already used, or began in another browser. Open Board from your "
+    "LMS again."
+)
+
+
+@bp.route("/identity/<public_id>", methods=["GET", "POST"])
+def identity(public_id: str):
+    """An LMS user Board has not seen: link them to the account signed in here, or make them a new one (a POST).
+    Once per LMS identity and per account on that LMS; never by matching email."""
+    waiting = pending.find(public_id, request.cookies.get(pending.COOKIE_PREFIX + public_id))
+    if waiting is None:
+        return render_template("lti/refused.html", reason=GONE), 410
+    signed_in = current_user._get_current_object() if current_user.is_authenticated else None
+    can_link = signed_in is not None and not people.has_link(waiting.platform, signed_in)
+    form = IdentityForm()
+    if form.validate_on_submit():
+        link_to = None
+        if form.choice.data == "link":
+            if not can_link:
+                form.choice.errors = ["Sign in to the Board account to link first (one LMS identity per account)."]
+                return _identity_page(waiting, form, signed_in, can_link), 400
+            link_to = signed_in
+        if not pending.use(waiting):
+            db.session.rollback()
+            return render_template("lti/refused.html", reason=GONE), 410
+        accepted = lti_launch.Launch(waiting.platform, waiting.claims, waiting.login_params)
+        try:
+            user, target, kept = _admit(accepted, link_to=link_to)
+            db.session.commit()
+        except lti_launch.LaunchRefused as refused:
+            db.session.rollback()
+            return _refused(refused)
+        except IntegrityError:
+            db.session.rollback()
+            return _refused(lti_launch.LaunchRefused(RACED, status=409))
+        _sign_in(user, kept)
+        response = redirect(url_for("lti.signed_in", next=target, **waiting.login_params), code=303)
+        response.delete_cookie(pending.COOKIE_PREFIX + public_id, **_LTI_COOKIE)
+        return response
+    status = 400 if request.method == "POST" else 200
+    return _identity_page(waiting, form, signed_in, can_link), status
+
+
+def _identity_page(waiting: pending.Pending, form, signed_in, can_link: bool) -> str:
+    claims = waiting.claims
+    return render_template(
+        "lti/identity.html",
+        form=form,
+        signed_in=signed_in,
+        can_link=can_link,
+        lms_name=waiting.platform.name or waiting.platform.issuer,
+        lms_person=people.display_name(waiting.platform, claims),
+        lms_email=claims.get("email") if isinstance(claims.get("email"), str) else None,
+        framed=request.headers.get("Sec-Fetch-Dest") == "iframe",
+        retry=waiting.login_params,
+    )
 
 
 @bp.get("/signed-in")
@@ -238,17 +321,11 @@ def course_setup():
     return render_template("lti/course_setup.html", form=form, pending=pending, mine=mine), status
 
 
-@bp.route("/link", methods=["GET", "POST"])
+@bp.get("/link")
 @login_required
 def link():
-    """Link this Board account to an LMS account: the next launch in this browser from an LMS user Board has not
-    seen yet signs in here instead of making a new account (never matched by email)."""
-    form = EmptyForm()
-    if form.validate_on_submit():
-        session["lti_link"] = current_user.id
-        flash("Now open Board from your LMS in this browser: that launch will be linked to this account.", "info")
-        return redirect(url_for("lti.link"))
-    return render_template("lti/link.html", form=form, waiting=session.get("lti_link") == current_user.id)
+    """How to make the LMS open this account: open Board from the LMS while signed in here; Board then asks."""
+    return render_template("lti/link.html")
 
 
 @bp.route("/deep-link", methods=["GET", "POST"])

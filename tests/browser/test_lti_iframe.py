@@ -1,6 +1,7 @@
 """Board inside an LMS's iframe, in Chromium with third-party cookies blocked: the launch's partitioned state
 cookie gets the launch through, Board's own session cookie cannot be set in the frame, so the frame offers "Open
-Board in a new window", and the new window signs in through the LMS and lands in the course."""
+Board in a new window", and the new window signs in through the LMS (a first launch: the person chooses a new Board
+account there) and lands in the course."""
 
 from __future__ import annotations
 
@@ -59,14 +60,16 @@ def test_board_in_an_lms_iframe_opens_in_a_new_window_and_signs_in_there(blockin
     frame = page.frame_locator("iframe")
     new_window = frame.get_by_role("link", name="Open Board in a new window")
     expect(new_window).to_be_visible()
-    # The launch itself got through in the frame (its partitioned state cookie came back): Board made the account
-    # and sent the frame on to /lti/signed-in, where the session cookie it had just set was missing.
-    assert "/lti/signed-in?" in page.frames[1].url
-    assert db.session.scalar(select(func.count()).select_from(LtiAccount)) == 1
+    # The launch itself got through in the frame (its partitioned state cookie came back): a first launch, so Board
+    # kept the checked identity and sent the frame on to the identity page, where no choice can be signed in.
+    assert "/lti/identity/" in page.frames[1].url
+    assert db.session.scalar(select(func.count()).select_from(LtiAccount)) == 0
     with page.expect_popup() as opened:
         new_window.click()
     board = opened.value
+    board.get_by_role("button", name="Use a new Board account").click()
     board.wait_for_url(re.compile(rf"/c/{course.slug}/$"))
     expect(board.get_by_role("heading", name="History 101 on Board")).to_be_visible()
     expect(board.get_by_text("Log out")).to_be_attached()
+    assert db.session.scalar(select(func.count()).select_from(LtiAccount)) == 1
     context.close()

@@ -1,18 +1,22 @@
 """People and courses from launches: role mapping, roles that change in the LMS, a course linked to an existing
-Board course, and an existing Board account linked from a signed-in page (never by email)."""
+Board course, and an existing Board account linked after a first launch (a cross-site post that carries no Board
+session) on Board's own identity page, signed in there: once, by the browser that launched, within ten minutes, never
+by email."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from board.extensions import db
 from board.lti.demo_platform import INSTRUCTOR, LEARNER, MENTOR, ROLE, TEACHING_ASSISTANT
-from board.lti.models import LtiAccount, LtiContext
+from board.lti.models import LtiAccount, LtiContext, LtiPendingIdentity
 from board.lti.people import board_role
-from board.models import Course, Membership, Role, User
+from board.models import Course, Membership, Role, User, utcnow
 from tests import factories
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -92,28 +96,123 @@ def test_email_of_an_existing_account_does_not_link_to_it(lms, lms_browser):
     assert db.session.get(User, account.user_id).email.endswith("@lms.invalid")
 
 
-def test_signed_in_person_links_their_existing_account_once(lms, lms_browser):
-    existing = factories.user("Ada Existing", email="ada@uni.edu")
-    browser = lms_browser()  # the same browser: signed in to Board, then opening Board from the LMS
+def _sign_in(browser, person):
     login = browser.client.get("/login", base_url=browser.board_url).get_data(as_text=True)
     signed_in = browser.client.post(
         "/login",
-        data={"csrf_token": _TOKEN.search(login).group(1), "email": existing.email, "password": factories.PASSWORD},
+        data={"csrf_token": _TOKEN.search(login).group(1), "email": person.email, "password": factories.PASSWORD},
         base_url=browser.board_url,
     )
     assert signed_in.status_code == 302
-    page = browser.client.get("/lti/link", base_url=browser.board_url).get_data(as_text=True)
-    token = _TOKEN.search(page).group(1)
-    asked = browser.client.post("/lti/link", data={"csrf_token": token}, base_url=browser.board_url)
-    assert asked.status_code == 302
-    response = browser.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Ada", email="other@uni.edu"))
-    assert response.status_code == 303
+
+
+def _first_launch(browser, lms, sub, **kwargs) -> str:
+    """A first launch of an LMS user (cross-site: no Board session cookie goes with it); the identity page's URL."""
+    launched = browser.open_from_lms(lms.launch_spec(sub, INSTRUCTOR, **kwargs), identity=None)
+    assert launched.status_code == 303
+    assert launched.headers["Location"].startswith("/lti/identity/")
+    return launched.headers["Location"]
+
+
+def test_signed_in_person_links_their_existing_account_once(lms, lms_browser):
+    existing = factories.user("Ada Existing", email="ada@uni.edu")
+    browser = lms_browser()  # the same browser: signed in to Board, then opening Board from the LMS
+    _sign_in(browser, existing)
+    page_url = _first_launch(browser, lms, "teacher-1", name="Ada", email="other@uni.edu")
+    assert db.session.scalar(select(db.func.count()).select_from(LtiAccount)) == 0  # nothing linked nor made yet
+    page = browser.client.get(page_url, base_url=browser.board_url).get_data(as_text=True)
+    assert "Link this LMS identity to your account Ada Existing" in page
+    linked = browser.choose_identity(page_url, "link")
+    assert linked.status_code == 303
     assert db.session.scalar(select(LtiAccount.user_id)) == existing.id
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
-    # A second LMS user launching in the same browser gets an account of their own: one link per account.
-    other = browser.open_from_lms(lms.launch_spec("teacher-2", INSTRUCTOR, name="Someone else"))
-    assert other.status_code == 303
+    # Signed in as Ada, on to the course setup of her LMS course.
+    assert browser.follow(linked).request.path == "/lti/course-setup"
+    # A second LMS user launching in the same browser cannot link the same account: one LMS identity per account.
+    second_url = _first_launch(browser, lms, "teacher-2", name="Someone else")
+    page = browser.client.get(second_url, base_url=browser.board_url).get_data(as_text=True)
+    assert "Link this LMS identity" not in page and "already linked" in page
+    assert browser.choose_identity(second_url, "link").status_code == 400
+    assert db.session.scalar(select(db.func.count()).select_from(LtiAccount)) == 1
+    assert browser.choose_identity(second_url, "new").status_code == 303
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 2
+
+
+def test_person_not_signed_in_signs_in_from_the_identity_page_and_links(lms, lms_browser):
+    existing = factories.user("Ada Existing", email="ada@uni.edu")
+    browser = lms_browser()
+    page_url = _first_launch(browser, lms, "student-1", name="Ada")
+    page = browser.client.get(page_url, base_url=browser.board_url).get_data(as_text=True)
+    assert "Link this LMS identity" not in page and "Use a new Board account" in page
+    sign_in = re.search(r'href="(/login\?next=[^"]+)"', page).group(1)
+    form = browser.client.get(unescape(sign_in), base_url=browser.board_url).get_data(as_text=True)
+    back = browser.client.post(
+        unescape(sign_in),
+        data={
+            "csrf_token": _TOKEN.search(form).group(1),
+            "email": existing.email,
+            "password": factories.PASSWORD,
+            "next": page_url,
+        },
+        base_url=browser.board_url,
+    )
+    assert back.status_code == 302 and back.headers["Location"].endswith(page_url)
+    assert browser.choose_identity(page_url, "link").status_code == 303
+    assert db.session.scalar(select(LtiAccount.user_id)) == existing.id
+
+
+def test_pending_identity_is_used_once_and_expires(lms, lms_browser):
+    browser = lms_browser()
+    launched = browser.open_from_lms(lms.launch_spec("teacher-1", INSTRUCTOR, name="Ada"), identity=None)
+    page_url = launched.headers["Location"]
+    set_cookie = next(h for h in launched.headers.getlist("Set-Cookie") if h.startswith("lti_identity_"))
+    for part in ("Secure", "HttpOnly", "Path=/lti/", "SameSite=None", "Partitioned", "Max-Age=600"):
+        assert part in set_cookie
+    cookie = next(c for c in browser.client._cookies.values() if c.key.startswith("lti_identity_"))
+    page = browser.client.get(page_url, base_url=browser.board_url)
+    token = _TOKEN.search(page.get_data(as_text=True)).group(1)
+    choice = {"csrf_token": token, "choice": "new"}
+    assert browser.client.post(page_url, data=choice, base_url=browser.board_url).status_code == 303
+    # Used: the same secret again (the browser put back its cookie) is refused, with a clear page.
+    browser.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    again = browser.client.post(page_url, data=choice, base_url=browser.board_url)
+    assert again.status_code == 410 and "expired, was already used" in again.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
+    # Expired: ten minutes later, nothing is made.
+    late = lms_browser()
+    late_url = _first_launch(late, lms, "teacher-3", name="Cy")
+    token = _TOKEN.search(late.client.get(late_url, base_url=late.board_url).get_data(as_text=True)).group(1)
+    db.session.execute(db.update(LtiPendingIdentity).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    gone = late.client.get(late_url, base_url=late.board_url)
+    assert gone.status_code == 410 and "Open Board from your LMS again" in gone.get_data(as_text=True)
+    assert (
+        late.client.post(late_url, data={"csrf_token": token, "choice": "new"}, base_url=browser.board_url).status_code
+        == 410
+    )
+    assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
+
+
+def test_another_signed_in_person_cannot_take_a_pending_identity(lms, lms_browser):
+    launcher = lms_browser()
+    page_url = _first_launch(launcher, lms, "teacher-1", name="Ada")
+    # Bob, signed in to Board in another browser, learns the page's address: without the launch's cookie it is not
+    # his to take, neither to link to his account nor as a new one.
+    bob = factories.user("Bob", email="bob@uni.edu")
+    other = lms_browser()
+    _sign_in(other, bob)
+    page = other.client.get(page_url, base_url=other.board_url)
+    assert page.status_code == 410
+    account = other.client.get("/account", base_url=other.board_url)
+    assert account.status_code == 200, account.status_code
+    token = re.search(r'csrf_token" type="hidden" value="([^"]+)"', account.get_data(as_text=True)).group(1)
+    for choice in ("link", "new"):
+        taken = other.client.post(page_url, data={"csrf_token": token, "choice": choice}, base_url=other.board_url)
+        assert taken.status_code == 410
+    assert db.session.scalar(select(db.func.count()).select_from(LtiAccount)) == 0
+    # The browser that launched still can.
+    assert launcher.choose_identity(page_url, "new").status_code == 303
+    assert db.session.scalar(select(LtiAccount.user_id)) != bob.id
 
 
 def test_two_first_launches_at_once_give_no_error(lms, lms_browser, monkeypatch):

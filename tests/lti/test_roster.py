@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from board.courses import services as courses
 from board.extensions import db
 from board.lti import roster
 from board.lti.demo_platform import INSTRUCTOR, LEARNER, TEACHING_ASSISTANT
@@ -76,6 +77,27 @@ def test_sync_adds_removes_and_re_roles_members(lms, lms_browser):
     assert "Bo" not in roles
     assert roles["Cy"] == Role.ASSISTANT and roles["Dee"] == Role.STUDENT and roles[local.display_name] == Role.STUDENT
     assert db.session.scalar(select(Post.title).where(Post.author_id == bo.id)) == "Bo's response"
+
+
+def test_sync_removes_only_members_the_lms_made(lms, lms_browser):
+    """A member who joined by code stays, even with an LMS account (from another LMS course on the same platform);
+    a member the LMS enrolled loses access when they leave the LMS course."""
+    lms.enrol(CONTEXT, "student-1", LEARNER, name="Ada")
+    _teacher, course = _set_up(lms, lms_browser)
+    # Zed teaches another LMS course on the same platform: his launch there gave him a Board account and LMS link.
+    other = lms_browser().open_from_lms(lms.launch_spec("teacher-9", INSTRUCTOR, name="Zed", context_id="course-202"))
+    assert other.status_code == 303
+    zed = db.session.scalar(select(User).where(User.display_name == "Zed"))
+    # He co-teaches this course in Board, having joined it with the assistant code; he is not on its LMS roster.
+    db.session.refresh(course)
+    courses.join_by_code(zed, course.assistant_join_code)
+    assert _roles(course)["Zed"] == Role.ASSISTANT
+    lms.unenrol(CONTEXT, "student-1")  # Ada, enrolled by the LMS, leaves the LMS course
+    roster.queue_sync(db.session.scalar(select(LtiContext).where(LtiContext.course_id == course.id)))
+    db.session.commit()
+    roles = _roles(course)
+    assert "Ada" not in roles
+    assert roles["Zed"] == Role.ASSISTANT and roles["Iris"] == Role.INSTRUCTOR
 
 
 def test_sync_asks_for_the_members_of_the_link_the_course_was_set_up_from(lms, lms_browser):

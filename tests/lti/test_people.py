@@ -173,9 +173,13 @@ def test_pending_identity_is_used_once_and_expires(lms, lms_browser):
     token = _TOKEN.search(page.get_data(as_text=True)).group(1)
     choice = {"csrf_token": token, "choice": "new"}
     assert browser.client.post(page_url, data=choice, base_url=browser.board_url).status_code == 303
-    # Used: the same secret again (the browser put back its cookie) is refused, with a clear page.
+    # Used: the same secret again (the browser put back its cookie) is refused, with a clear page, whether the page
+    # is opened or sent again (with a token of the fresh session the sign-in started: a sign-in clears the session).
     browser.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
-    again = browser.client.post(page_url, data=choice, base_url=browser.board_url)
+    again = browser.client.get(page_url, base_url=browser.board_url)
+    assert again.status_code == 410 and "expired, was already used" in again.get_data(as_text=True)
+    fresh = _TOKEN.search(browser.client.get("/courses", base_url=browser.board_url).get_data(as_text=True)).group(1)
+    again = browser.client.post(page_url, data={**choice, "csrf_token": fresh}, base_url=browser.board_url)
     assert again.status_code == 410 and "expired, was already used" in again.get_data(as_text=True)
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
     # Expired: ten minutes later, nothing is made.

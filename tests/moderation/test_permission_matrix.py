@@ -544,7 +544,14 @@ SITE_ROUTES |= {"feeds.renew", "feeds.turn_off"}
 # one's own account (tests/lti/test_people.py), registering a platform (site admin only: tests/lti/test_registration.py),
 # choosing a deep link's content (staff of the course their own pending LMS request names: tests/lti/test_deep_linking.py),
 # Dynamic Registration (site admin only: tests/lti/test_dynamic_registration.py).
-SITE_ROUTES |= {"lti.login", "lti.launch", "lti.course_setup", "lti.identity", "lti_admin.add_platform", "lti.deep_link"}
+SITE_ROUTES |= {
+    "lti.login",
+    "lti.launch",
+    "lti.course_setup",
+    "lti.identity",
+    "lti_admin.add_platform",
+    "lti.deep_link",
+}
 SITE_ROUTES |= {"lti.dynamic_register"}
 
 
